@@ -1,0 +1,3 @@
+module github.com/partnership-hub/hub/pkg
+
+go 1.26

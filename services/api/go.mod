@@ -1,0 +1,7 @@
+module github.com/partnership-hub/hub/services/api
+
+go 1.26
+
+require github.com/partnership-hub/hub/pkg v0.0.0
+
+replace github.com/partnership-hub/hub/pkg => ../../pkg

@@ -1,0 +1,108 @@
+// Package period parses the hub's reporting periods: a reporting year "2024" (the snapshot at
+// 30 September, as in the national census), a calendar quarter "2024-Q3", and an academic year
+// "2024/25" (1 September to 31 August).
+package period
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// ErrInvalid is wrapped by every parse failure.
+var ErrInvalid = errors.New("invalid period")
+
+// Earliest is the first year the hub takes figures for.
+const Earliest = 2000
+
+// Kind of period.
+type Kind int
+
+// The kinds of period.
+const (
+	Year Kind = iota + 1
+	Quarter
+	AcademicYear
+)
+
+// Period is a parsed period label.
+type Period struct {
+	Label string
+	Kind  Kind
+	Year  int       // the reporting year, the quarter's year, or the academic year's first year
+	End   time.Time // the snapshot date (year), the last day (quarter, academic year)
+}
+
+var (
+	yearRe     = regexp.MustCompile(`^(\d{4})$`)
+	quarterRe  = regexp.MustCompile(`^(\d{4})-Q([1-4])$`)
+	academicRe = regexp.MustCompile(`^(\d{4})/(\d{2})$`)
+)
+
+// Parse reads a period label of any kind.
+func Parse(s string) (Period, error) {
+	switch {
+	case yearRe.MatchString(s):
+		y, _ := strconv.Atoi(s)
+		return check(Period{Label: s, Kind: Year, Year: y, End: date(y, time.September, 30)})
+	case quarterRe.MatchString(s):
+		m := quarterRe.FindStringSubmatch(s)
+		y, _ := strconv.Atoi(m[1])
+		q, _ := strconv.Atoi(m[2])
+		end := date(y, time.Month(3*q)+1, 1).AddDate(0, 0, -1)
+		return check(Period{Label: s, Kind: Quarter, Year: y, End: end})
+	case academicRe.MatchString(s):
+		m := academicRe.FindStringSubmatch(s)
+		y, _ := strconv.Atoi(m[1])
+		next, _ := strconv.Atoi(m[2])
+		if (y+1)%100 != next {
+			return Period{}, fmt.Errorf("%q: the second year must follow the first (%d/%02d): %w", s, y, (y+1)%100, ErrInvalid)
+		}
+		return check(Period{Label: s, Kind: AcademicYear, Year: y, End: date(y+1, time.August, 31)})
+	}
+	return Period{}, fmt.Errorf("%q: expected YYYY, YYYY-Qn or YYYY/YY: %w", s, ErrInvalid)
+}
+
+// ParseKind reads a label and requires one of the given kinds.
+func ParseKind(s string, kinds ...Kind) (Period, error) {
+	p, err := Parse(s)
+	if err != nil {
+		return p, err
+	}
+	for _, k := range kinds {
+		if p.Kind == k {
+			return p, nil
+		}
+	}
+	return Period{}, fmt.Errorf("%q: this kind of data takes %s: %w", s, describe(kinds), ErrInvalid)
+}
+
+// NotAfter refuses a period that ends after today: figures for it cannot exist yet.
+func (p Period) NotAfter(today time.Time) error {
+	if p.End.After(today) {
+		return fmt.Errorf("%q ends on %s, which is in the future: %w", p.Label, p.End.Format(time.DateOnly), ErrInvalid)
+	}
+	return nil
+}
+
+func check(p Period) (Period, error) {
+	if p.Year < Earliest {
+		return Period{}, fmt.Errorf("%q: periods before %d are not taken: %w", p.Label, Earliest, ErrInvalid)
+	}
+	return p, nil
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func describe(kinds []Kind) string {
+	s := ""
+	for i, k := range kinds {
+		if i > 0 {
+			s += " or "
+		}
+		s += map[Kind]string{Year: "a reporting year YYYY", Quarter: "a quarter YYYY-Qn", AcademicYear: "an academic year YYYY/YY"}[k]
+	}
+	return s
+}

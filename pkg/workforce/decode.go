@@ -1,0 +1,314 @@
+package workforce
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/submission"
+)
+
+// DocumentError says the body as a whole cannot be read: it is not JSON or CSV, a column is
+// unknown, or there are no rows. Nothing of such a body is stored.
+type DocumentError struct {
+	Problems []submission.RowError
+}
+
+func (e *DocumentError) Error() string {
+	s := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		s[i] = p.Reason
+	}
+	return strings.Join(s, "; ")
+}
+
+func documentError(field, format string, a ...any) *DocumentError {
+	return &DocumentError{Problems: []submission.RowError{{Field: field, Reason: fmt.Sprintf(format, a...)}}}
+}
+
+// Decoded is a body read row by row: the rows that could be read, and for each row that could
+// not, which field and why.
+type Decoded struct {
+	Rows     []Row
+	Rejected []submission.RowError
+}
+
+var fieldIndex = func() map[string]Field {
+	m := make(map[string]Field, len(Fields))
+	for _, f := range Fields {
+		m[f.Name] = f
+	}
+	return m
+}()
+
+// Body is the JSON request body: one or many returns.
+type Body struct {
+	Returns []Return `json:"returns" minItems:"1" doc:"One or many workforce returns"`
+}
+
+// DecodeJSON reads {"returns": [...]}. A return with a field of the wrong type, an unknown field
+// or a value that is neither a number nor a DfE symbol is refused on its own.
+func DecodeJSON(r io.Reader) (Decoded, error) {
+	var body struct {
+		Returns []json.RawMessage `json:"returns"`
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		return Decoded{}, documentError("", "body is not a JSON object of the form {\"returns\": [...]}: %v", err)
+	}
+	if dec.More() {
+		return Decoded{}, documentError("", "body has data after the JSON object")
+	}
+	if len(body.Returns) == 0 {
+		return Decoded{}, documentError("returns", "no returns: give at least one")
+	}
+	var d Decoded
+	for i, raw := range body.Returns {
+		row := i + 1
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: "a return must be a JSON object"})
+			continue
+		}
+		rt, errs := decodeObject(obj)
+		d.add(row, rt, errs)
+	}
+	d.rejectDuplicates()
+	return d, nil
+}
+
+func decodeObject(obj map[string]json.RawMessage) (Return, []submission.RowError) {
+	var (
+		rt   Return
+		errs []submission.RowError
+	)
+	for k, raw := range obj {
+		switch k {
+		case "org", "period":
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				errs = append(errs, submission.RowError{Field: k, Reason: "must be a string"})
+				continue
+			}
+			if k == "org" {
+				rt.Org = NormaliseOrg(s)
+			} else {
+				rt.Period = strings.TrimSpace(s)
+			}
+		default:
+			f, ok := fieldIndex[k]
+			if !ok {
+				errs = append(errs, submission.RowError{Field: k, Reason: "unknown field"})
+				continue
+			}
+			if err := json.Unmarshal(raw, f.Of(&rt)); err != nil {
+				errs = append(errs, submission.RowError{Field: k, Reason: err.Error()})
+			}
+		}
+	}
+	return rt, errs
+}
+
+// Columns of the DfE published file that the hub does not take: descriptions it keeps as
+// reference data, and rates it computes itself from the counts.
+var ignoredColumns = map[string]bool{
+	"time_identifier": true, "country_code": true, "country_name": true, "region_code": true,
+	"region_name": true, "old_la_code": true, "la_name": true,
+	"turnover_rate_fte": true, "turnover_rate_headcount": true, "agency_rate_fte": true,
+	"agency_rate_headcount": true, "agency_cover_rate_fte": true, "vacancy_rate_fte": true,
+	"vacancy_agency_cover_rate_fte": true, "caseload_fte": true, "absence_rate_fte": true,
+}
+
+// Columns naming the organisation and period, in the hub's layout and in the DfE layout.
+var (
+	orgColumns    = map[string]bool{"org": true, "new_la_code": true}
+	periodColumns = map[string]bool{"period": true, "time_period": true}
+)
+
+const geographicLevel = "geographic_level"
+
+// DecodeCSV reads a CSV file with a header row, in the hub's column layout (org, period and the
+// figure names) or the DfE published layout as it is (time_period, new_la_code, …; the rate
+// columns are ignored). Cells may hold the DfE symbols x, c, z, u, low. Rows are numbered as a
+// spreadsheet shows them: the header is row 1.
+func DecodeCSV(r io.Reader) (Decoded, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return Decoded{}, documentError("", "the file is empty: it needs a header row and at least one row")
+	}
+	if err != nil {
+		return Decoded{}, documentError("", "header row: %v", err)
+	}
+	cols, err := readHeader(header)
+	if err != nil {
+		return Decoded{}, err
+	}
+	cr.FieldsPerRecord = len(cols)
+	var d Decoded
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+				err = fmt.Errorf("has %d cells, the header has %d", len(rec), len(cols))
+			}
+			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: err.Error()})
+			continue
+		}
+		rt, errs := decodeRecord(cols, rec)
+		d.add(row, rt, errs)
+	}
+	if len(d.Rows)+len(d.Rejected) == 0 {
+		return Decoded{}, documentError("", "the file has a header but no rows")
+	}
+	d.rejectDuplicates()
+	return d, nil
+}
+
+type column struct {
+	name  string
+	field *Field
+}
+
+func readHeader(header []string) ([]column, error) {
+	var (
+		problems       []submission.RowError
+		cols           = make([]column, len(header))
+		seen           = map[string]bool{}
+		hasOrg, hasPer bool
+	)
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		cols[i].name = name
+		if seen[name] {
+			problems = append(problems, submission.RowError{Row: 1, Field: name, Reason: fmt.Sprintf("column %d repeats column %q", i+1, name)})
+		}
+		seen[name] = true
+		switch {
+		case orgColumns[name]:
+			if hasOrg {
+				problems = append(problems, submission.RowError{Row: 1, Field: name, Reason: "two columns name the organisation"})
+			}
+			hasOrg = true
+		case periodColumns[name]:
+			if hasPer {
+				problems = append(problems, submission.RowError{Row: 1, Field: name, Reason: "two columns name the period"})
+			}
+			hasPer = true
+		case name == geographicLevel || ignoredColumns[name]:
+		default:
+			f, ok := fieldIndex[name]
+			if !ok {
+				problems = append(problems, submission.RowError{Row: 1, Field: h, Reason: fmt.Sprintf("unknown column %d %q", i+1, h)})
+				continue
+			}
+			cols[i].field = &f
+		}
+	}
+	if !hasOrg {
+		problems = append(problems, submission.RowError{Row: 1, Field: "org", Reason: "no organisation column (org or new_la_code)"})
+	}
+	if !hasPer {
+		problems = append(problems, submission.RowError{Row: 1, Field: "period", Reason: "no period column (period or time_period)"})
+	}
+	if len(problems) > 0 {
+		return nil, &DocumentError{Problems: problems}
+	}
+	return cols, nil
+}
+
+func decodeRecord(cols []column, rec []string) (Return, []submission.RowError) {
+	var (
+		rt   Return
+		errs []submission.RowError
+	)
+	for i, c := range cols {
+		cell := rec[i]
+		switch {
+		case c.field != nil:
+			v, err := measure.Parse(cell)
+			if err != nil {
+				errs = append(errs, submission.RowError{Field: c.name, Reason: err.Error()})
+				continue
+			}
+			*c.field.Of(&rt) = v
+		case orgColumns[c.name]:
+			rt.Org = NormaliseOrg(cell)
+		case periodColumns[c.name]:
+			rt.Period = strings.TrimSpace(cell)
+		case c.name == geographicLevel:
+			if lvl := strings.TrimSpace(cell); lvl != "" && !strings.EqualFold(lvl, "Local authority") {
+				errs = append(errs, submission.RowError{Field: c.name, Reason: fmt.Sprintf("%q rows are not taken: the hub computes regional and national figures itself", lvl)})
+			}
+		}
+	}
+	return rt, errs
+}
+
+func (d *Decoded) add(row int, rt Return, errs []submission.RowError) {
+	if len(errs) == 0 {
+		d.Rows = append(d.Rows, Row{Row: row, Return: rt})
+		return
+	}
+	for _, e := range errs {
+		e.Row = row
+		d.Rejected = append(d.Rejected, e)
+	}
+}
+
+// rejectDuplicates refuses a second row for the same organisation and period: a submission says
+// one thing about each.
+func (d *Decoded) rejectDuplicates() {
+	first := make(map[[2]string]int, len(d.Rows))
+	kept := d.Rows[:0]
+	for _, r := range d.Rows {
+		k := [2]string{r.Org, r.Period}
+		if prev, ok := first[k]; ok {
+			d.Rejected = append(d.Rejected, submission.RowError{Row: r.Row, Reason: fmt.Sprintf("repeats organisation %s and period %s of row %d", r.Org, r.Period, prev)})
+			continue
+		}
+		first[k] = r.Row
+		kept = append(kept, r)
+	}
+	d.Rows = kept
+}
+
+// EncodeCSV writes returns in the hub's own column layout.
+func EncodeCSV(w io.Writer, returns []Return) error {
+	cw := csv.NewWriter(w)
+	header := []string{"org", "period"}
+	for _, f := range Fields {
+		header = append(header, f.Name)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for i := range returns {
+		rec[0], rec[1] = returns[i].Org, returns[i].Period
+		for j, f := range Fields {
+			rec[j+2] = f.Of(&returns[i]).String()
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// IsCSV tells whether a content type names CSV.
+func IsCSV(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	return strings.HasPrefix(ct, "text/csv") || strings.HasPrefix(ct, "application/csv")
+}

@@ -14,6 +14,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
 )
 
 // Reason says why a value is unknown.
@@ -137,4 +139,20 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	}
 	*v = Of(f)
 	return nil
+}
+
+// Schema describes a value in the OpenAPI document: a number, a DfE symbol, or null.
+func (Value) Schema(huma.Registry) *huma.Schema {
+	symbols := make([]any, len(Reasons))
+	for i, r := range Reasons {
+		symbols[i] = string(r)
+	}
+	return &huma.Schema{
+		Description: "A number; or a DfE symbol saying why it is unknown (x unavailable, c confidential, z not applicable, u low reliability, low rounds to zero); or null when not reported",
+		OneOf: []*huma.Schema{
+			{Type: huma.TypeNumber},
+			{Type: huma.TypeString, Enum: symbols},
+			{Type: "null"},
+		},
+	}
 }

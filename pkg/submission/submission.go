@@ -125,3 +125,14 @@ func distinctRows(e []RowError) int {
 func sortRows(e []RowError) {
 	sort.SliceStable(e, func(i, j int) bool { return e[i].Row < e[j].Row })
 }
+
+// Event is what ingest announces on hub.stored.<kind>.<org> (rows stored for that organisation)
+// and hub.rejected.<kind>.<org> (rows refused in a submission by that organisation).
+type Event struct {
+	ID      string   `json:"id"`
+	Kind    string   `json:"kind"`
+	Org     string   `json:"org"`
+	Chunk   int      `json:"chunk"`
+	Periods []string `json:"periods,omitempty"`
+	Rows    int      `json:"rows"`
+}

@@ -1,0 +1,150 @@
+// Package api is the hub's only HTTP edge: it verifies bearer tokens, authorises the caller,
+// checks the shape of what is sent, publishes submissions to JetStream and answers at once with
+// a submission id. It serves submission status and stored rows; it never writes fact tables.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+// Version of the API document.
+const Version = "1.0.0"
+
+// Limits bound what one request may carry.
+type Limits struct {
+	MaxUploadBytes int64 `env:"MAX_UPLOAD_BYTES" envDefault:"67108864"` // a CSV upload (64 MiB)
+	MaxJSONBytes   int64 `env:"MAX_JSON_BYTES" envDefault:"8388608"`    // a JSON submission (8 MiB)
+	MaxRows        int   `env:"MAX_ROWS" envDefault:"500000"`           // rows in one submission
+	ChunkRows      int   `env:"CHUNK_ROWS" envDefault:"1000"`           // rows per JetStream message
+}
+
+// Verifier turns a bearer token into a principal; *auth.Verifier is the real one.
+type Verifier interface {
+	Verify(ctx context.Context, bearer string) (auth.Principal, error)
+}
+
+// Deps are what the handlers use.
+type Deps struct {
+	Log      *slog.Logger
+	JS       jetstream.JetStream
+	Status   *submission.Store
+	Returns  *workforce.Store
+	Verifier Verifier
+	Limits   Limits
+	// Ready reports whether NATS and ClickHouse can be reached.
+	Ready func(ctx context.Context) error
+	Now   func() time.Time
+}
+
+const bearerScheme = "bearer"
+
+// Config is the OpenAPI description of the hub's API.
+func Config() huma.Config {
+	cfg := huma.DefaultConfig("Partnership Hub API", Version)
+	cfg.Info.Description = "Workforce, placement, survey and audit data from employers and universities in a regional social work partnership, " +
+		"and benchmarks for the Standards for employers of social workers in England. Every /v1 call needs an OAuth2 bearer token."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "An access token from the hub's OpenID provider (client credentials for systems)."},
+	}
+	cfg.CreateHooks = nil // no $schema links in responses
+	return cfg
+}
+
+// Handler serves the API, the OpenAPI document (/openapi.json), its docs (/docs) and the
+// health endpoints.
+func Handler(d *Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+			d.Log.Warn("not ready", "err", err)
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	api := humago.New(mux, Config())
+	Register(api, d)
+	return mux
+}
+
+// Register adds every operation to api. Tests call it through humatest.
+func Register(api huma.API, d *Deps) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	api.UseMiddleware(authenticate(api, d))
+	registerSubmissions(api, d)
+	registerWorkforce(api, d)
+}
+
+var secured = []map[string][]string{{bearerScheme: {}}}
+
+// authenticate verifies the bearer token of every operation that declares security and puts
+// the principal in the request context. Nothing about the caller is ever taken from the body.
+func authenticate(api huma.API, d *Deps) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if len(ctx.Operation().Security) == 0 {
+			next(ctx)
+			return
+		}
+		h := ctx.Header("Authorization")
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			token, ok = strings.CutPrefix(h, "bearer ")
+		}
+		if !ok || token == "" {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="partnership-hub"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "a bearer token is required")
+			return
+		}
+		p, err := d.Verifier.Verify(ctx.Context(), token)
+		if err != nil {
+			d.Log.Info("token refused", "err", err, "path", ctx.URL().Path)
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="partnership-hub", error="invalid_token"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "the bearer token is not valid")
+			return
+		}
+		next(huma.WithContext(ctx, auth.Context(ctx.Context(), p)))
+	}
+}
+
+// principal returns the verified caller; the authenticate middleware guarantees one on every
+// secured operation.
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return p, huma.Error401Unauthorized("a bearer token is required")
+	}
+	return p, nil
+}
+
+// errInternal hides an internal failure from the caller and logs it.
+func errInternal(log *slog.Logger, msg string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return huma.Error503ServiceUnavailable("request cancelled")
+	}
+	log.Error(msg, "err", err)
+	return huma.Error500InternalServerError(msg)
+}

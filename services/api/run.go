@@ -1,0 +1,125 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+// RunConfig is the API service's configuration, read from HUB_* variables.
+type RunConfig struct {
+	config.Common
+
+	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	ReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"2m"` // long enough for a 64 MiB upload on a slow line
+	WriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"2m"`
+	ShutdownTimeout time.Duration `env:"HTTP_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+
+	OIDCIssuer     string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
+	OIDCAudience   string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
+	ClaimOrg       string `env:"OIDC_CLAIM_ORG" envDefault:"org"`
+	ClaimRoles     string `env:"OIDC_CLAIM_ROLES" envDefault:"roles"`
+	ClaimAlliances string `env:"OIDC_CLAIM_ALLIANCES" envDefault:"alliances"`
+
+	Limits Limits
+}
+
+// Run serves the API until ctx is cancelled, then stops taking requests, lets those in flight
+// finish and closes its connections. ready, when not nil, receives the address once it listens.
+func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- string) error {
+	nc, js, err := bus.Connect(ctx, cfg.NATSURL, "hub-api", cfg.NATSReplicas, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = nc.Drain() }()
+
+	ch, err := chstore.Open(ctx, cfg.ClickHouse())
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+
+	verifier, err := verifierWhenReachable(ctx, auth.Config{
+		Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,
+		Claims: auth.Claims{Org: cfg.ClaimOrg, Roles: cfg.ClaimRoles, Alliances: cfg.ClaimAlliances},
+	}, log)
+	if err != nil {
+		return err
+	}
+	status, err := submission.NewStore(ctx, js)
+	if err != nil {
+		return err
+	}
+	deps := &Deps{
+		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch), Verifier: verifier, Limits: cfg.Limits,
+		Ready: func(ctx context.Context) error {
+			if nc.Status() != nats.CONNECTED {
+				return fmt.Errorf("nats: %s", nc.Status())
+			}
+			return ch.Ping(ctx)
+		},
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           Handler(deps),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("api listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("api shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// verifierWhenReachable waits for the OpenID provider's discovery document, which may start
+// after the API (in the all-in-one mode, or when both roll out together).
+func verifierWhenReachable(ctx context.Context, cfg auth.Config, log *slog.Logger) (*auth.Verifier, error) {
+	delay := 250 * time.Millisecond
+	for {
+		v, err := auth.NewVerifier(ctx, cfg)
+		if err == nil {
+			return v, nil
+		}
+		log.Warn("OpenID provider not reachable yet", "issuer", cfg.Issuer, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("OpenID provider %s: %w", cfg.Issuer, err)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/submission"
+)
+
+// SubmissionRef is the answer to a submission: where to follow it.
+type SubmissionRef struct {
+	ID        string `json:"id" doc:"Submission id"`
+	Status    string `json:"status" doc:"pending until ingest has checked and stored every row"`
+	StatusURL string `json:"status_url" doc:"Poll this for the outcome of every row"`
+	Rows      int    `json:"rows" doc:"Rows received"`
+	Repeat    bool   `json:"repeat,omitempty" doc:"True when this Idempotency-Key (or the same body) came before: the earlier submission is returned and nothing is stored twice"`
+}
+
+type submitOutput struct {
+	Location string `header:"Location"`
+	Body     SubmissionRef
+}
+
+type statusInput struct {
+	ID string `path:"id" maxLength:"64" doc:"Submission id"`
+}
+
+type statusOutput struct {
+	Body submission.Status
+}
+
+func registerSubmissions(api huma.API, d *Deps) {
+	huma.Register(api, huma.Operation{
+		OperationID: "get-submission",
+		Method:      http.MethodGet,
+		Path:        "/v1/submissions/{id}",
+		Summary:     "Follow a submission",
+		Description: "Pending until ingest has checked and stored every row; then accepted, partially_accepted or rejected, with every refused row's number, field and reason. Only the client that made the submission (or a steward) may read it.",
+		Tags:        []string{"Submissions"},
+		Security:    secured,
+	}, func(ctx context.Context, in *statusInput) (*statusOutput, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, st, err := d.Status.Status(ctx, in.ID)
+		if errors.Is(err, submission.ErrNotFound) {
+			return nil, huma.Error404NotFound("no such submission")
+		}
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read the submission", err)
+		}
+		if m.Submitter != p.Subject && !p.HasRole(auth.RoleSteward) {
+			return nil, huma.Error403Forbidden("this submission was made by another client")
+		}
+		return &statusOutput{Body: st}, nil
+	})
+}
+
+// chunk is a slice of one submission, small enough for one message.
+type chunk[R any] struct {
+	rows     []R
+	rejected []submission.RowError
+}
+
+// split cuts a submission into chunks of size consecutive rows, good and refused alike, so
+// that every chunk's envelope stays small whatever the mix.
+func split[R any](rows []R, rowOf func(R) int, rejected []submission.RowError, size int) []chunk[R] {
+	lo, hi := -1, -1
+	see := func(r int) {
+		if lo == -1 || r < lo {
+			lo = r
+		}
+		if r > hi {
+			hi = r
+		}
+	}
+	for _, r := range rows {
+		see(rowOf(r))
+	}
+	for _, e := range rejected {
+		see(e.Row)
+	}
+	if lo == -1 {
+		return nil
+	}
+	chunks := make([]chunk[R], (hi-lo)/size+1)
+	for _, r := range rows {
+		c := &chunks[(rowOf(r)-lo)/size]
+		c.rows = append(c.rows, r)
+	}
+	for _, e := range rejected {
+		c := &chunks[(e.Row-lo)/size]
+		c.rejected = append(c.rejected, e)
+	}
+	return slices.DeleteFunc(chunks, func(c chunk[R]) bool { return len(c.rows)+len(c.rejected) == 0 })
+}
+
+// publish records a submission and sends its chunks to JetStream. The idempotency key (the
+// client's Idempotency-Key, or else a hash of the body) is scoped to the caller, so one
+// client's key never collides with another's; sending the same key and body again returns
+// the first submission, and JetStream's duplicate window drops any chunk already sent.
+func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKey string, body []byte, chunks []chunk[R], rows int) (*submitOutput, error) {
+	bodyHash := sha256.Sum256(body)
+	if idemKey == "" {
+		idemKey = "body:" + hex.EncodeToString(bodyHash[:])
+	}
+	scoped := sha256.Sum256([]byte(p.Subject + "\x00" + kind + "\x00" + idemKey))
+	key := hex.EncodeToString(scoped[:])
+
+	id, fresh, err := d.Status.Claim(ctx, key, uuid.NewString(), hex.EncodeToString(bodyHash[:]))
+	if errors.Is(err, submission.ErrKeyReused) {
+		return nil, huma.Error422UnprocessableEntity("this Idempotency-Key was used for a different body in the last 24 hours")
+	}
+	if err != nil {
+		return nil, errInternal(d.Log, "could not record the submission", err)
+	}
+	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows, Repeat: !fresh}
+	if !fresh {
+		if m, err := d.Status.Meta(ctx, id); err == nil && m.Published {
+			return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
+		}
+		// The first attempt stopped half-way: send every chunk again; JetStream drops repeats.
+	}
+	meta := submission.Meta{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, ReceivedAt: d.Now().UTC(),
+		Rows: rows, Chunks: len(chunks), BodyHash: hex.EncodeToString(bodyHash[:])}
+	if err := d.Status.PutMeta(ctx, meta); err != nil {
+		return nil, errInternal(d.Log, "could not record the submission", err)
+	}
+	steward := p.HasRole(auth.RoleSteward)
+	acks := make([]jetstream.PubAckFuture, 0, len(chunks))
+	for i, c := range chunks {
+		rowsJSON, err := json.Marshal(c.rows)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not encode the submission", err)
+		}
+		env := submission.Envelope{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, Steward: steward,
+			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: rowsJSON, Rejected: c.rejected}
+		b, err := json.Marshal(env)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not encode the submission", err)
+		}
+		msg := nats.NewMsg(bus.SubmitSubject(kind, p.Org))
+		msg.Data = b
+		msg.Header.Set(nats.MsgIdHdr, fmt.Sprintf("%s:%d", key, i))
+		msg.Header.Set(bus.HeaderSubmission, id)
+		f, err := d.JS.PublishMsgAsync(msg)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not queue the submission", err)
+		}
+		acks = append(acks, f)
+	}
+	for _, f := range acks {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return nil, errInternal(d.Log, "could not queue the submission", err)
+		case <-ctx.Done():
+			return nil, errInternal(d.Log, "could not queue the submission", ctx.Err())
+		}
+	}
+	meta.Published = true
+	if err := d.Status.PutMeta(ctx, meta); err != nil {
+		return nil, errInternal(d.Log, "could not record the submission", err)
+	}
+	d.Log.Info("submission queued", "id", id, "kind", kind, "org", p.Org, "client", p.ClientID, "rows", rows, "chunks", len(chunks))
+	return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
+}

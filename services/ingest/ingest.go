@@ -1,0 +1,304 @@
+// Package ingest takes submitted rows off JetStream, checks them against the rules and the
+// reference data, stores them in ClickHouse in batches and records each row's outcome.
+//
+// A message is acknowledged only after its rows are inserted and its result recorded, so a crash
+// at any point leads to a redelivery; rows carry deterministic keys and versions, so a redelivered
+// chunk replaces itself instead of adding rows. While ClickHouse is unreachable the open batch is
+// held (and JetStream told it is in progress) rather than retried into the dead-letter stream.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/submission"
+)
+
+// Config tunes the consumers. Every field has a default.
+type Config struct {
+	BatchMessages int           `env:"BATCH_MESSAGES" envDefault:"20"`     // chunks fetched and inserted together
+	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"200ms"`  // longest wait to fill a batch
+	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`        // deliveries before a failing chunk is dead-lettered
+	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`          // redelivery after a silent consumer
+	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`       // longest pause between tries while ClickHouse is down
+	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" envDefault:"20s"`    // time to finish the open batch on shutdown
+	Refresh       time.Duration `env:"REFERENCE_REFRESH" envDefault:"30s"` // how often an unknown organisation re-reads reference data
+}
+
+// Kind is how ingest checks and stores one kind of data.
+type Kind interface {
+	// Name is the kind, as on subjects: hub.submit.<name>.<org>.
+	Name() string
+	// Check reads one chunk's rows, refuses those that break the rules, and returns the rest.
+	Check(ctx context.Context, env submission.Envelope) (Checked, error)
+	// Store inserts the rows of several checked chunks at once.
+	Store(ctx context.Context, chunks []Checked) error
+}
+
+// Checked is a chunk after its checks: the rows to store (of the kind's own type), the outcome
+// to record, and per organisation the periods it touches.
+type Checked struct {
+	Rows    any
+	Count   int
+	Result  submission.ChunkResult
+	Touched map[string][]string
+}
+
+// Service runs one consumer per kind.
+type Service struct {
+	cfg    Config
+	log    *slog.Logger
+	js     jetstream.JetStream
+	ch     driver.Conn
+	status *submission.Store
+	kinds  []Kind
+
+	// afterInsert runs after a batch is inserted and before it is acknowledged; tests use it to
+	// stop ingest at the worst moment.
+	afterInsert func() error
+}
+
+// New builds the service.
+func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn, status *submission.Store, kinds ...Kind) *Service {
+	return &Service{cfg: cfg, log: log, js: js, ch: ch, status: status, kinds: kinds}
+}
+
+// ErrStopped is returned by a batch that was abandoned because the service is stopping.
+var ErrStopped = errors.New("ingest stopping")
+
+// Run consumes until ctx is cancelled, then finishes the open batch and returns.
+func (s *Service) Run(ctx context.Context) error {
+	errc := make(chan error, len(s.kinds))
+	for _, k := range s.kinds {
+		cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamSubmissions, jetstream.ConsumerConfig{
+			Durable:       "ingest-" + k.Name(),
+			Description:   "Stores " + k.Name() + " submissions in ClickHouse",
+			FilterSubject: bus.SubmitSubject(k.Name(), "*"),
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       s.cfg.AckWait,
+			MaxDeliver:    -1, // dead-lettering is decided here, so an outage never exhausts a message
+			MaxAckPending: 10 * s.cfg.BatchMessages,
+		})
+		if err != nil {
+			return fmt.Errorf("consumer for %s: %w", k.Name(), err)
+		}
+		go func() { errc <- s.consume(ctx, k, cons) }()
+	}
+	var first error
+	for range s.kinds {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (s *Service) consume(ctx context.Context, k Kind, cons jetstream.Consumer) error {
+	log := s.log.With("kind", k.Name())
+	log.Info("consuming", "consumer", "ingest-"+k.Name())
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(s.cfg.BatchMessages, jetstream.FetchMaxWait(s.cfg.FlushInterval))
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			log.Warn("fetch", "err", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		var msgs []jetstream.Msg
+		for m := range batch.Messages() {
+			msgs = append(msgs, m)
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		// The batch in hand is finished even when shutdown begins: flush, record, acknowledge.
+		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
+		err = s.process(work, ctx, log, k, msgs)
+		cancel()
+		if err != nil && !errors.Is(err, ErrStopped) {
+			return err
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+type item struct {
+	msg     jetstream.Msg
+	env     submission.Envelope
+	checked Checked
+}
+
+// process checks, stores, records and acknowledges one batch of chunks. stop is the service's
+// own context: while ClickHouse is down, the batch is held until it is back or stop ends.
+func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, msgs []jetstream.Msg) error {
+	var items []item
+	for _, m := range msgs {
+		var env submission.Envelope
+		if err := json.Unmarshal(m.Data(), &env); err != nil {
+			s.deadLetter(ctx, log, k, m, nil, "undecodable envelope: "+err.Error())
+			continue
+		}
+		if env.Kind != k.Name() {
+			s.deadLetter(ctx, log, k, m, &env, fmt.Sprintf("envelope of kind %q on a %s subject", env.Kind, k.Name()))
+			continue
+		}
+		c, err := k.Check(ctx, env)
+		if err != nil {
+			s.retryOrDeadLetter(ctx, log, k, m, &env, err)
+			continue
+		}
+		items = append(items, item{msg: m, env: env, checked: c})
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	start := time.Now()
+	err := s.storeWhenAvailable(ctx, stop, log, k, items)
+	if errors.Is(err, ErrStopped) {
+		for _, it := range items {
+			_ = it.msg.Nak()
+		}
+		return err
+	}
+	stored := items
+	if err != nil {
+		// ClickHouse is up but refuses the batch: find the chunks it refuses, one by one.
+		log.Warn("batch insert failed, inserting chunk by chunk", "err", err)
+		stored = stored[:0:0]
+		for _, it := range items {
+			if err := k.Store(ctx, []Checked{it.checked}); err != nil {
+				s.retryOrDeadLetter(ctx, log, k, it.msg, &it.env, err)
+				continue
+			}
+			stored = append(stored, it)
+		}
+	}
+	rows := 0
+	for _, it := range stored {
+		rows += it.checked.Count
+	}
+	log.Debug("inserted", "chunks", len(stored), "rows", rows, "took", time.Since(start))
+	if s.afterInsert != nil {
+		if err := s.afterInsert(); err != nil {
+			return err
+		}
+	}
+	for _, it := range stored {
+		if err := s.finish(ctx, k, it); err != nil {
+			log.Warn("record outcome; chunk will be redelivered", "submission", it.env.ID, "chunk", it.env.Chunk, "err", err)
+			_ = it.msg.NakWithDelay(bus.Backoff(bus.Deliveries(it.msg)))
+		}
+	}
+	return nil
+}
+
+// storeWhenAvailable inserts the batch, holding it while ClickHouse cannot be reached.
+func (s *Service) storeWhenAvailable(ctx, stop context.Context, log *slog.Logger, k Kind, items []item) error {
+	chunks := make([]Checked, len(items))
+	for i, it := range items {
+		chunks[i] = it.checked
+	}
+	delay := 250 * time.Millisecond
+	for {
+		err := k.Store(ctx, chunks)
+		if err == nil {
+			return nil
+		}
+		if s.ch.Ping(ctx) == nil {
+			return err
+		}
+		log.Warn("ClickHouse unreachable; holding batch", "chunks", len(items), "retry_in", delay, "err", err)
+		for _, it := range items {
+			_ = it.msg.InProgress()
+		}
+		if !sleep(stop, delay) {
+			return ErrStopped
+		}
+		delay = min(2*delay, s.cfg.OutageRetry)
+	}
+}
+
+// finish records a stored chunk's outcome, announces it, and acknowledges the message.
+func (s *Service) finish(ctx context.Context, k Kind, it item) error {
+	res := it.checked.Result
+	res.Rejected = append(it.env.Rejected, res.Rejected...)
+	if err := s.status.PutChunk(ctx, it.env.ID, it.env.Chunk, res); err != nil {
+		return err
+	}
+	for org, periods := range it.checked.Touched {
+		ev := submission.Event{ID: it.env.ID, Kind: k.Name(), Org: org, Chunk: it.env.Chunk, Periods: periods}
+		if err := s.announce(ctx, bus.StoredSubject(k.Name(), org), ev); err != nil {
+			return err
+		}
+	}
+	if len(res.Rejected) > 0 {
+		ev := submission.Event{ID: it.env.ID, Kind: k.Name(), Org: it.env.Org, Chunk: it.env.Chunk, Rows: len(res.Rejected)}
+		if err := s.announce(ctx, bus.RejectedSubject(k.Name(), it.env.Org), ev); err != nil {
+			return err
+		}
+	}
+	return it.msg.Ack()
+}
+
+func (s *Service) announce(ctx context.Context, subject string, ev submission.Event) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	// The message id makes a redelivered chunk's announcement a duplicate JetStream drops.
+	id := fmt.Sprintf("%s:%s:%d", subject, ev.ID, ev.Chunk)
+	if _, err := s.js.Publish(ctx, subject, b, jetstream.WithMsgID(id)); err != nil {
+		return fmt.Errorf("announce %s: %w", subject, err)
+	}
+	return nil
+}
+
+// retryOrDeadLetter asks for a later redelivery, or after MaxAttempts parks the message.
+func (s *Service) retryOrDeadLetter(ctx context.Context, log *slog.Logger, k Kind, m jetstream.Msg, env *submission.Envelope, err error) {
+	n := bus.Deliveries(m)
+	if n < s.cfg.MaxAttempts {
+		log.Warn("chunk failed; will retry", "attempt", n, "err", err)
+		_ = m.NakWithDelay(bus.Backoff(n))
+		return
+	}
+	s.deadLetter(ctx, log, k, m, env, fmt.Sprintf("failed %d times: %v", n, err))
+}
+
+// deadLetter parks the message and, when its submission is known, records its rows as refused
+// so that the submitter sees why instead of waiting for ever.
+func (s *Service) deadLetter(ctx context.Context, log *slog.Logger, k Kind, m jetstream.Msg, env *submission.Envelope, reason string) {
+	log.Error("dead-lettering message", "subject", m.Subject(), "reason", reason)
+	if env != nil && env.ID != "" {
+		res := submission.ChunkResult{Rejected: append(env.Rejected, submission.RowError{Reason: "could not be processed: " + reason})}
+		if err := s.status.PutChunk(ctx, env.ID, env.Chunk, res); err != nil {
+			log.Warn("record dead-lettered chunk", "err", err)
+		}
+	}
+	if err := bus.DeadLetter(ctx, s.js, m, k.Name(), reason); err != nil {
+		log.Error("dead-letter failed; message will be redelivered", "err", err)
+		_ = m.NakWithDelay(time.Second)
+	}
+}
+
+// sleep waits d, or until ctx ends; it reports whether the full wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

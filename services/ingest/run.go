@@ -1,0 +1,45 @@
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+// RunConfig is the ingest service's configuration, read from HUB_* variables.
+type RunConfig struct {
+	config.Common
+	Ingest Config `envPrefix:"INGEST_"`
+}
+
+// Run consumes submissions until ctx is cancelled, then finishes the open batch, acknowledges
+// it and closes its connections.
+func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
+	nc, js, err := bus.Connect(ctx, cfg.NATSURL, "hub-ingest", cfg.NATSReplicas, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = nc.Drain() }()
+
+	ch, err := chstore.Open(ctx, cfg.ClickHouse())
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+
+	status, err := submission.NewStore(ctx, js)
+	if err != nil {
+		return err
+	}
+	svc := New(cfg.Ingest, log, js, ch, status,
+		&Workforce{Returns: workforce.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
+	)
+	return svc.Run(ctx)
+}

@@ -39,6 +39,9 @@ const MaxPayload = 8 << 20
 // SubmitSubject is where the API publishes a chunk of a submission.
 func SubmitSubject(kind, org string) string { return "hub.submit." + kind + "." + Token(org) }
 
+// SubmitFilter matches every organisation's chunks of one kind: a consumer's filter.
+func SubmitFilter(kind string) string { return "hub.submit." + kind + ".*" }
+
 // StoredSubject is where ingest announces rows stored for an organisation.
 func StoredSubject(kind, org string) string { return "hub.stored." + kind + "." + Token(org) }
 

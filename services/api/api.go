@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -147,4 +148,15 @@ func errInternal(log *slog.Logger, msg string, err error) error {
 	}
 	log.Error(msg, "err", err)
 	return huma.Error500InternalServerError(msg)
+}
+
+// OpenAPIDocument renders the API's OpenAPI document as indented JSON.
+func OpenAPIDocument() ([]byte, error) {
+	a := humago.New(http.NewServeMux(), Config())
+	Register(a, &Deps{Limits: Limits{MaxUploadBytes: 64 << 20}})
+	b, err := json.MarshalIndent(a.OpenAPI(), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }

@@ -49,6 +49,9 @@ func registerWorkforce(api huma.API, d *Deps) {
 		Security:      secured,
 		DefaultStatus: http.StatusAccepted,
 		MaxBodyBytes:  d.Limits.MaxUploadBytes,
+		// The body is read row by row by the workforce decoders, so that one bad row is refused
+		// on its own instead of failing the whole request; the schema is for the documentation.
+		SkipValidateBody: true,
 		RequestBody: &huma.RequestBody{
 			Required: true,
 			Content: map[string]*huma.MediaType{

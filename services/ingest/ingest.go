@@ -81,7 +81,7 @@ func (s *Service) Run(ctx context.Context) error {
 		cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamSubmissions, jetstream.ConsumerConfig{
 			Durable:       "ingest-" + k.Name(),
 			Description:   "Stores " + k.Name() + " submissions in ClickHouse",
-			FilterSubject: bus.SubmitSubject(k.Name(), "*"),
+			FilterSubject: bus.SubmitFilter(k.Name()),
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       s.cfg.AckWait,
 			MaxDeliver:    -1, // dead-lettering is decided here, so an outage never exhausts a message

@@ -1,0 +1,76 @@
+// Command hub runs Partnership Hub.
+//
+//	hub [run]    every service in one process, with embedded NATS and the development OpenID provider
+//	hub migrate  create the ClickHouse database, apply migrations, load reference data
+//	hub openapi  print the OpenAPI document
+//
+// Configuration comes from HUB_* environment variables (see README.md).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/hub"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "hub:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := "run"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	if cmd == "openapi" {
+		b, err := api.OpenAPIDocument()
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(b)
+		return err
+	}
+	var cfg hub.Config
+	if err := config.Parse(&cfg); err != nil {
+		return err
+	}
+	log, err := cfg.API.Logger()
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "migrate":
+		return hub.Migrate(ctx, cfg.API.ClickHouse(), log)
+	case "run":
+		return hub.Run(ctx, cfg, log, func(s hub.Started) { fmt.Fprint(os.Stderr, banner(s)) })
+	}
+	return fmt.Errorf("unknown command %q: want run, migrate or openapi", cmd)
+}
+
+func banner(s hub.Started) string {
+	return fmt.Sprintf(`
+Partnership Hub is running. Press Ctrl-C to stop.
+
+  API              %[1]s   (docs: %[1]s/docs, OpenAPI: %[1]s/openapi.json)
+  OpenID provider  %[2]s   (token endpoint: %[2]s/token)
+  NATS JetStream   %[3]s
+  ClickHouse       %[4]s
+
+  Demo clients (secret demo-secret): demo-steward, demo-council (Hartlepool E06000001), demo-analyst
+
+  TOKEN=$(curl -s -u demo-council:demo-secret -d grant_type=client_credentials %[2]s/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" '%[1]s/v1/workforce-returns?period=2025'
+
+`, s.APIURL, s.Issuer, s.NATSURL, s.ClickHouse)
+}

@@ -1,0 +1,146 @@
+// Package hub runs every Partnership Hub service in one process, with an embedded NATS
+// JetStream server and the development OpenID provider: for a laptop, a demo, or a small
+// single-node install.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/devoidc"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/ingest"
+)
+
+// Config is the all-in-one configuration: the API's settings (HUB_HTTP_ADDR, HUB_CLICKHOUSE_*,
+// HUB_OIDC_*, …), the ingest settings (HUB_INGEST_*), and what the all-in-one mode adds.
+type Config struct {
+	API    api.RunConfig
+	Ingest ingest.Config `envPrefix:"INGEST_"`
+
+	NATSHost     string `env:"NATS_HOST" envDefault:"127.0.0.1"`
+	NATSPort     int    `env:"NATS_PORT" envDefault:"4222"` // -1 picks a free port
+	NATSStoreDir string `env:"NATS_STORE_DIR" envDefault:".demo/nats"`
+
+	DevOIDC     bool   `env:"DEV_OIDC" envDefault:"true"`                // run the development OpenID provider
+	DevOIDCAddr string `env:"DEV_OIDC_ADDR" envDefault:"127.0.0.1:5556"` // its address; the issuer is http://<addr>
+
+	Demo bool `env:"DEMO" envDefault:"false"` // load the DfE workforce figures 2017–2025 through the API at start
+}
+
+// Started tells where the running hub is.
+type Started struct {
+	APIURL, Issuer, NATSURL, ClickHouse string
+}
+
+// Run starts everything, calls started once the API listens (and the demo data is loaded, if
+// asked for), and runs until ctx is cancelled; then it stops the API, drains ingest, and shuts
+// down the OpenID provider and NATS, in that order.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started)) error {
+	if err := Migrate(ctx, cfg.API.ClickHouse(), log); err != nil {
+		return err
+	}
+
+	ns, err := bus.StartEmbedded(bus.EmbeddedConfig{Host: cfg.NATSHost, Port: cfg.NATSPort, StoreDir: cfg.NATSStoreDir})
+	if err != nil {
+		return err
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	cfg.API.NATSURL = ns.ClientURL()
+	log.Info("embedded nats started", "url", ns.ClientURL(), "store", cfg.NATSStoreDir)
+
+	if cfg.DevOIDC {
+		issuer, stop, err := startDevOIDC(cfg.DevOIDCAddr, cfg.API.OIDCAudience, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.API.OIDCIssuer = issuer
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return ingest.Run(gctx, ingest.RunConfig{Common: cfg.API.Common, Ingest: cfg.Ingest}, log.With("service", "ingest"))
+	})
+	ready := make(chan string, 1)
+	g.Go(func() error { return api.Run(gctx, cfg.API, log.With("service", "api"), ready) })
+	g.Go(func() error {
+		select {
+		case <-gctx.Done():
+			return nil
+		case addr := <-ready:
+			s := Started{APIURL: "http://" + addr, Issuer: cfg.API.OIDCIssuer, NATSURL: ns.ClientURL(), ClickHouse: cfg.API.ClickHouseAddr}
+			if cfg.Demo {
+				if err := LoadDemo(gctx, s, log); err != nil {
+					return fmt.Errorf("demo data: %w", err)
+				}
+			}
+			if started != nil {
+				started(s)
+			}
+			return nil
+		}
+	})
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	log.Info("hub stopped")
+	return err
+}
+
+// Migrate creates the database if needed, applies the migrations and loads the reference data.
+func Migrate(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
+	if err := chstore.EnsureDatabase(ctx, cfg); err != nil {
+		return err
+	}
+	ch, err := chstore.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	applied, err := chstore.Migrate(ctx, ch, log)
+	if err != nil {
+		return err
+	}
+	if err := reference.Seed(ctx, ch); err != nil {
+		return err
+	}
+	log.Info("clickhouse ready", "database", cfg.Database, "migrations_applied", len(applied))
+	return nil
+}
+
+func startDevOIDC(addr, audience string, log *slog.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("development OpenID provider: listen on %s: %w", addr, err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	p, err := devoidc.New(devoidc.Config{Issuer: issuer, Audience: audience, Clients: devoidc.DemoClients()})
+	if err != nil {
+		ln.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("development OpenID provider", "err", err)
+		}
+	}()
+	log.Info("development OpenID provider started", "issuer", issuer)
+	return issuer, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}

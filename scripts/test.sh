@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of every module against a real ClickHouse (started here on a temporary data
+# directory, installed with apt-get if missing) and real embedded NATS servers (started by the
+# tests themselves). Set HUB_TEST_CLICKHOUSE_ADDR to use a ClickHouse that is already running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+modules=(pkg services/api services/ingest services/hub)
+port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
+tmp=$(mktemp -d)
+cleanup() {
+	if [[ -f "$tmp/clickhouse/clickhouse-server.pid" ]]; then
+		bash scripts/clickhouse.sh stop "$tmp/clickhouse" || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [[ -z "${HUB_TEST_CLICKHOUSE_ADDR:-}" ]]; then
+	bash scripts/clickhouse.sh start "$tmp/clickhouse" "$port"
+	export HUB_TEST_CLICKHOUSE_ADDR=127.0.0.1:$port
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l pkg services)
+if [[ -n "$unformatted" ]]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+for m in "${modules[@]}"; do
+	echo "== go vet $m"
+	(cd "$m" && go vet ./...)
+done
+for m in "${modules[@]}"; do
+	echo "== go test $m"
+	(cd "$m" && go test -race -count=1 -timeout 30m ./...)
+done

@@ -153,7 +153,15 @@ func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, m
 			s.deadLetter(ctx, log, k, m, &env, fmt.Sprintf("envelope of kind %q on a %s subject", env.Kind, k.Name()))
 			continue
 		}
-		c, err := k.Check(ctx, env)
+		var c Checked
+		err := s.whenAvailable(stop, log, msgs, func() (err error) {
+			c, err = k.Check(ctx, env)
+			return err
+		})
+		if errors.Is(err, ErrStopped) {
+			nakAll(msgs)
+			return err
+		}
 		if err != nil {
 			s.retryOrDeadLetter(ctx, log, k, m, &env, err)
 			continue
@@ -164,11 +172,14 @@ func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, m
 		return nil
 	}
 	start := time.Now()
-	err := s.storeWhenAvailable(ctx, stop, log, k, items)
+	chunks := make([]Checked, len(items))
+	held := make([]jetstream.Msg, len(items))
+	for i, it := range items {
+		chunks[i], held[i] = it.checked, it.msg
+	}
+	err := s.whenAvailable(stop, log, held, func() error { return k.Store(ctx, chunks) })
 	if errors.Is(err, ErrStopped) {
-		for _, it := range items {
-			_ = it.msg.Nak()
-		}
+		nakAll(msgs)
 		return err
 	}
 	stored := items
@@ -203,29 +214,36 @@ func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, m
 	return nil
 }
 
-// storeWhenAvailable inserts the batch, holding it while ClickHouse cannot be reached.
-func (s *Service) storeWhenAvailable(ctx, stop context.Context, log *slog.Logger, k Kind, items []item) error {
-	chunks := make([]Checked, len(items))
-	for i, it := range items {
-		chunks[i] = it.checked
-	}
+// whenAvailable runs fn, and while it fails because ClickHouse cannot be reached, holds the
+// messages (telling JetStream they are in progress, so they are neither redelivered nor counted
+// towards the dead-letter limit) and tries again, until ClickHouse answers or stop ends.
+func (s *Service) whenAvailable(stop context.Context, log *slog.Logger, msgs []jetstream.Msg, fn func() error) error {
 	delay := 250 * time.Millisecond
 	for {
-		err := k.Store(ctx, chunks)
+		err := fn()
 		if err == nil {
 			return nil
 		}
-		if s.ch.Ping(ctx) == nil {
+		pctx, cancel := context.WithTimeout(stop, 5*time.Second)
+		down := s.ch.Ping(pctx) != nil
+		cancel()
+		if !down {
 			return err
 		}
-		log.Warn("ClickHouse unreachable; holding batch", "chunks", len(items), "retry_in", delay, "err", err)
-		for _, it := range items {
-			_ = it.msg.InProgress()
+		log.Warn("ClickHouse unreachable; holding batch", "messages", len(msgs), "retry_in", delay, "err", err)
+		for _, m := range msgs {
+			_ = m.InProgress()
 		}
 		if !sleep(stop, delay) {
 			return ErrStopped
 		}
 		delay = min(2*delay, s.cfg.OutageRetry)
+	}
+}
+
+func nakAll(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		_ = m.Nak()
 	}
 }
 

@@ -1,0 +1,370 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/bus/bustest"
+	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+type harness struct {
+	t      *testing.T
+	ns     *bustest.Server
+	conn   driver.Conn
+	chcfg  chstore.Config
+	status *submission.Store
+	log    *slog.Logger
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	conn, chcfg := chtest.New(t)
+	if err := reference.Seed(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	ns := bustest.New(t)
+	status, err := submission.NewStore(context.Background(), ns.JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, ns: ns, conn: conn, chcfg: chcfg, status: status, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+var testConfig = Config{BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 2 * time.Second,
+	OutageRetry: 500 * time.Millisecond, ShutdownGrace: 10 * time.Second, Refresh: time.Second}
+
+// start runs a service on ch until the test ends or it stops by itself; its result comes on the
+// returned channel.
+func (h *harness) start(ch driver.Conn, afterInsert func() error) (<-chan error, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := New(testConfig, h.log, h.ns.JS, ch, h.status,
+		&Workforce{Returns: workforce.NewStore(ch), Directory: reference.NewDirectory(ch, time.Second), Now: time.Now})
+	svc.afterInsert = afterInsert
+	done, finished := make(chan error, 1), make(chan struct{})
+	go func() { done <- svc.Run(ctx); close(finished) }()
+	h.t.Cleanup(func() { cancel(); <-finished })
+	return done, cancel
+}
+
+// submit publishes one chunk per org/period list, as the API would, and records its meta.
+func (h *harness) submit(id, org string, rows []workforce.Row, rejected ...submission.RowError) {
+	h.t.Helper()
+	ctx := context.Background()
+	received := time.Now().UTC()
+	if err := h.status.PutMeta(ctx, submission.Meta{ID: id, Kind: submission.KindWorkforce, Org: org, Submitter: "test", ReceivedAt: received, Rows: len(rows) + len(rejected), Chunks: 1, Published: true}); err != nil {
+		h.t.Fatal(err)
+	}
+	b, _ := json.Marshal(rows)
+	env, _ := json.Marshal(submission.Envelope{ID: id, Kind: submission.KindWorkforce, Org: org, Submitter: "test", Chunks: 1, ReceivedAt: received, Rows: b, Rejected: rejected})
+	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject(submission.KindWorkforce, org), env, jetstream.WithMsgID(id+":0")); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func returns(org string, from, n int) []workforce.Row {
+	rows := make([]workforce.Row, n)
+	for i := range rows {
+		rows[i] = workforce.Row{Row: i + 2, Return: workforce.Return{Org: org, Period: fmt.Sprintf("%d-Q%d", 2000+(from+i)/4, (from+i)%4+1), InpostFTE: measure.Of(100), VacancyFTE: measure.Of(float64(i % 17)), Cases: measure.Unknown(measure.Confidential)}}
+	}
+	return rows
+}
+
+func (h *harness) stored(final bool) uint64 {
+	h.t.Helper()
+	q := "SELECT count() FROM workforce_returns"
+	if final {
+		q += " FINAL"
+	}
+	var n uint64
+	if err := h.conn.QueryRow(context.Background(), q).Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+func (h *harness) statusOf(id string) submission.Status {
+	h.t.Helper()
+	_, st, err := h.status.Status(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+func (h *harness) deadLetters() uint64 {
+	h.t.Helper()
+	s, err := h.ns.JS.Stream(context.Background(), bus.StreamDeadLetter)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", within, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestStoresChecksAndAnnounces(t *testing.T) {
+	h := newHarness(t)
+	events := make(chan *nats.Msg, 16)
+	sub, err := h.ns.NC.ChanSubscribe("hub.stored.workforce.>", events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	h.start(h.conn, nil)
+
+	rows := returns("E06000001", 80, 3)
+	rows = append(rows,
+		workforce.Row{Row: 5, Return: workforce.Return{Org: "E06000002", Period: "2024", InpostFTE: measure.Of(1)}},  // not the submitter's
+		workforce.Row{Row: 6, Return: workforce.Return{Org: "E06000001", Period: "2031", InpostFTE: measure.Of(1)}},  // future
+		workforce.Row{Row: 7, Return: workforce.Return{Org: "E06000001", Period: "2019", InpostFTE: measure.Of(-1)}}, // negative
+	)
+	h.submit("s1", "E06000001", rows, submission.RowError{Row: 8, Field: "cases", Reason: "not a number"})
+	eventually(t, 10*time.Second, "submission s1 stored", func() bool { return h.statusOf("s1").Status != submission.StatusPending })
+	st := h.statusOf("s1")
+	if st.Status != submission.StatusPartiallyAccepted || st.Accepted != 3 || st.Rejected != 4 {
+		t.Fatalf("status = %+v", st)
+	}
+	want := map[int]string{5: "org", 6: "period", 7: "inpost_fte", 8: "cases"}
+	for _, e := range st.Errors {
+		if want[e.Row] != e.Field {
+			t.Errorf("unexpected error %+v", e)
+		}
+	}
+	if n := h.stored(true); n != 3 {
+		t.Errorf("stored %d rows, want 3", n)
+	}
+	select {
+	case m := <-events:
+		var ev submission.Event
+		if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Org != "E06000001" || len(ev.Periods) != 3 || m.Subject != "hub.stored.workforce.E06000001" {
+			t.Errorf("event %s %s (%v)", m.Subject, m.Data, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no hub.stored event")
+	}
+
+	// A steward's submission may name any organisation, but not an unknown one.
+	stewardRows := []workforce.Row{
+		{Row: 2, Return: workforce.Return{Org: "E06000002", Period: "2024", InpostFTE: measure.Of(1)}},
+		{Row: 3, Return: workforce.Return{Org: "E99999999", Period: "2024", InpostFTE: measure.Of(1)}},
+	}
+	b, _ := json.Marshal(stewardRows)
+	env, _ := json.Marshal(submission.Envelope{ID: "s2", Kind: "workforce", Submitter: "steward", Steward: true, Chunks: 1, ReceivedAt: time.Now(), Rows: b})
+	_ = h.status.PutMeta(context.Background(), submission.Meta{ID: "s2", Kind: "workforce", Rows: 2, Chunks: 1, Published: true})
+	if _, err := h.ns.JS.Publish(context.Background(), bus.SubmitSubject("workforce", ""), env); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "submission s2 stored", func() bool { return h.statusOf("s2").Status != submission.StatusPending })
+	if st := h.statusOf("s2"); st.Accepted != 1 || st.Rejected != 1 || st.Errors[0].Row != 3 {
+		t.Errorf("steward status = %+v", st)
+	}
+}
+
+// Ingest dies after ClickHouse took the batch but before JetStream heard the ack: the
+// redelivered batch is inserted again, and queries still see each row once.
+func TestCrashBetweenInsertAndAck(t *testing.T) {
+	h := newHarness(t)
+	crash := errors.New("killed after insert")
+	var inserts atomic.Int32
+	done, _ := h.start(h.conn, func() error { inserts.Add(1); return crash })
+	h.submit("s1", "E06000001", returns("E06000001", 0, 40))
+	select {
+	case err := <-done:
+		if !errors.Is(err, crash) {
+			t.Fatalf("ingest stopped with %v, want the crash", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ingest did not reach the insert")
+	}
+	if st := h.statusOf("s1"); st.Status != submission.StatusPending {
+		t.Fatalf("status after the crash = %s, want pending (nothing acknowledged)", st.Status)
+	}
+	h.start(h.conn, func() error { inserts.Add(1); return nil })
+	eventually(t, 15*time.Second, "redelivered submission stored", func() bool { return h.statusOf("s1").Status == submission.StatusAccepted })
+	if n := inserts.Load(); n != 2 {
+		t.Errorf("inserts = %d, want 2 (the batch was written twice)", n)
+	}
+	if n := h.stored(true); n != 40 {
+		t.Errorf("rows seen by queries = %d, want 40", n)
+	}
+}
+
+// proxy stands between ingest and ClickHouse so that a test can take ClickHouse away.
+type proxy struct {
+	t      *testing.T
+	addr   string
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	p := &proxy{t: t, target: target}
+	p.up("127.0.0.1:0")
+	t.Cleanup(p.down)
+	return p
+}
+
+func (p *proxy) up(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(s, c); s.Close() }()
+			go func() { _, _ = io.Copy(c, s); c.Close() }()
+		}
+	}()
+}
+
+func (p *proxy) down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// ClickHouse goes away for 30 s while submissions arrive: they wait in JetStream and are all
+// stored, once each, when it is back; none goes to the dead-letter stream.
+func TestClickHouseOutage(t *testing.T) {
+	outage := 30 * time.Second
+	if testing.Short() {
+		outage = 3 * time.Second
+	}
+	h := newHarness(t)
+	p := newProxy(t, h.chcfg.Addr)
+	cfg := h.chcfg
+	cfg.Addr = p.addr
+	ch, err := chstore.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close()
+	h.start(ch, nil)
+
+	h.submit("before", "E06000001", returns("E06000001", 0, 10))
+	eventually(t, 10*time.Second, "first submission stored", func() bool { return h.statusOf("before").Status == submission.StatusAccepted })
+
+	p.down()
+	for i := range 5 {
+		h.submit(fmt.Sprintf("during-%d", i), "E06000001", returns("E06000001", 10+i*10, 10))
+	}
+	h.submit("unknown-org-cache", "E06000002", returns("E06000002", 0, 10))
+	time.Sleep(outage) // the outage itself: nothing to poll for
+	if n := h.stored(true); n != 10 {
+		t.Fatalf("during the outage %d rows are stored, want the first 10", n)
+	}
+	p.up(p.addr)
+	for i := range 5 {
+		id := fmt.Sprintf("during-%d", i)
+		eventually(t, 30*time.Second, id+" stored", func() bool { return h.statusOf(id).Status == submission.StatusAccepted })
+	}
+	eventually(t, 30*time.Second, "unknown-org-cache stored", func() bool { return h.statusOf("unknown-org-cache").Status == submission.StatusAccepted })
+	if n := h.stored(true); n != 70 {
+		t.Errorf("stored %d rows, want 70", n)
+	}
+	if n := h.deadLetters(); n != 0 {
+		t.Errorf("%d dead letters, want none", n)
+	}
+}
+
+// A message that can never be processed ends in the dead-letter stream with its reason, and its
+// submission says why instead of staying pending.
+func TestPoisonGoesToDeadLetter(t *testing.T) {
+	h := newHarness(t)
+	h.start(h.conn, nil)
+	ctx := context.Background()
+	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject("workforce", "E06000001"), []byte("not json")); err != nil {
+		t.Fatal(err)
+	}
+	_ = h.status.PutMeta(ctx, submission.Meta{ID: "bad-rows", Kind: "workforce", Rows: 1, Chunks: 1, Published: true})
+	env, _ := json.Marshal(submission.Envelope{ID: "bad-rows", Kind: "workforce", Org: "E06000001", Chunks: 1, ReceivedAt: time.Now(), Rows: json.RawMessage(`{"not": "rows"}`)})
+	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject("workforce", "E06000001"), env); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "two dead letters", func() bool { return h.deadLetters() == 2 })
+	s, _ := h.ns.JS.Stream(ctx, bus.StreamDeadLetter)
+	first, err := s.GetMsg(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := first.Header.Get(bus.HeaderReason); r == "" || first.Header.Get(bus.HeaderOriginalSubject) != "hub.submit.workforce.E06000001" || string(first.Data) != "not json" {
+		t.Errorf("dead letter = %q %v", first.Data, first.Header)
+	}
+	second, err := s.GetMsg(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Header.Get(bus.HeaderDeliveries) != fmt.Sprint(testConfig.MaxAttempts) {
+		t.Errorf("undecodable rows dead-lettered after %s deliveries, want %d", second.Header.Get(bus.HeaderDeliveries), testConfig.MaxAttempts)
+	}
+	eventually(t, 5*time.Second, "bad-rows rejected", func() bool { return h.statusOf("bad-rows").Status == submission.StatusRejected })
+	cons, err := h.ns.JS.Consumer(ctx, bus.StreamSubmissions, "ingest-workforce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumPending != 0 || info.NumAckPending != 0 {
+		t.Errorf("consumer still has %d pending, %d unacknowledged", info.NumPending, info.NumAckPending)
+	}
+}

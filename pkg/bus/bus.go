@@ -45,6 +45,9 @@ func SubmitFilter(kind string) string { return "hub.submit." + kind + ".*" }
 // StoredSubject is where ingest announces rows stored for an organisation.
 func StoredSubject(kind, org string) string { return "hub.stored." + kind + "." + Token(org) }
 
+// StoredFilter matches every organisation's stored events of one kind.
+func StoredFilter(kind string) string { return "hub.stored." + kind + ".*" }
+
 // RejectedSubject is where ingest announces rows refused for an organisation.
 func RejectedSubject(kind, org string) string { return "hub.rejected." + kind + "." + Token(org) }
 

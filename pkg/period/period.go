@@ -6,8 +6,6 @@ package period
 import (
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 )
 
@@ -35,34 +33,43 @@ type Period struct {
 	End   time.Time // the snapshot date (year), the last day (quarter, academic year)
 }
 
-var (
-	yearRe     = regexp.MustCompile(`^(\d{4})$`)
-	quarterRe  = regexp.MustCompile(`^(\d{4})-Q([1-4])$`)
-	academicRe = regexp.MustCompile(`^(\d{4})/(\d{2})$`)
-)
-
-// Parse reads a period label of any kind.
+// Parse reads a period label of any kind. It is on the path of every stored row, so it reads
+// the label by hand rather than with a regular expression.
 func Parse(s string) (Period, error) {
+	y, ok := digits(s, 0, 4)
 	switch {
-	case yearRe.MatchString(s):
-		y, _ := strconv.Atoi(s)
+	case ok && len(s) == 4:
 		return check(Period{Label: s, Kind: Year, Year: y, End: date(y, time.September, 30)})
-	case quarterRe.MatchString(s):
-		m := quarterRe.FindStringSubmatch(s)
-		y, _ := strconv.Atoi(m[1])
-		q, _ := strconv.Atoi(m[2])
+	case ok && len(s) == 7 && s[4:6] == "-Q" && s[6] >= '1' && s[6] <= '4':
+		q := int(s[6] - '0')
 		end := date(y, time.Month(3*q)+1, 1).AddDate(0, 0, -1)
 		return check(Period{Label: s, Kind: Quarter, Year: y, End: end})
-	case academicRe.MatchString(s):
-		m := academicRe.FindStringSubmatch(s)
-		y, _ := strconv.Atoi(m[1])
-		next, _ := strconv.Atoi(m[2])
+	case ok && len(s) == 7 && s[4] == '/':
+		next, ok := digits(s, 5, 7)
+		if !ok {
+			break
+		}
 		if (y+1)%100 != next {
 			return Period{}, fmt.Errorf("%q: the second year must follow the first (%d/%02d): %w", s, y, (y+1)%100, ErrInvalid)
 		}
 		return check(Period{Label: s, Kind: AcademicYear, Year: y, End: date(y+1, time.August, 31)})
 	}
 	return Period{}, fmt.Errorf("%q: expected YYYY, YYYY-Qn or YYYY/YY: %w", s, ErrInvalid)
+}
+
+// digits reads s[from:to] as a decimal number when every byte there is a digit.
+func digits(s string, from, to int) (int, bool) {
+	if len(s) < to {
+		return 0, false
+	}
+	n := 0
+	for i := from; i < to; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = 10*n + int(s[i]-'0')
+	}
+	return n, true
 }
 
 // ParseKind reads a label and requires one of the given kinds.

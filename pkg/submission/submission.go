@@ -4,7 +4,6 @@
 package submission
 
 import (
-	"encoding/json"
 	"errors"
 	"sort"
 	"time"
@@ -38,16 +37,16 @@ type RowError struct {
 // Envelope is one JetStream message: a chunk of one submission's rows. The organisation and
 // submitter come from the verified token, set by the API.
 type Envelope struct {
-	ID         string          `json:"id"`
-	Kind       string          `json:"kind"`
-	Org        string          `json:"org"`
-	Submitter  string          `json:"submitter"`
-	Steward    bool            `json:"steward,omitempty"`
-	Chunk      int             `json:"chunk"`
-	Chunks     int             `json:"chunks"`
-	ReceivedAt time.Time       `json:"received_at"`
-	Rows       json.RawMessage `json:"rows"`
-	Rejected   []RowError      `json:"rejected,omitempty"`
+	ID         string     `json:"id"`
+	Kind       string     `json:"kind"`
+	Org        string     `json:"org"`
+	Submitter  string     `json:"submitter"`
+	Steward    bool       `json:"steward,omitempty"`
+	Chunk      int        `json:"chunk"`
+	Chunks     int        `json:"chunks"`
+	ReceivedAt time.Time  `json:"received_at"`
+	Rows       []byte     `json:"rows"` // the rows in the kind's compact form (workforce: workforce.EncodeRows)
+	Rejected   []RowError `json:"rejected,omitempty"`
 }
 
 // Meta is what the API records when it takes a submission.
@@ -126,13 +125,15 @@ func sortRows(e []RowError) {
 	sort.SliceStable(e, func(i, j int) bool { return e[i].Row < e[j].Row })
 }
 
-// Event is what ingest announces on hub.stored.<kind>.<org> (rows stored for that organisation)
-// and hub.rejected.<kind>.<org> (rows refused in a submission by that organisation).
+// Event is what ingest announces for each stored chunk on hub.stored.<kind>.<org>, and for each
+// chunk with refused rows on hub.rejected.<kind>.<org>, where org is the submitter's
+// organisation (from its token). Touched lists, per organisation the rows were for, the periods
+// stored: a steward's bulk load touches many organisations in one chunk.
 type Event struct {
-	ID      string   `json:"id"`
-	Kind    string   `json:"kind"`
-	Org     string   `json:"org"`
-	Chunk   int      `json:"chunk"`
-	Periods []string `json:"periods,omitempty"`
-	Rows    int      `json:"rows"`
+	ID      string              `json:"id"`
+	Kind    string              `json:"kind"`
+	Org     string              `json:"org"`
+	Chunk   int                 `json:"chunk"`
+	Touched map[string][]string `json:"touched,omitempty"`
+	Rows    int                 `json:"rows"`
 }

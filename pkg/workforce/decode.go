@@ -1,11 +1,13 @@
 package workforce
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/partnership-hub/hub/pkg/measure"
@@ -136,7 +138,14 @@ const geographicLevel = "geographic_level"
 // figure names) or the DfE published layout as it is (time_period, new_la_code, …; the rate
 // columns are ignored). Cells may hold the DfE symbols x, c, z, u, low. Rows are numbered as a
 // spreadsheet shows them: the header is row 1.
-func DecodeCSV(r io.Reader) (Decoded, error) {
+func DecodeCSV(r io.Reader) (Decoded, error) { return decodeCSV(r, 0) }
+
+// DecodeCSVBytes is DecodeCSV for a body already in memory, sized for its rows up front.
+func DecodeCSVBytes(b []byte) (Decoded, error) {
+	return decodeCSV(bytes.NewReader(b), bytes.Count(b, []byte{'\n'}))
+}
+
+func decodeCSV(r io.Reader, sizeHint int) (Decoded, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -151,7 +160,7 @@ func DecodeCSV(r io.Reader) (Decoded, error) {
 		return Decoded{}, err
 	}
 	cr.FieldsPerRecord = len(cols)
-	var d Decoded
+	d := Decoded{Rows: make([]Row, 0, sizeHint)}
 	for row := 2; ; row++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -285,8 +294,65 @@ func (d *Decoded) rejectDuplicates() {
 
 // EncodeCSV writes returns in the hub's own column layout.
 func EncodeCSV(w io.Writer, returns []Return) error {
+	rows := make([]Row, len(returns))
+	for i := range returns {
+		rows[i].Return = returns[i]
+	}
+	return writeCSV(w, rows, false)
+}
+
+// EncodeRows writes rows in the compact form chunks travel in between the API and ingest: CSV in
+// the hub's layout with the row number first. Numbers are written exactly, so DecodeRows gives
+// back the same values.
+func EncodeRows(rows []Row) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(len(rows) * 96)
+	err := writeCSV(&b, rows, true)
+	return b.Bytes(), err
+}
+
+// DecodeRows reads what EncodeRows wrote.
+func DecodeRows(b []byte) ([]Row, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("rows header: %w", err)
+	}
+	if len(header) == 0 || header[0] != "row" {
+		return nil, fmt.Errorf("rows header %q: the first column must be row", header)
+	}
+	cols, err := readHeader(header[1:])
+	if err != nil {
+		return nil, fmt.Errorf("rows header: %w", err)
+	}
+	rows := make([]Row, 0, bytes.Count(b, []byte{'\n'}))
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rows: %w", err)
+		}
+		n, err := strconv.Atoi(rec[0])
+		if err != nil {
+			return nil, fmt.Errorf("rows: row number %q: %w", rec[0], err)
+		}
+		rt, errs := decodeRecord(cols, rec[1:])
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("rows: row %d %s: %s", n, errs[0].Field, errs[0].Reason)
+		}
+		rows = append(rows, Row{Row: n, Return: rt})
+	}
+}
+
+func writeCSV(w io.Writer, rows []Row, withRow bool) error {
 	cw := csv.NewWriter(w)
 	header := []string{"org", "period"}
+	if withRow {
+		header = append([]string{"row"}, header...)
+	}
 	for _, f := range Fields {
 		header = append(header, f.Name)
 	}
@@ -294,10 +360,16 @@ func EncodeCSV(w io.Writer, returns []Return) error {
 		return err
 	}
 	rec := make([]string, len(header))
-	for i := range returns {
-		rec[0], rec[1] = returns[i].Org, returns[i].Period
+	for i := range rows {
+		r := &rows[i]
+		cells := rec
+		if withRow {
+			rec[0] = strconv.Itoa(r.Row)
+			cells = rec[1:]
+		}
+		cells[0], cells[1] = r.Org, r.Period
 		for j, f := range Fields {
-			rec[j+2] = f.Of(&returns[i]).String()
+			cells[j+2] = f.Of(&r.Return).String()
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

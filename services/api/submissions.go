@@ -113,7 +113,7 @@ func split[R any](rows []R, rowOf func(R) int, rejected []submission.RowError, s
 // client's Idempotency-Key, or else a hash of the body) is scoped to the caller, so one
 // client's key never collides with another's; sending the same key and body again returns
 // the first submission, and JetStream's duplicate window drops any chunk already sent.
-func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKey string, body []byte, chunks []chunk[R], rows int) (*submitOutput, error) {
+func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKey string, body []byte, chunks []chunk[R], rows int, encode func([]R) ([]byte, error)) (*submitOutput, error) {
 	bodyHash := sha256.Sum256(body)
 	if idemKey == "" {
 		idemKey = "body:" + hex.EncodeToString(bodyHash[:])
@@ -143,12 +143,12 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	steward := p.HasRole(auth.RoleSteward)
 	acks := make([]jetstream.PubAckFuture, 0, len(chunks))
 	for i, c := range chunks {
-		rowsJSON, err := json.Marshal(c.rows)
+		encoded, err := encode(c.rows)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not encode the submission", err)
 		}
 		env := submission.Envelope{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, Steward: steward,
-			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: rowsJSON, Rejected: c.rejected}
+			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: encoded, Rejected: c.rejected}
 		b, err := json.Marshal(env)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not encode the submission", err)

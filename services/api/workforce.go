@@ -75,7 +75,7 @@ func registerWorkforce(api huma.API, d *Deps) {
 		var decoded workforce.Decoded
 		switch {
 		case workforce.IsCSV(in.ContentType):
-			decoded, err = workforce.DecodeCSV(bytes.NewReader(in.RawBody))
+			decoded, err = workforce.DecodeCSVBytes(in.RawBody)
 		case isJSON(in.ContentType):
 			if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
 				return nil, huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
@@ -108,7 +108,7 @@ func registerWorkforce(api huma.API, d *Deps) {
 			}
 		}
 		chunks := split(decoded.Rows, func(r workforce.Row) int { return r.Row }, decoded.Rejected, d.Limits.ChunkRows)
-		return publish(ctx, d, p, submission.KindWorkforce, in.IdempotencyKey, in.RawBody, chunks, rows)
+		return publish(ctx, d, p, submission.KindWorkforce, in.IdempotencyKey, in.RawBody, chunks, rows, workforce.EncodeRows)
 	})
 
 	huma.Register(api, huma.Operation{

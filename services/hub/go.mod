@@ -3,6 +3,7 @@ module github.com/partnership-hub/hub/services/hub
 go 1.26.0
 
 require (
+	github.com/ClickHouse/clickhouse-go/v2 v2.50.0
 	github.com/partnership-hub/hub/pkg v0.0.0
 	github.com/partnership-hub/hub/services/api v0.0.0
 	github.com/partnership-hub/hub/services/ingest v0.0.0
@@ -12,7 +13,6 @@ require (
 
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect
-	github.com/ClickHouse/clickhouse-go/v2 v2.50.0 // indirect
 	github.com/andybalholm/brotli v1.2.6 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect

@@ -6,6 +6,7 @@ require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.50.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/partnership-hub/hub/pkg v0.0.0
+	golang.org/x/sync v0.24.0
 )
 
 require (

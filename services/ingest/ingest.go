@@ -17,6 +17,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -24,6 +25,7 @@ import (
 
 // Config tunes the consumers. Every field has a default.
 type Config struct {
+	Workers       int           `env:"WORKERS" envDefault:"2"`             // batches in flight per kind: one fetches and checks while another inserts
 	BatchMessages int           `env:"BATCH_MESSAGES" envDefault:"20"`     // chunks fetched and inserted together
 	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"200ms"`  // longest wait to fill a batch
 	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`        // deliveries before a failing chunk is dead-lettered
@@ -74,9 +76,10 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn, s
 // ErrStopped is returned by a batch that was abandoned because the service is stopping.
 var ErrStopped = errors.New("ingest stopping")
 
-// Run consumes until ctx is cancelled, then finishes the open batch and returns.
+// Run consumes until ctx is cancelled, then finishes the open batches and returns. A worker
+// that fails stops the others.
 func (s *Service) Run(ctx context.Context) error {
-	errc := make(chan error, len(s.kinds))
+	g, gctx := errgroup.WithContext(ctx)
 	for _, k := range s.kinds {
 		cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamSubmissions, jetstream.ConsumerConfig{
 			Durable:       "ingest-" + k.Name(),
@@ -85,24 +88,20 @@ func (s *Service) Run(ctx context.Context) error {
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       s.cfg.AckWait,
 			MaxDeliver:    -1, // dead-lettering is decided here, so an outage never exhausts a message
-			MaxAckPending: 10 * s.cfg.BatchMessages,
+			MaxAckPending: 10 * s.cfg.BatchMessages * max(s.cfg.Workers, 1),
 		})
 		if err != nil {
 			return fmt.Errorf("consumer for %s: %w", k.Name(), err)
 		}
-		go func() { errc <- s.consume(ctx, k, cons) }()
-	}
-	var first error
-	for range s.kinds {
-		if err := <-errc; err != nil && first == nil {
-			first = err
+		for w := range max(s.cfg.Workers, 1) {
+			g.Go(func() error { return s.consume(gctx, k, cons, w) })
 		}
 	}
-	return first
+	return g.Wait()
 }
 
-func (s *Service) consume(ctx context.Context, k Kind, cons jetstream.Consumer) error {
-	log := s.log.With("kind", k.Name())
+func (s *Service) consume(ctx context.Context, k Kind, cons jetstream.Consumer, worker int) error {
+	log := s.log.With("kind", k.Name(), "worker", worker)
 	log.Info("consuming", "consumer", "ingest-"+k.Name())
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(s.cfg.BatchMessages, jetstream.FetchMaxWait(s.cfg.FlushInterval))
@@ -254,9 +253,9 @@ func (s *Service) finish(ctx context.Context, k Kind, it item) error {
 	if err := s.status.PutChunk(ctx, it.env.ID, it.env.Chunk, res); err != nil {
 		return err
 	}
-	for org, periods := range it.checked.Touched {
-		ev := submission.Event{ID: it.env.ID, Kind: k.Name(), Org: org, Chunk: it.env.Chunk, Periods: periods}
-		if err := s.announce(ctx, bus.StoredSubject(k.Name(), org), ev); err != nil {
+	if res.Accepted > 0 {
+		ev := submission.Event{ID: it.env.ID, Kind: k.Name(), Org: it.env.Org, Chunk: it.env.Chunk, Touched: it.checked.Touched, Rows: res.Accepted}
+		if err := s.announce(ctx, bus.StoredSubject(k.Name(), it.env.Org), ev); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,7 @@ func newHarness(t *testing.T) *harness {
 	return &harness{t: t, ns: ns, conn: conn, chcfg: chcfg, status: status, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
-var testConfig = Config{BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 2 * time.Second,
+var testConfig = Config{Workers: 2, BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 2 * time.Second,
 	OutageRetry: 500 * time.Millisecond, ShutdownGrace: 10 * time.Second, Refresh: time.Second}
 
 // start runs a service on ch until the test ends or it stops by itself; its result comes on the
@@ -74,7 +74,7 @@ func (h *harness) submit(id, org string, rows []workforce.Row, rejected ...submi
 	if err := h.status.PutMeta(ctx, submission.Meta{ID: id, Kind: submission.KindWorkforce, Org: org, Submitter: "test", ReceivedAt: received, Rows: len(rows) + len(rejected), Chunks: 1, Published: true}); err != nil {
 		h.t.Fatal(err)
 	}
-	b, _ := json.Marshal(rows)
+	b, _ := workforce.EncodeRows(rows)
 	env, _ := json.Marshal(submission.Envelope{ID: id, Kind: submission.KindWorkforce, Org: org, Submitter: "test", Chunks: 1, ReceivedAt: received, Rows: b, Rejected: rejected})
 	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject(submission.KindWorkforce, org), env, jetstream.WithMsgID(id+":0")); err != nil {
 		h.t.Fatal(err)
@@ -139,7 +139,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 func TestStoresChecksAndAnnounces(t *testing.T) {
 	h := newHarness(t)
 	events := make(chan *nats.Msg, 16)
-	sub, err := h.ns.NC.ChanSubscribe("hub.stored.workforce.>", events)
+	sub, err := h.ns.NC.ChanSubscribe(bus.StoredFilter("workforce"), events)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestStoresChecksAndAnnounces(t *testing.T) {
 	select {
 	case m := <-events:
 		var ev submission.Event
-		if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Org != "E06000001" || len(ev.Periods) != 3 || m.Subject != "hub.stored.workforce.E06000001" {
+		if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Org != "E06000001" || len(ev.Touched["E06000001"]) != 3 || ev.Rows != 3 || m.Subject != "hub.stored.workforce.E06000001" {
 			t.Errorf("event %s %s (%v)", m.Subject, m.Data, err)
 		}
 	case <-time.After(5 * time.Second):
@@ -182,7 +182,7 @@ func TestStoresChecksAndAnnounces(t *testing.T) {
 		{Row: 2, Return: workforce.Return{Org: "E06000002", Period: "2024", InpostFTE: measure.Of(1)}},
 		{Row: 3, Return: workforce.Return{Org: "E99999999", Period: "2024", InpostFTE: measure.Of(1)}},
 	}
-	b, _ := json.Marshal(stewardRows)
+	b, _ := workforce.EncodeRows(stewardRows)
 	env, _ := json.Marshal(submission.Envelope{ID: "s2", Kind: "workforce", Submitter: "steward", Steward: true, Chunks: 1, ReceivedAt: time.Now(), Rows: b})
 	_ = h.status.PutMeta(context.Background(), submission.Meta{ID: "s2", Kind: "workforce", Rows: 2, Chunks: 1, Published: true})
 	if _, err := h.ns.JS.Publish(context.Background(), bus.SubmitSubject("workforce", ""), env); err != nil {
@@ -335,7 +335,7 @@ func TestPoisonGoesToDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = h.status.PutMeta(ctx, submission.Meta{ID: "bad-rows", Kind: "workforce", Rows: 1, Chunks: 1, Published: true})
-	env, _ := json.Marshal(submission.Envelope{ID: "bad-rows", Kind: "workforce", Org: "E06000001", Chunks: 1, ReceivedAt: time.Now(), Rows: json.RawMessage(`{"not": "rows"}`)})
+	env, _ := json.Marshal(submission.Envelope{ID: "bad-rows", Kind: "workforce", Org: "E06000001", Chunks: 1, ReceivedAt: time.Now(), Rows: []byte(`{"not": "rows"}`)})
 	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject("workforce", "E06000001"), env); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -26,8 +25,8 @@ func (w *Workforce) Name() string { return submission.KindWorkforce }
 // (again, behind the API's own check) a submitter that is not a steward may only report for
 // its own organisation.
 func (w *Workforce) Check(ctx context.Context, env submission.Envelope) (Checked, error) {
-	var rows []workforce.Row
-	if err := json.Unmarshal(env.Rows, &rows); err != nil {
+	rows, err := workforce.DecodeRows(env.Rows)
+	if err != nil {
 		return Checked{}, fmt.Errorf("decode workforce rows: %w", err)
 	}
 	today := w.Now()

@@ -2,6 +2,7 @@
 # Runs every test of every module against a real ClickHouse (started here on a temporary data
 # directory, installed with apt-get if missing) and real embedded NATS servers (started by the
 # tests themselves). Set HUB_TEST_CLICKHOUSE_ADDR to use a ClickHouse that is already running.
+# `scripts/test.sh bench` runs the throughput benchmark instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,11 @@ trap cleanup EXIT
 if [[ -z "${HUB_TEST_CLICKHOUSE_ADDR:-}" ]]; then
 	bash scripts/clickhouse.sh start "$tmp/clickhouse" "$port"
 	export HUB_TEST_CLICKHOUSE_ADDR=127.0.0.1:$port
+fi
+
+if [[ "${1:-}" == bench ]]; then
+	cd services/hub && go test -run '^$' -bench Throughput -benchtime "${HUB_BENCH_TIMES:-3x}" -timeout 30m ./
+	exit
 fi
 
 echo "== gofmt"

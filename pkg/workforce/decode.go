@@ -47,8 +47,8 @@ var fieldIndex = func() map[string]Field {
 	return m
 }()
 
-// Body is the JSON request body: one or many returns.
-type Body struct {
+// Returns is the JSON request body: one or many returns.
+type Returns struct {
 	Returns []Return `json:"returns" minItems:"1" doc:"One or many workforce returns"`
 }
 

@@ -19,21 +19,21 @@ type Return struct {
 	Org    string `json:"org" doc:"Organisation code: ONS code for a local authority (E06/E08/E09/E10), ODS or Companies House code otherwise" example:"E06000001"`
 	Period string `json:"period" doc:"Reporting year YYYY (snapshot at 30 September) or quarter YYYY-Qn" example:"2025"`
 
-	InpostFTE                measure.Value `json:"inpost_fte" doc:"Social workers in post, full-time equivalent"`
-	InpostHeadcount          measure.Value `json:"inpost_headcount" doc:"Social workers in post, headcount"`
-	StartersFTE              measure.Value `json:"starters_fte" doc:"Starters over the year, FTE"`
-	StartersHeadcount        measure.Value `json:"starters_headcount" doc:"Starters over the year, headcount"`
-	LeaversFTE               measure.Value `json:"leavers_fte" doc:"Leavers over the year, FTE"`
-	LeaversHeadcount         measure.Value `json:"leavers_headcount" doc:"Leavers over the year, headcount"`
-	LeaversUnder5YearsFTE    measure.Value `json:"leavers_under_5_years_fte" doc:"Leavers with under five years' service, FTE"`
-	LeaversNewlyQualifiedFTE measure.Value `json:"leavers_newly_qualified_fte" doc:"Leavers in their first year after qualifying, FTE"`
-	AgencyFTE                measure.Value `json:"agency_fte" doc:"Agency social workers, FTE"`
-	AgencyHeadcount          measure.Value `json:"agency_headcount" doc:"Agency social workers, headcount"`
-	AgencyCoverFTE           measure.Value `json:"agency_cover_fte" doc:"Agency workers covering vacancies, FTE"`
-	VacancyFTE               measure.Value `json:"vacancy_fte" doc:"Vacancies, FTE"`
-	CaseHoldersFTE           measure.Value `json:"case_holders_fte" doc:"Social workers holding cases, FTE"`
-	Cases                    measure.Value `json:"cases" doc:"Cases held"`
-	WorkingDaysLostFTE       measure.Value `json:"working_days_lost_fte" doc:"Working days lost to sickness absence, FTE"`
+	InpostFTE                measure.Value `json:"inpost_fte" required:"false" doc:"Social workers in post, full-time equivalent"`
+	InpostHeadcount          measure.Value `json:"inpost_headcount" required:"false" doc:"Social workers in post, headcount"`
+	StartersFTE              measure.Value `json:"starters_fte" required:"false" doc:"Starters over the year, FTE"`
+	StartersHeadcount        measure.Value `json:"starters_headcount" required:"false" doc:"Starters over the year, headcount"`
+	LeaversFTE               measure.Value `json:"leavers_fte" required:"false" doc:"Leavers over the year, FTE"`
+	LeaversHeadcount         measure.Value `json:"leavers_headcount" required:"false" doc:"Leavers over the year, headcount"`
+	LeaversUnder5YearsFTE    measure.Value `json:"leavers_under_5_years_fte" required:"false" doc:"Leavers with under five years' service, FTE"`
+	LeaversNewlyQualifiedFTE measure.Value `json:"leavers_newly_qualified_fte" required:"false" doc:"Leavers in their first year after qualifying, FTE"`
+	AgencyFTE                measure.Value `json:"agency_fte" required:"false" doc:"Agency social workers, FTE"`
+	AgencyHeadcount          measure.Value `json:"agency_headcount" required:"false" doc:"Agency social workers, headcount"`
+	AgencyCoverFTE           measure.Value `json:"agency_cover_fte" required:"false" doc:"Agency workers covering vacancies, FTE"`
+	VacancyFTE               measure.Value `json:"vacancy_fte" required:"false" doc:"Vacancies, FTE"`
+	CaseHoldersFTE           measure.Value `json:"case_holders_fte" required:"false" doc:"Social workers holding cases, FTE"`
+	Cases                    measure.Value `json:"cases" required:"false" doc:"Cases held"`
+	WorkingDaysLostFTE       measure.Value `json:"working_days_lost_fte" required:"false" doc:"Working days lost to sickness absence, FTE"`
 }
 
 // Field describes one figure of a return: its column name, whether it counts whole things, and

@@ -4,11 +4,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -159,4 +161,49 @@ func OpenAPIDocument() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+var refPattern = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
+
+// SchemaDocuments renders a versioned JSON Schema (2020-12) for each data kind's request body,
+// from the same types the API documents, keyed by file name.
+func SchemaDocuments() (map[string][]byte, error) {
+	a := humago.New(http.NewServeMux(), Config())
+	Register(a, &Deps{})
+	all := a.OpenAPI().Components.Schemas.Map()
+	kinds := []struct{ file, title, root string }{
+		{"workforce-return.v1.json", "Workforce returns", "Returns"},
+	}
+	out := map[string][]byte{}
+	for _, k := range kinds {
+		// Only the definitions the root reaches, found by following its references.
+		defs := map[string]any{}
+		for todo := []string{k.root}; len(todo) > 0; todo = todo[1:] {
+			name := todo[0]
+			if _, done := defs[name]; done || all[name] == nil {
+				continue
+			}
+			defs[name] = all[name]
+			b, err := json.Marshal(all[name])
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range refPattern.FindAllSubmatch(b, -1) {
+				todo = append(todo, string(m[1]))
+			}
+		}
+		doc := map[string]any{
+			"$schema": "https://json-schema.org/draft/2020-12/schema",
+			"$id":     "https://partnership-hub.example/schemas/" + k.file,
+			"title":   k.title,
+			"$ref":    "#/$defs/" + k.root,
+			"$defs":   defs,
+		}
+		b, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		out[k.file] = append(bytes.ReplaceAll(b, []byte("#/components/schemas/"), []byte("#/$defs/")), '\n')
+	}
+	return out, nil
 }

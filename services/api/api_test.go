@@ -328,3 +328,23 @@ func TestOpenAPIDocumentIsCurrent(t *testing.T) {
 		t.Fatal("api/openapi.json is stale: run `make openapi`")
 	}
 }
+
+// The committed JSON Schemas are the ones the API's types give; `make openapi` renews them.
+func TestSchemasAreCurrent(t *testing.T) {
+	docs, err := api.SchemaDocuments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) == 0 {
+		t.Fatal("no schemas")
+	}
+	for name, want := range docs {
+		got, err := os.ReadFile("../../schemas/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("schemas/%s is stale: run `make openapi`", name)
+		}
+	}
+}

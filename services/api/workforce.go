@@ -38,7 +38,7 @@ type listOutput struct {
 const maxProblemDetails = 100
 
 func registerWorkforce(api huma.API, d *Deps) {
-	bodySchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(workforce.Body{}), true, "WorkforceReturns")
+	bodySchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(workforce.Returns{}), true, "Returns")
 	huma.Register(api, huma.Operation{
 		OperationID:   "submit-workforce-returns",
 		Method:        http.MethodPost,

@@ -3,6 +3,7 @@
 //	hub [run]    every service in one process, with embedded NATS and the development OpenID provider
 //	hub migrate  create the ClickHouse database, apply migrations, load reference data
 //	hub openapi  print the OpenAPI document
+//	hub schemas DIR  write the JSON Schemas of the data kinds into DIR
 //
 // Configuration comes from HUB_* environment variables (see README.md).
 package main
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/partnership-hub/hub/pkg/config"
@@ -41,6 +43,18 @@ func run(args []string) error {
 		_, err = os.Stdout.Write(b)
 		return err
 	}
+	if cmd == "schemas" && len(args) == 2 {
+		docs, err := api.SchemaDocuments()
+		if err != nil {
+			return err
+		}
+		for name, b := range docs {
+			if err := os.WriteFile(filepath.Join(args[1], name), b, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var cfg hub.Config
 	if err := config.Parse(&cfg); err != nil {
 		return err
@@ -55,7 +69,7 @@ func run(args []string) error {
 	case "run":
 		return hub.Run(ctx, cfg, log, func(s hub.Started) { fmt.Fprint(os.Stderr, banner(s)) })
 	}
-	return fmt.Errorf("unknown command %q: want run, migrate or openapi", cmd)
+	return fmt.Errorf("unknown command %q: want run, migrate, openapi or schemas DIR", cmd)
 }
 
 func banner(s hub.Started) string {

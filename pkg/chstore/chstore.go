@@ -24,6 +24,7 @@ const (
 
 const (
 	dialTimeout     = 5 * time.Second
+	readTimeout     = 2 * time.Minute // bounds a batch insert, which runs detached from its caller's context
 	maxOpenConns    = 10
 	maxIdleConns    = 5
 	connMaxLifetime = time.Hour
@@ -100,6 +101,7 @@ func Open(ctx context.Context, cfg Config) (driver.Conn, error) {
 			Password: cfg.Password,
 		},
 		DialTimeout:     dialTimeout,
+		ReadTimeout:     readTimeout,
 		MaxOpenConns:    maxOpenConns,
 		MaxIdleConns:    maxIdleConns,
 		ConnMaxLifetime: connMaxLifetime,
@@ -133,3 +135,11 @@ func EnsureDatabase(ctx context.Context, cfg Config) error {
 	}
 	return nil
 }
+
+// BatchContext returns the context to prepare and send a batch insert with: ctx's values
+// without its cancellation. clickhouse-go (2.50) watches the context while a batch is sent and
+// closes the TCP connection when it ends; if the caller cancels right after Send returns, that
+// watcher can still fire and close a connection already back in the pool, so that the next query
+// on it fails with "use of closed network connection". A batch is bounded by the connection's
+// read timeout instead.
+func BatchContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }

@@ -168,7 +168,7 @@ func TestReferenceTables(t *testing.T) {
 	ctx := t.Context()
 
 	const insertRegion = `INSERT INTO regions (code, name, level, parent_code)`
-	batch, err := conn.PrepareBatch(ctx, insertRegion)
+	batch, err := conn.PrepareBatch(chstore.BatchContext(ctx), insertRegion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestReferenceTables(t *testing.T) {
 		{"Camden Council (new)", 2}, // the newest, written first: the version decides, not the order
 		{"Camden Council", 1},
 	} {
-		batch, err := conn.PrepareBatch(ctx, insertOrganisation)
+		batch, err := conn.PrepareBatch(chstore.BatchContext(ctx), insertOrganisation)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +227,7 @@ func TestReferenceTables(t *testing.T) {
 		t.Errorf("region = %q, %q; want E12000007, subregion", parent, level)
 	}
 
-	batch, err = conn.PrepareBatch(ctx, insertOrganisation)
+	batch, err = conn.PrepareBatch(chstore.BatchContext(ctx), insertOrganisation)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func appliedVersions(ctx context.Context, conn driver.Conn) (map[uint32]bool, er
 }
 
 func recordMigration(ctx context.Context, conn driver.Conn, m migration) error {
-	batch, err := conn.PrepareBatch(ctx, insertSchemaMigrationSQL)
+	batch, err := conn.PrepareBatch(BatchContext(ctx), insertSchemaMigrationSQL)
 	if err != nil {
 		return fmt.Errorf("record migration %s: %w", m.name, err)
 	}

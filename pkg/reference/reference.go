@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/partnership-hub/hub/pkg/chstore"
 )
 
 //go:embed data/*.csv
@@ -92,7 +94,7 @@ func Seed(ctx context.Context, conn driver.Conn) error {
 	if err != nil {
 		return err
 	}
-	b, err := conn.PrepareBatch(ctx, insertRegions)
+	b, err := conn.PrepareBatch(chstore.BatchContext(ctx), insertRegions)
 	if err != nil {
 		return fmt.Errorf("seed regions: %w", err)
 	}
@@ -104,7 +106,7 @@ func Seed(ctx context.Context, conn driver.Conn) error {
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("seed regions: %w", err)
 	}
-	b, err = conn.PrepareBatch(ctx, insertOrganisations)
+	b, err = conn.PrepareBatch(chstore.BatchContext(ctx), insertOrganisations)
 	if err != nil {
 		return fmt.Errorf("seed organisations: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/partnership-hub/hub/pkg/chstore"
+
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
 )
@@ -51,7 +53,7 @@ func (s *Store) Insert(ctx context.Context, rows []Stored) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	b, err := s.conn.PrepareBatch(ctx, insertReturns)
+	b, err := s.conn.PrepareBatch(chstore.BatchContext(ctx), insertReturns)
 	if err != nil {
 		return fmt.Errorf("insert workforce returns: %w", err)
 	}

@@ -12,8 +12,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/partnership-hub/hub/pkg/auth"
-	"github.com/partnership-hub/hub/pkg/bus"
-	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -40,17 +38,12 @@ type RunConfig struct {
 // Run serves the API until ctx is cancelled, then stops taking requests, lets those in flight
 // finish and closes its connections. ready, when not nil, receives the address once it listens.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- string) error {
-	nc, js, err := bus.Connect(ctx, cfg.NATSURL, "hub-api", cfg.NATSReplicas, log)
+	conns, err := cfg.Connect(ctx, "hub-api", log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = nc.Drain() }()
-
-	ch, err := chstore.Open(ctx, cfg.ClickHouse())
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
+	defer conns.Close()
+	nc, js, ch := conns.NC, conns.JS, conns.CH
 
 	verifier, err := verifierWhenReachable(ctx, auth.Config{
 		Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/partnership-hub/hub/pkg/chstore"
 )
 
 // seedOrganisations adds n synthetic organisations (X000001 …) to the reference data, so that
@@ -15,7 +17,7 @@ import (
 func seedOrganisations(tb testing.TB, conn driver.Conn, n int) []string {
 	tb.Helper()
 	ctx := context.Background()
-	b, err := conn.PrepareBatch(ctx, "INSERT INTO organisations (code, old_code, name, type, region_code, updated_at, version)")
+	b, err := conn.PrepareBatch(chstore.BatchContext(ctx), "INSERT INTO organisations (code, old_code, name, type, region_code, updated_at, version)")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -31,7 +31,6 @@ type Config struct {
 	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`        // deliveries before a failing chunk is dead-lettered
 	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`          // redelivery after a silent consumer
 	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`       // longest pause between tries while ClickHouse is down
-	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" envDefault:"20s"`    // time to finish the open batch on shutdown
 	Refresh       time.Duration `env:"REFERENCE_REFRESH" envDefault:"30s"` // how often an unknown organisation re-reads reference data
 }
 
@@ -121,9 +120,10 @@ func (s *Service) consume(ctx context.Context, k Kind, cons jetstream.Consumer, 
 			continue
 		}
 		// The batch in hand is finished even when shutdown begins: flush, record, acknowledge.
-		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
-		err = s.process(work, ctx, log, k, msgs)
-		cancel()
+		// Its context is never cancelled (clickhouse-go closes a connection from a goroutine when
+		// the context of its last query ends, even once it is back in the pool); ClickHouse's read
+		// timeout and JetStream's ack wait bound it instead.
+		err = s.process(context.WithoutCancel(ctx), ctx, log, k, msgs)
 		if err != nil && !errors.Is(err, ErrStopped) {
 			return err
 		}

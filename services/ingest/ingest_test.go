@@ -51,7 +51,7 @@ func newHarness(t *testing.T) *harness {
 }
 
 var testConfig = Config{Workers: 2, BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 2 * time.Second,
-	OutageRetry: 500 * time.Millisecond, ShutdownGrace: 10 * time.Second, Refresh: time.Second}
+	OutageRetry: 500 * time.Millisecond, Refresh: time.Second}
 
 // start runs a service on ch until the test ends or it stops by itself; its result comes on the
 // returned channel.

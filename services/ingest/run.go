@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/partnership-hub/hub/pkg/bus"
-	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -22,17 +20,12 @@ type RunConfig struct {
 // Run consumes submissions until ctx is cancelled, then finishes the open batch, acknowledges
 // it and closes its connections.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
-	nc, js, err := bus.Connect(ctx, cfg.NATSURL, "hub-ingest", cfg.NATSReplicas, log)
+	conns, err := cfg.Connect(ctx, "hub-ingest", log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = nc.Drain() }()
-
-	ch, err := chstore.Open(ctx, cfg.ClickHouse())
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
+	defer conns.Close()
+	js, ch := conns.JS, conns.CH
 
 	status, err := submission.NewStore(ctx, js)
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 const AddrEnv = "HUB_TEST_CLICKHOUSE_ADDR"
 
 const (
-	setupTimeout   = time.Minute
 	cleanupTimeout = 30 * time.Second
 )
 
@@ -36,8 +35,11 @@ func New(t testing.TB) (driver.Conn, chstore.Config) {
 	name := randomName()
 	cfg := chstore.Config{Addr: addr, Database: name}
 
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-	defer cancel()
+	// The setup context lives as long as the test: clickhouse-go closes a connection from a
+	// goroutine when the context of its last query ends, and the connection is back in the pool
+	// by then. The connection's read timeout bounds the setup instead.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	if err := chstore.EnsureDatabase(ctx, cfg); err != nil {
 		t.Fatalf("chtest: ClickHouse at %s (%s): %v", addr, AddrEnv, err)
 	}

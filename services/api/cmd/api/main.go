@@ -4,33 +4,14 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+	"log/slog"
 
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/services/api"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var cfg api.RunConfig
-	if err := config.Parse(&cfg); err != nil {
-		return err
-	}
-	log, err := cfg.Logger()
-	if err != nil {
-		return err
-	}
-	log.Info("starting api", "clickhouse", cfg.ClickHouse(), "nats", cfg.NATSURL, "issuer", cfg.OIDCIssuer)
-	return api.Run(ctx, cfg, log, nil)
+	config.Main("api", func(ctx context.Context, cfg api.RunConfig, log *slog.Logger) error {
+		return api.Run(ctx, cfg, log, nil)
+	})
 }

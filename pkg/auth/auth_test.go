@@ -1,14 +1,8 @@
 package auth_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"maps"
 	"net/http"
@@ -19,9 +13,9 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/auth/authtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
 )
@@ -88,7 +82,7 @@ func TestVerifyClaimPaths(t *testing.T) {
 // TestVerifyClaimShapes covers token shapes the development provider does
 // not issue but other providers do, with tokens signed by a test issuer.
 func TestVerifyClaimShapes(t *testing.T) {
-	iss := startTestIssuer(t)
+	iss := authtest.Start(t)
 
 	tests := []struct {
 		name   string
@@ -138,8 +132,8 @@ func TestVerifyClaimShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newVerifier(t, auth.Config{Issuer: iss.url, Audience: audience, Claims: tt.claims})
-			got, err := v.Verify(t.Context(), iss.sign(t, tt.alg, iss.claims(tt.set)))
+			v := newVerifier(t, auth.Config{Issuer: iss.URL, Audience: audience, Claims: tt.claims})
+			got, err := v.Verify(t.Context(), iss.Sign(t, tt.alg, iss.Claims(tt.set)))
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
@@ -151,14 +145,14 @@ func TestVerifyClaimShapes(t *testing.T) {
 func TestVerifyRefusals(t *testing.T) {
 	srv := devoidctest.Start(t, devoidc.Config{Audience: audience, Clients: devoidc.DemoClients()})
 	other := devoidctest.Start(t, devoidc.Config{Audience: audience, Clients: devoidc.DemoClients()})
-	iss := startTestIssuer(t)
+	iss := authtest.Start(t)
 
 	dev := newVerifier(t, auth.Config{Issuer: srv.Issuer, Audience: audience})
 	devOtherAudience := newVerifier(t, auth.Config{Issuer: srv.Issuer, Audience: "another-service"})
-	test := newVerifier(t, auth.Config{Issuer: iss.url, Audience: audience})
+	test := newVerifier(t, auth.Config{Issuer: iss.URL, Audience: audience})
 
 	good := srv.Token(t, "demo-council", "demo-secret")
-	header, payload := decodeParts(t, good)
+	header, payload := authtest.DecodeParts(t, good)
 	kid, _ := header["kid"].(string)
 
 	// A key not in the provider's JWKS.
@@ -166,12 +160,12 @@ func TestVerifyRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publicPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: mustMarshalPKIX(t, srv)})
+	publicPEM := authtest.PublicKeyPEM(t, srv.Issuer)
 
 	tampered := strings.Split(good, ".")
 	promoted := maps.Clone(payload)
 	promoted["roles"] = []string{auth.RoleSteward}
-	tampered[1] = encodeSegment(t, promoted)
+	tampered[1] = authtest.EncodeSegment(t, promoted)
 
 	tests := []struct {
 		name     string
@@ -185,25 +179,25 @@ func TestVerifyRefusals(t *testing.T) {
 		{"wrong audience", devOtherAudience, good},
 		{"another issuer", dev, other.Token(t, "demo-council", "demo-secret")},
 		{"tampered payload", dev, strings.Join(tampered, ".")},
-		{"alg none", dev, encodeSegment(t, map[string]any{"alg": "none", "typ": "JWT", "kid": kid}) +
-			"." + encodeSegment(t, payload) + "."},
-		{"HS256 with the public key as secret", dev, signWith(t, jose.HS256, publicPEM, kid, payload)},
-		{"unknown kid", dev, signWith(t, jose.RS256, attacker, "unknown", payload)},
-		{"known kid, other key", dev, signWith(t, jose.RS256, attacker, kid, payload)},
-		{"expired", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{
+		{"alg none", dev, authtest.EncodeSegment(t, map[string]any{"alg": "none", "typ": "JWT", "kid": kid}) +
+			"." + authtest.EncodeSegment(t, payload) + "."},
+		{"HS256 with the public key as secret", dev, authtest.SignWith(t, jose.HS256, publicPEM, kid, payload)},
+		{"unknown kid", dev, authtest.SignWith(t, jose.RS256, attacker, "unknown", payload)},
+		{"known kid, other key", dev, authtest.SignWith(t, jose.RS256, attacker, kid, payload)},
+		{"expired", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{
 			"iat": time.Now().Add(-2 * time.Hour).Unix(), "nbf": time.Now().Add(-2 * time.Hour).Unix(),
 			"exp": time.Now().Add(-time.Hour).Unix(),
 		}))},
-		{"signed by the test issuer, naming another", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"iss": srv.Issuer}))},
-		{"no exp", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"exp": nil}))},
+		{"signed by the test issuer, naming another", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"iss": srv.Issuer}))},
+		{"no exp", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"exp": nil}))},
 		// go-oidc alone would allow five minutes of skew.
-		{"not yet valid", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"nbf": time.Now().Add(2 * time.Minute).Unix()}))},
-		{"no sub", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"sub": nil}))},
-		{"roles of the wrong type", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"roles": 7}))},
-		{"roles holding a number", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"roles": []any{"steward", 1}}))},
-		{"several orgs", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"org": []string{"E06000001", "E06000002"}}))},
-		{"wrong audience, test issuer", test, iss.sign(t, jose.RS256, iss.claims(map[string]any{"aud": "another-service"}))},
-		{"ES384 is not allowed", test, iss.sign(t, jose.ES384, iss.claims(nil))},
+		{"not yet valid", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"nbf": time.Now().Add(2 * time.Minute).Unix()}))},
+		{"no sub", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"sub": nil}))},
+		{"roles of the wrong type", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"roles": 7}))},
+		{"roles holding a number", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"roles": []any{"steward", 1}}))},
+		{"several orgs", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"org": []string{"E06000001", "E06000002"}}))},
+		{"wrong audience, test issuer", test, iss.Sign(t, jose.RS256, iss.Claims(map[string]any{"aud": "another-service"}))},
+		{"ES384 is not allowed", test, iss.Sign(t, jose.ES384, iss.Claims(nil))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,142 +288,3 @@ func assertPrincipal(t *testing.T, got, want auth.Principal) {
 // testIssuer is an OpenID provider whose tokens the test writes itself, to
 // reach claim shapes and validity periods the development provider never
 // issues. It serves discovery and a JWKS holding an RSA and an EC key.
-type testIssuer struct {
-	url  string
-	keys map[jose.SignatureAlgorithm]jose.JSONWebKey // private keys, by the alg they sign with
-}
-
-func startTestIssuer(t *testing.T) *testIssuer {
-	t.Helper()
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec256, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss := &testIssuer{keys: map[jose.SignatureAlgorithm]jose.JSONWebKey{
-		jose.RS256: {Key: rsaKey, KeyID: "rsa", Algorithm: string(jose.RS256), Use: "sig"},
-		jose.ES256: {Key: ec256, KeyID: "ec256", Algorithm: string(jose.ES256), Use: "sig"},
-		jose.ES384: {Key: ec384, KeyID: "ec384", Algorithm: string(jose.ES384), Use: "sig"},
-	}}
-	var set jose.JSONWebKeySet
-	for _, k := range iss.keys {
-		set.Keys = append(set.Keys, k.Public())
-	}
-
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	iss.url = srv.URL
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, map[string]any{
-			"issuer": iss.url, "jwks_uri": iss.url + "/jwks",
-			"id_token_signing_alg_values_supported": []string{"RS256", "ES256", "ES384"},
-		})
-	})
-	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, set) })
-	return iss
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v) // the test fails on the client side if this does
-}
-
-// claims returns a valid set of claims with the given ones set; a nil value
-// removes a claim.
-func (iss *testIssuer) claims(set map[string]any) map[string]any {
-	now := time.Now()
-	c := map[string]any{
-		"iss": iss.url, "sub": "subject-1", "aud": []string{audience},
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-	}
-	for k, v := range set {
-		if v == nil {
-			delete(c, k)
-			continue
-		}
-		c[k] = v
-	}
-	return c
-}
-
-func (iss *testIssuer) sign(t *testing.T, alg jose.SignatureAlgorithm, claims map[string]any) string {
-	t.Helper()
-	key := iss.keys[alg]
-	return signWith(t, alg, key.Key, key.KeyID, claims)
-}
-
-// signWith signs claims with key, naming kid in the header.
-func signWith(t *testing.T, alg jose.SignatureAlgorithm, key any, kid string, claims map[string]any) string {
-	t.Helper()
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}},
-		(&jose.SignerOptions{}).WithType("JWT"),
-	)
-	if err != nil {
-		t.Fatalf("signer: %v", err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatalf("sign: %v", err)
-	}
-	return raw
-}
-
-// decodeParts returns a JWT's header and payload without verifying it.
-func decodeParts(t *testing.T, raw string) (header, payload map[string]any) {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("token has %d parts", len(parts))
-	}
-	for i, dst := range []*map[string]any{&header, &payload} {
-		b, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil {
-			t.Fatalf("decode part %d: %v", i, err)
-		}
-		if err := json.Unmarshal(b, dst); err != nil {
-			t.Fatalf("unmarshal part %d: %v", i, err)
-		}
-	}
-	return header, payload
-}
-
-func encodeSegment(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// mustMarshalPKIX returns the DER form of the provider's public key, as an
-// attacker would take it from the JWKS.
-func mustMarshalPKIX(t *testing.T, srv *devoidctest.Server) []byte {
-	t.Helper()
-	resp, err := http.Get(srv.Issuer + "/jwks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var set jose.JSONWebKeySet
-	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
-		t.Fatal(err)
-	}
-	if len(set.Keys) == 0 {
-		t.Fatal("empty JWKS")
-	}
-	der, err := x509.MarshalPKIXPublicKey(set.Keys[0].Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
-}

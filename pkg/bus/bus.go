@@ -19,6 +19,7 @@ const (
 	StreamSubmissions = "SUBMISSIONS"
 	StreamEvents      = "EVENTS"
 	StreamDeadLetter  = "DEADLETTER"
+	StreamAudit       = "AUDIT"
 
 	BucketStatus      = "submission-status"
 	BucketIdempotency = "submission-keys"
@@ -50,6 +51,12 @@ func StoredFilter(kind string) string { return "hub.stored." + kind + ".*" }
 
 // RejectedSubject is where ingest announces rows refused for an organisation.
 func RejectedSubject(kind, org string) string { return "hub.rejected." + kind + "." + Token(org) }
+
+// AuditSubject is where the API records one request of a caller from org.
+func AuditSubject(org string) string { return "hub.audit." + Token(org) }
+
+// AuditFilter matches every access-trail record.
+const AuditFilter = "hub.audit.>"
 
 // DeadLetterSubject is where a message that cannot be processed is parked with its reason.
 func DeadLetterSubject(kind string) string { return "hub.deadletter." + kind }
@@ -92,6 +99,15 @@ func Setup(ctx context.Context, js jetstream.JetStream, replicas int) error {
 			Subjects:    []string{"hub.stored.>", "hub.rejected.>"},
 			Storage:     jetstream.FileStorage,
 			MaxAge:      7 * 24 * time.Hour,
+			Replicas:    replicas,
+		},
+		{
+			Name:        StreamAudit,
+			Description: "The access trail: one record per API request, until ingest stores it",
+			Subjects:    []string{"hub.audit.>"},
+			Storage:     jetstream.FileStorage,
+			Duplicates:  10 * time.Minute,
+			MaxAge:      30 * 24 * time.Hour,
 			Replicas:    replicas,
 		},
 		{

@@ -14,12 +14,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -47,6 +49,9 @@ type Deps struct {
 	Returns  *workforce.Store
 	Verifier Verifier
 	Limits   Limits
+	Rate     RateLimit
+	// CH reads the access trail.
+	CH driver.Conn
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -97,16 +102,19 @@ func Register(api huma.API, d *Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	api.UseMiddleware(authenticate(api, d))
+	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)))
 	registerSubmissions(api, d)
 	registerWorkforce(api, d)
+	registerTrail(api, d)
 }
 
 var secured = []map[string][]string{{bearerScheme: {}}}
 
-// authenticate verifies the bearer token of every operation that declares security and puts
-// the principal in the request context. Nothing about the caller is ever taken from the body.
-func authenticate(api huma.API, d *Deps) func(huma.Context, func(huma.Context)) {
+// authenticate verifies the bearer token of every operation that declares security, puts the
+// principal in the request context and applies the caller's rate limit (by address until the
+// token is verified, so that nobody can make the hub verify tokens without limit). Nothing about
+// the caller is ever taken from the body.
+func authenticate(api huma.API, d *Deps, lim *limiter) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if len(ctx.Operation().Security) == 0 {
 			next(ctx)
@@ -118,15 +126,27 @@ func authenticate(api huma.API, d *Deps) func(huma.Context, func(huma.Context)) 
 			token, ok = strings.CutPrefix(h, "bearer ")
 		}
 		if !ok || token == "" {
+			trail.Explain(ctx.Context(), "no bearer token")
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="partnership-hub"`)
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "a bearer token is required")
 			return
 		}
 		p, err := d.Verifier.Verify(ctx.Context(), token)
 		if err != nil {
+			if wait := lim.wait("addr:" + host(ctx.RemoteAddr())); wait > 0 {
+				refuseTooMany(api, ctx, wait)
+				return
+			}
 			d.Log.Info("token refused", "err", err, "path", ctx.URL().Path)
+			trail.Explain(ctx.Context(), err.Error())
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="partnership-hub", error="invalid_token"`)
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "the bearer token is not valid")
+			return
+		}
+		rememberPrincipal(ctx.Context(), p)
+		if wait := lim.wait("client:" + p.Subject); wait > 0 {
+			trail.Explain(ctx.Context(), "rate limit")
+			refuseTooMany(api, ctx, wait)
 			return
 		}
 		next(huma.WithContext(ctx, auth.Context(ctx.Context(), p)))

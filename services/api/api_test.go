@@ -43,12 +43,27 @@ func clients() []devoidc.Client {
 	)
 }
 
+type envOptions struct {
+	limits api.Limits
+	rate   api.RateLimit
+	issuer string // trust this issuer instead of a development provider
+}
+
 func newEnv(t *testing.T, limits api.Limits) *env {
+	return newEnvWith(t, envOptions{limits: limits})
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	ns := bustest.New(t)
-	oidc := devoidctest.Start(t, devoidc.Config{Audience: audience, Clients: clients()})
+	e := &env{t: t, nats: ns, tokens: map[string]string{}}
+	issuer := o.issuer
+	if issuer == "" {
+		e.oidc = devoidctest.Start(t, devoidc.Config{Audience: audience, Clients: clients()})
+		issuer = e.oidc.Issuer
+	}
 	ctx := context.Background()
-	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: oidc.Issuer, Audience: audience})
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: issuer, Audience: audience})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,18 +72,21 @@ func newEnv(t *testing.T, limits api.Limits) *env {
 		t.Fatal(err)
 	}
 	deps := &api.Deps{
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), JS: ns.JS, Status: status, Verifier: verifier, Limits: limits,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), JS: ns.JS, Status: status, Verifier: verifier, Limits: o.limits, Rate: o.rate,
 		Ready: func(context.Context) error { return nil },
 	}
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
 		deps.Returns = workforce.NewStore(conn)
+		deps.CH = conn
 	}
 	srv := httptest.NewServer(api.Handler(deps))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, url: srv.URL, nats: ns, oidc: oidc, tokens: map[string]string{}}
-	for _, c := range clients() {
-		e.tokens[c.ID] = oidc.Token(t, c.ID, c.Secret)
+	e.url = srv.URL
+	if e.oidc != nil {
+		for _, c := range clients() {
+			e.tokens[c.ID] = e.oidc.Token(t, c.ID, c.Secret)
+		}
 	}
 	return e
 }

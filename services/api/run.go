@@ -33,6 +33,7 @@ type RunConfig struct {
 	ClaimAlliances string `env:"OIDC_CLAIM_ALLIANCES" envDefault:"alliances"`
 
 	Limits Limits
+	Rate   RateLimit
 }
 
 // Run serves the API until ctx is cancelled, then stops taking requests, lets those in flight
@@ -57,7 +58,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	deps := &Deps{
-		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch), Verifier: verifier, Limits: cfg.Limits,
+		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch), Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch,
 		Ready: func(ctx context.Context) error {
 			if nc.Status() != nats.CONNECTED {
 				return fmt.Errorf("nats: %s", nc.Status())

@@ -18,6 +18,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/trail"
 )
 
 // SubmissionRef is the answer to a submission: where to follow it.
@@ -56,6 +57,7 @@ func registerSubmissions(api huma.API, d *Deps) {
 		if err != nil {
 			return nil, err
 		}
+		trail.Annotate(ctx, "", in.ID)
 		m, st, err := d.Status.Status(ctx, in.ID)
 		if errors.Is(err, submission.ErrNotFound) {
 			return nil, huma.Error404NotFound("no such submission")
@@ -63,8 +65,9 @@ func registerSubmissions(api huma.API, d *Deps) {
 		if err != nil {
 			return nil, errInternal(d.Log, "could not read the submission", err)
 		}
+		trail.Annotate(ctx, m.Org, "")
 		if m.Submitter != p.Subject && !p.HasRole(auth.RoleSteward) {
-			return nil, huma.Error403Forbidden("this submission was made by another client")
+			return nil, forbid(ctx, "this submission was made by another client")
 		}
 		return &statusOutput{Body: st}, nil
 	})
@@ -128,6 +131,7 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	if err != nil {
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
+	trail.Annotate(ctx, p.Org, id)
 	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows, Repeat: !fresh}
 	if !fresh {
 		if m, err := d.Status.Meta(ctx, id); err == nil && m.Published {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -67,10 +68,10 @@ func registerWorkforce(api huma.API, d *Deps) {
 		}
 		steward := p.HasRole(auth.RoleSteward)
 		if !steward && !p.HasRole(auth.RoleSubmitter) {
-			return nil, huma.Error403Forbidden("workforce returns are submitted by employers (role submitter) or stewards")
+			return nil, forbid(ctx, "workforce returns are submitted by employers (role submitter) or stewards")
 		}
 		if !steward && p.Org == "" {
-			return nil, huma.Error403Forbidden("your token names no organisation")
+			return nil, forbid(ctx, "your token names no organisation")
 		}
 		var decoded workforce.Decoded
 		switch {
@@ -99,12 +100,13 @@ func registerWorkforce(api huma.API, d *Deps) {
 			var foreign []submission.RowError
 			for _, r := range decoded.Rows {
 				if r.Org != p.Org {
+					trail.Annotate(ctx, r.Org, "")
 					foreign = append(foreign, submission.RowError{Row: r.Row, Field: "org", Reason: fmt.Sprintf("%s is not your organisation (%s)", r.Org, p.Org)})
 				}
 			}
 			if len(foreign) > 0 {
 				d.Log.Warn("submission for another organisation refused", "client", p.ClientID, "org", p.Org, "rows", len(foreign))
-				return nil, huma.Error403Forbidden("you may only submit returns for your own organisation: nothing was stored", details(foreign)...)
+				return nil, forbid(ctx, "you may only submit returns for your own organisation: nothing was stored", details(foreign)...)
 			}
 		}
 		chunks := split(decoded.Rows, func(r workforce.Row) int { return r.Row }, decoded.Rejected, d.Limits.ChunkRows)
@@ -131,8 +133,9 @@ func registerWorkforce(api huma.API, d *Deps) {
 		if org == "" {
 			return nil, huma.Error422UnprocessableEntity("name an organisation with org=")
 		}
+		trail.Annotate(ctx, org, "")
 		if org != p.Org && !p.HasRole(auth.RoleSteward) {
-			return nil, huma.Error403Forbidden("you may only read your own organisation's returns")
+			return nil, forbid(ctx, "you may only read your own organisation's returns")
 		}
 		returns, err := d.Returns.List(ctx, org, in.Period)
 		if err != nil {

@@ -187,6 +187,31 @@ func TestAllInOne(t *testing.T) {
 		}
 	})
 
+	t.Run("the access trail shows stewards who did what", func(t *testing.T) {
+		var out struct {
+			Entries []struct {
+				Subject, Operation, TargetOrg, Outcome, SubmissionID string
+				Status                                               int
+			} `json:"entries"`
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if code := r.do("demo-steward", "GET", "/v1/access-trail?org=E06000002&outcome=refused", "", nil, &out); code != 200 {
+				t.Fatalf("steward reading the trail: %d", code)
+			}
+			if len(out.Entries) > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if len(out.Entries) != 1 || out.Entries[0].Subject != "demo-council" || out.Entries[0].Status != 403 || out.Entries[0].Operation != "list-workforce-returns" {
+			t.Errorf("refusals concerning E06000002 = %+v, want the council's one refused read", out.Entries)
+		}
+		if code := r.do("demo-council", "GET", "/v1/access-trail", "", nil, &struct{}{}); code != 403 {
+			t.Errorf("council reading the trail: %d, want 403", code)
+		}
+	})
+
 	t.Run("the same submission twice is stored once", func(t *testing.T) {
 		body := "org,period,cases\nE06000001,2025-Q4,1300\n"
 		a := r.submit("demo-council", "text/csv", body)

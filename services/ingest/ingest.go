@@ -96,6 +96,7 @@ func (s *Service) Run(ctx context.Context) error {
 			g.Go(func() error { return s.consume(gctx, k, cons, w) })
 		}
 	}
+	g.Go(func() error { return s.consumeTrail(gctx) })
 	return g.Wait()
 }
 

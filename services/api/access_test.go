@@ -1,0 +1,222 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/auth/authtest"
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/devoidc"
+	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/services/api"
+)
+
+const councilReturn = `{"returns": [{"org": "E06000001", "period": "2025", "inpost_fte": 100}]}`
+
+// trailRecords reads what the API has recorded on the access trail so far.
+func (e *env) trailRecords() []trail.Entry {
+	e.t.Helper()
+	ctx := context.Background()
+	s, err := e.nats.JS.Stream(ctx, bus.StreamAudit)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []trail.Entry
+	{
+		for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+			m, err := s.GetMsg(ctx, seq)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				continue
+			}
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			rec, err := trail.Decode(m.Data)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// lastRecord waits for the record of the latest request (records are published asynchronously).
+func (e *env) lastRecord(n int) trail.Entry {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		recs := e.trailRecords()
+		if len(recs) >= n {
+			return recs[n-1]
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("access trail has %d records, want %d", len(recs), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Tokens an attacker would try against the hub's own provider: each refused with 401, nothing
+// queued, and the refusal on the access trail.
+func TestHostileTokens(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	other := devoidctest.Start(t, devoidc.Config{Audience: audience, Clients: clients()})
+	otherAudience := devoidctest.Start(t, devoidc.Config{Audience: "another-service", Clients: clients()})
+
+	good := e.tokens["demo-council"]
+	header, payload := authtest.DecodeParts(t, good)
+	kid, _ := header["kid"].(string)
+	promoted := maps.Clone(payload)
+	promoted["roles"] = []string{auth.RoleSteward}
+	promoted["org"] = "E06000002"
+	parts := strings.Split(good, ".")
+	parts[1] = authtest.EncodeSegment(t, promoted)
+	stranger := authtest.Start(t)
+
+	hostile := map[string]string{
+		"another issuer":        other.Token(t, "demo-council", "demo-secret"),
+		"wrong audience":        otherAudience.Token(t, "demo-council", "demo-secret"),
+		"tampered payload":      strings.Join(parts, "."),
+		"alg none":              authtest.EncodeSegment(t, map[string]any{"alg": "none", "typ": "JWT", "kid": kid}) + "." + authtest.EncodeSegment(t, promoted) + ".",
+		"HS256 with public key": authtest.SignWith(t, jose.HS256, authtest.PublicKeyPEM(t, e.oidc.Issuer), kid, promoted),
+		"unknown key id":        stranger.Sign(t, jose.RS256, promoted),
+		"garbage":               "not.a.token",
+	}
+	n := 0
+	for name, token := range hostile {
+		t.Run(name, func(t *testing.T) {
+			e.tokens["attacker"] = token
+			resp, body := e.do("POST", "/v1/workforce-returns", "attacker", "application/json", councilReturn)
+			n++
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("status %d %s, want 401", resp.StatusCode, body)
+			}
+			rec := e.lastRecord(n)
+			if rec.Status != 401 || rec.Outcome != trail.Refused || rec.Subject != "" || rec.Operation != "submit-workforce-returns" || rec.Detail == "" {
+				t.Errorf("trail record = %+v", rec)
+			}
+		})
+	}
+	if q := e.queued(); q != 0 {
+		t.Errorf("queued %d chunks, want none", q)
+	}
+	// The untouched token works, so each refusal is down to what was changed.
+	if resp, body := e.do("POST", "/v1/workforce-returns", "demo-council", "application/json", councilReturn); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("good token: %d %s", resp.StatusCode, body)
+	}
+}
+
+// Tokens from a trusted issuer with claims built for each case: expiry, a missing organisation,
+// and the positive path of every role.
+func TestClaimsAndRoles(t *testing.T) {
+	iss := authtest.Start(t)
+	e := newEnvWith(t, envOptions{limits: defaultLimits, issuer: iss.URL})
+	token := func(claims map[string]any) string { return iss.Sign(t, jose.RS256, iss.Claims(claims)) }
+	e.tokens = map[string]string{
+		"expired":         token(map[string]any{"exp": time.Now().Add(-time.Minute).Unix(), "iat": time.Now().Add(-time.Hour).Unix(), "nbf": time.Now().Add(-time.Hour).Unix(), "org": "E06000001", "roles": []string{"submitter"}}),
+		"not yet valid":   token(map[string]any{"nbf": time.Now().Add(5 * time.Minute).Unix(), "org": "E06000001", "roles": []string{"submitter"}}),
+		"no org":          token(map[string]any{"sub": "no-org", "roles": []string{"submitter"}}),
+		"submitter":       token(map[string]any{"sub": "council", "org": "E06000001", "roles": []string{"submitter"}}),
+		"university":      token(map[string]any{"sub": "uni", "org": "10007799", "roles": []string{"university"}}),
+		"survey provider": token(map[string]any{"sub": "survey", "roles": []string{"survey_provider"}}),
+		"analyst":         token(map[string]any{"sub": "analyst", "roles": []string{"analyst"}, "alliances": []string{"north-east"}}),
+		"steward":         token(map[string]any{"sub": "steward", "roles": []string{"steward"}}),
+		"no roles":        token(map[string]any{"sub": "nobody", "org": "E06000001"}),
+		"wrong audience":  token(map[string]any{"aud": "another-service", "org": "E06000001", "roles": []string{"submitter"}}),
+	}
+	tests := []struct {
+		client, method, path, body string
+		want                       int
+	}{
+		{"expired", "POST", "/v1/workforce-returns", councilReturn, 401},
+		{"not yet valid", "POST", "/v1/workforce-returns", councilReturn, 401},
+		{"wrong audience", "POST", "/v1/workforce-returns", councilReturn, 401},
+		{"no org", "POST", "/v1/workforce-returns", councilReturn, 403},
+		{"no roles", "POST", "/v1/workforce-returns", councilReturn, 403},
+		{"survey provider", "POST", "/v1/workforce-returns", councilReturn, 403},
+		{"analyst", "POST", "/v1/workforce-returns", councilReturn, 403},
+		{"university", "POST", "/v1/workforce-returns", councilReturn, 403},
+		{"submitter", "GET", "/v1/access-trail", "", 403},
+		{"analyst", "GET", "/v1/access-trail", "", 403},
+		{"submitter", "POST", "/v1/workforce-returns", councilReturn, 202},
+		{"steward", "POST", "/v1/workforce-returns", councilReturn, 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.client+" "+tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := e.do(tt.method, tt.path, tt.client, "application/json", tt.body)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d %s, want %d", resp.StatusCode, body, tt.want)
+			}
+		})
+	}
+	if q := e.queued(); q != 2 {
+		t.Errorf("queued %d chunks, want 2 (the two allowed submissions)", q)
+	}
+	if os.Getenv(chtest.AddrEnv) != "" {
+		if resp, body := e.do("GET", "/v1/access-trail", "steward", "", ""); resp.StatusCode != 200 {
+			t.Errorf("steward reading the trail: %d %s", resp.StatusCode, body)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	e := newEnvWith(t, envOptions{limits: defaultLimits, rate: api.RateLimit{PerSecond: 0.5, Burst: 2}})
+	for i := range 2 {
+		if resp, b := e.do("GET", "/v1/submissions/none", "demo-council", "", ""); resp.StatusCode != 404 {
+			t.Fatalf("request %d: %d %s, want 404", i+1, resp.StatusCode, b)
+		}
+	}
+	resp, b := e.do("GET", "/v1/submissions/none", "demo-council", "", "")
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third request: %d %s, want 429", resp.StatusCode, b)
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 1 || s > 2 {
+		t.Errorf("Retry-After = %q, want 1 or 2 seconds", resp.Header.Get("Retry-After"))
+	}
+	if rec := e.lastRecord(3); rec.Status != 429 || rec.Subject != "demo-council" || rec.Outcome != trail.Refused {
+		t.Errorf("trail record = %+v", rec)
+	}
+	// Another client has its own allowance.
+	if resp, _ := e.do("GET", "/v1/submissions/none", "other-council", "", ""); resp.StatusCode != 404 {
+		t.Errorf("another client: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestTrailRecordsWhoAndWhat(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	resp, body := e.do("POST", "/v1/workforce-returns", "demo-council", "text/csv", "org,period,cases\nE06000001,2025,10\n")
+	if resp.StatusCode != 202 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	e.do("POST", "/v1/workforce-returns", "demo-council", "text/csv", "org,period,cases\nE06000002,2025,10\n")
+	e.do("GET", "/v1/workforce-returns?org=E06000003", "other-council", "", "")
+	allowed, foreign, read := e.lastRecord(1), e.lastRecord(2), e.lastRecord(3)
+	if allowed.Outcome != trail.Allowed || allowed.Status != 202 || allowed.Subject != "demo-council" || allowed.ClientID != "demo-council" ||
+		allowed.Org != "E06000001" || allowed.SubmissionID == "" || !strings.Contains(string(body), allowed.SubmissionID) || allowed.Method != "POST" {
+		t.Errorf("allowed submission recorded as %+v", allowed)
+	}
+	if foreign.Outcome != trail.Refused || foreign.Status != 403 || foreign.TargetOrg != "E06000002" || foreign.Detail == "" {
+		t.Errorf("refused submission recorded as %+v", foreign)
+	}
+	if read.Outcome != trail.Refused || read.TargetOrg != "E06000003" || read.Org != "E06000002" || read.Operation != "list-workforce-returns" {
+		t.Errorf("refused read recorded as %+v", read)
+	}
+}

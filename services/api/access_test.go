@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
@@ -218,5 +219,43 @@ func TestTrailRecordsWhoAndWhat(t *testing.T) {
 	}
 	if read.Outcome != trail.Refused || read.TargetOrg != "E06000003" || read.Org != "E06000002" || read.Operation != "list-workforce-returns" {
 		t.Errorf("refused read recorded as %+v", read)
+	}
+}
+
+func TestAlliances(t *testing.T) {
+	if os.Getenv(chtest.AddrEnv) == "" {
+		t.Skip(chtest.AddrEnv + " is not set")
+	}
+	e := newEnv(t, defaultLimits)
+	body := `{"name": "North East Social Work Alliance", "members": ["E06000001", "E06000047"]}`
+	for _, tt := range []struct {
+		client, method, path, body string
+		want                       int
+	}{
+		{"demo-council", "PUT", "/v1/alliances/north-east", body, 403},
+		{"demo-analyst", "PUT", "/v1/alliances/north-east", body, 403},
+		{"demo-steward", "PUT", "/v1/alliances/north-east", `{"name": "x", "members": ["E99999999"]}`, 422},
+		{"demo-steward", "PUT", "/v1/alliances/North%20East", body, 422},
+		{"demo-steward", "PUT", "/v1/alliances/north-east", body, 200},
+		{"demo-steward", "PUT", "/v1/alliances/london", `{"name": "London", "members": ["E09000001"]}`, 200},
+		{"demo-analyst", "GET", "/v1/alliances/north-east", "", 200},
+		{"demo-analyst", "GET", "/v1/alliances/london", "", 404},
+		{"demo-council", "GET", "/v1/alliances/north-east", "", 200},
+		{"other-council", "GET", "/v1/alliances/north-east", "", 404},
+		{"demo-council", "DELETE", "/v1/alliances/london", "", 403},
+		{"demo-steward", "DELETE", "/v1/alliances/london", "", 204},
+		{"demo-steward", "GET", "/v1/alliances/london", "", 404},
+	} {
+		resp, b := e.do(tt.method, tt.path, tt.client, "application/json", tt.body)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s %s %s: %d %s, want %d", tt.client, tt.method, tt.path, resp.StatusCode, b, tt.want)
+		}
+	}
+	var list struct {
+		Alliances []struct{ ID string } `json:"alliances"`
+	}
+	_, b := e.do("GET", "/v1/alliances", "demo-analyst", "", "")
+	if err := json.Unmarshal(b, &list); err != nil || len(list.Alliances) != 1 || list.Alliances[0].ID != "north-east" {
+		t.Errorf("analyst's alliances = %s", b)
 	}
 }

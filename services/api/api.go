@@ -19,6 +19,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/trail"
@@ -51,7 +52,8 @@ type Deps struct {
 	Limits   Limits
 	Rate     RateLimit
 	// CH reads the access trail.
-	CH driver.Conn
+	CH        driver.Conn
+	Alliances *alliance.Store
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -106,6 +108,7 @@ func Register(api huma.API, d *Deps) {
 	registerSubmissions(api, d)
 	registerWorkforce(api, d)
 	registerTrail(api, d)
+	registerAlliances(api, d)
 }
 
 var secured = []map[string][]string{{bearerScheme: {}}}

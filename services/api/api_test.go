@@ -13,12 +13,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/bus/bustest"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
@@ -79,6 +81,10 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		conn, _ := chtest.New(t)
 		deps.Returns = workforce.NewStore(conn)
 		deps.CH = conn
+		deps.Alliances = alliance.NewStore(conn)
+		if err := reference.Seed(ctx, conn); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv := httptest.NewServer(api.Handler(deps))
 	t.Cleanup(srv.Close)

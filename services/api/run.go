@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -58,7 +59,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	deps := &Deps{
-		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch), Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch,
+		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch), Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliance.NewStore(ch),
 		Ready: func(ctx context.Context) error {
 			if nc.Status() != nats.CONNECTED {
 				return fmt.Errorf("nats: %s", nc.Status())

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/partnership-hub/hub/pkg/alliance"
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/trail"
+)
+
+type allianceInput struct {
+	ID string `path:"id" maxLength:"40" doc:"Alliance id"`
+}
+
+type putAllianceInput struct {
+	ID   string `path:"id" maxLength:"40" doc:"Alliance id: lower-case letters, digits and dashes"`
+	Body struct {
+		Name    string   `json:"name" minLength:"1" maxLength:"200" doc:"Name"`
+		Members []string `json:"members" minItems:"1" maxItems:"500" doc:"Organisation codes; each must be known to the hub"`
+	}
+}
+
+type allianceOutput struct{ Body alliance.Alliance }
+
+type alliancesOutput struct {
+	Body struct {
+		Alliances []alliance.Alliance `json:"alliances"`
+	}
+}
+
+func registerAlliances(api huma.API, d *Deps) {
+	huma.Register(api, huma.Operation{
+		OperationID: "list-alliances",
+		Method:      http.MethodGet,
+		Path:        "/v1/alliances",
+		Summary:     "List alliances",
+		Description: "Stewards see every alliance; analysts the alliances in their token; everyone else the alliances their organisation belongs to.",
+		Tags:        []string{"Access"},
+		Security:    secured,
+	}, func(ctx context.Context, _ *struct{}) (*alliancesOutput, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all, err := d.Alliances.List(ctx)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read alliances", err)
+		}
+		out := &alliancesOutput{}
+		out.Body.Alliances = []alliance.Alliance{}
+		for _, a := range all {
+			if alliance.Visible(p, a) {
+				out.Body.Alliances = append(out.Body.Alliances, a)
+			}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "get-alliance",
+		Method:      http.MethodGet,
+		Path:        "/v1/alliances/{id}",
+		Summary:     "Read an alliance",
+		Tags:        []string{"Access"},
+		Security:    secured,
+	}, func(ctx context.Context, in *allianceInput) (*allianceOutput, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a, err := d.Alliances.Get(ctx, in.ID)
+		if errors.Is(err, alliance.ErrNotFound) || (err == nil && !alliance.Visible(p, a)) {
+			return nil, huma.Error404NotFound("no such alliance")
+		}
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read the alliance", err)
+		}
+		return &allianceOutput{Body: a}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID:  "put-alliance",
+		Method:       http.MethodPut,
+		Path:         "/v1/alliances/{id}",
+		Summary:      "Create or replace an alliance",
+		Description:  "Stewards only. Analysts whose token names the alliance id see its members' figures by name.",
+		Tags:         []string{"Access"},
+		Security:     secured,
+		MaxBodyBytes: 64 << 10,
+	}, func(ctx context.Context, in *putAllianceInput) (*allianceOutput, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !p.HasRole(auth.RoleSteward) {
+			return nil, forbid(ctx, "alliances are managed by stewards")
+		}
+		trail.Annotate(ctx, in.ID, "")
+		a := alliance.Alliance{ID: in.ID, Name: in.Body.Name, Members: in.Body.Members, UpdatedAt: d.Now().UTC(), UpdatedBy: p.Subject}
+		switch err := d.Alliances.Put(ctx, a); {
+		case errors.Is(err, alliance.ErrInvalidID), errors.Is(err, alliance.ErrUnknownMember):
+			return nil, huma.Error422UnprocessableEntity(err.Error())
+		case err != nil:
+			return nil, errInternal(d.Log, "could not store the alliance", err)
+		}
+		d.Log.Info("alliance changed", "alliance", a.ID, "steward", p.Subject, "members", len(a.Members))
+		return &allianceOutput{Body: a}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID:   "delete-alliance",
+		Method:        http.MethodDelete,
+		Path:          "/v1/alliances/{id}",
+		Summary:       "Delete an alliance",
+		Description:   "Stewards only.",
+		Tags:          []string{"Access"},
+		Security:      secured,
+		DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *allianceInput) (*struct{}, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !p.HasRole(auth.RoleSteward) {
+			return nil, forbid(ctx, "alliances are managed by stewards")
+		}
+		trail.Annotate(ctx, in.ID, "")
+		switch err := d.Alliances.Delete(ctx, in.ID, p.Subject); {
+		case errors.Is(err, alliance.ErrNotFound):
+			return nil, huma.Error404NotFound("no such alliance")
+		case err != nil:
+			return nil, errInternal(d.Log, "could not delete the alliance", err)
+		}
+		d.Log.Info("alliance deleted", "alliance", in.ID, "steward", p.Subject)
+		return nil, nil
+	})
+}

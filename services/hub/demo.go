@@ -24,6 +24,9 @@ func LoadDemo(ctx context.Context, s Started, log *slog.Logger) error {
 	cc := clientcredentials.Config{ClientID: "demo-steward", ClientSecret: DemoSecret, TokenURL: s.Issuer + "/token"}
 	client := cc.Client(ctx)
 	client.Timeout = time.Minute
+	if err := putDemoAlliance(ctx, client, s, log); err != nil {
+		return err
+	}
 
 	f, err := reference.DfEWorkforce()
 	if err != nil {

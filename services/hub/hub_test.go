@@ -187,6 +187,16 @@ func TestAllInOne(t *testing.T) {
 		}
 	})
 
+	t.Run("the demo analyst sees its alliance", func(t *testing.T) {
+		var a struct {
+			ID      string   `json:"id"`
+			Members []string `json:"members"`
+		}
+		if code := r.do("demo-analyst", "GET", "/v1/alliances/"+hub.DemoAlliance, "", nil, &a); code != 200 || len(a.Members) != 12 {
+			t.Errorf("alliance: %d %+v, want the 12 North East councils", code, a)
+		}
+	})
+
 	t.Run("the access trail shows stewards who did what", func(t *testing.T) {
 		var out struct {
 			Entries []struct {

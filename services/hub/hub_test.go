@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -32,6 +34,12 @@ type running struct {
 // and the DfE demo data loaded.
 func startHub(t testing.TB) *running {
 	t.Helper()
+	return startHubWith(t, nil)
+}
+
+// startHubWith lets a test change the configuration before the hub starts.
+func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) *running {
+	t.Helper()
 	conn, chcfg := chtest.New(t)
 	orgs := seedOrganisations(t, conn, 1500)
 	var cfg hub.Config
@@ -43,6 +51,9 @@ func startHub(t testing.TB) *running {
 	cfg.NATSPort, cfg.NATSStoreDir = -1, t.TempDir()
 	cfg.DevOIDCAddr = "127.0.0.1:0"
 	cfg.Demo = true
+	if tweak != nil {
+		tweak(&cfg, chcfg)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan hub.Started, 1)
@@ -256,4 +267,40 @@ func TestAllInOne(t *testing.T) {
 			t.Errorf("stored %d rows, want %d", n, want)
 		}
 	})
+}
+
+// ClickHouse stops for 30 s while a council submits: the API accepts every submission (it
+// needs only NATS), they wait in JetStream, and all are stored, once, when ClickHouse is back.
+func TestClickHouseOutageThroughTheAPI(t *testing.T) {
+	outage := 30 * time.Second
+	if testing.Short() {
+		outage = 3 * time.Second
+	}
+	var proxy *chtest.Proxy
+	r := startHubWith(t, func(cfg *hub.Config, ch chstore.Config) {
+		proxy = chtest.NewProxy(t, ch.Addr)
+		cfg.API.ClickHouseAddr = proxy.Addr()
+		cfg.Demo = false
+	})
+	proxy.Down()
+	var refs []api.SubmissionRef
+	for q := 1; q <= 4; q++ {
+		refs = append(refs, r.submit("demo-council", "text/csv", fmt.Sprintf("org,period,inpost_fte,cases\nE06000001,2024-Q%d,100,1200\n", q)))
+	}
+	time.Sleep(outage) // the outage itself: nothing to poll for
+	for _, ref := range refs {
+		var st submission.Status
+		if code := r.do("demo-council", "GET", ref.StatusURL, "", nil, &st); code != 200 || st.Status != submission.StatusPending {
+			t.Fatalf("during the outage: %d %+v, want pending", code, st)
+		}
+	}
+	proxy.Up()
+	for _, ref := range refs {
+		if st := r.wait("demo-council", ref); st.Status != submission.StatusAccepted {
+			t.Errorf("after the outage: %+v, want accepted", st)
+		}
+	}
+	if n := r.count("SELECT count() FROM workforce_returns FINAL WHERE org_code = 'E06000001' AND period LIKE '2024-Q%'"); n != 4 {
+		t.Errorf("stored %d rows, want 4", n)
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -223,64 +221,6 @@ func TestCrashBetweenInsertAndAck(t *testing.T) {
 	}
 }
 
-// proxy stands between ingest and ClickHouse so that a test can take ClickHouse away.
-type proxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target}
-	p.up("127.0.0.1:0")
-	t.Cleanup(p.down)
-	return p
-}
-
-func (p *proxy) up(addr string) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(s, c); s.Close() }()
-			go func() { _, _ = io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *proxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // ClickHouse goes away for 30 s while submissions arrive: they wait in JetStream and are all
 // stored, once each, when it is back; none goes to the dead-letter stream.
 func TestClickHouseOutage(t *testing.T) {
@@ -289,9 +229,9 @@ func TestClickHouseOutage(t *testing.T) {
 		outage = 3 * time.Second
 	}
 	h := newHarness(t)
-	p := newProxy(t, h.chcfg.Addr)
+	p := chtest.NewProxy(t, h.chcfg.Addr)
 	cfg := h.chcfg
-	cfg.Addr = p.addr
+	cfg.Addr = p.Addr()
 	ch, err := chstore.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +242,7 @@ func TestClickHouseOutage(t *testing.T) {
 	h.submit("before", "E06000001", returns("E06000001", 0, 10))
 	eventually(t, 10*time.Second, "first submission stored", func() bool { return h.statusOf("before").Status == submission.StatusAccepted })
 
-	p.down()
+	p.Down()
 	for i := range 5 {
 		h.submit(fmt.Sprintf("during-%d", i), "E06000001", returns("E06000001", 10+i*10, 10))
 	}
@@ -311,7 +251,7 @@ func TestClickHouseOutage(t *testing.T) {
 	if n := h.stored(true); n != 10 {
 		t.Fatalf("during the outage %d rows are stored, want the first 10", n)
 	}
-	p.up(p.addr)
+	p.Up()
 	for i := range 5 {
 		id := fmt.Sprintf("during-%d", i)
 		eventually(t, 30*time.Second, id+" stored", func() bool { return h.statusOf(id).Status == submission.StatusAccepted })

@@ -31,6 +31,7 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/storage"
 	"github.com/ory/fosite/token/jwt"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -44,6 +45,7 @@ const (
 	pathDiscovery = "/.well-known/openid-configuration"
 	pathJWKS      = "/jwks"
 	pathToken     = "/token"
+	pathAuthorize = "/authorize"
 )
 
 // Client is a registered OAuth2 client of the development provider.
@@ -71,6 +73,10 @@ type Config struct {
 	TokenTTL time.Duration
 	// Clients are the registered clients; see DemoClients.
 	Clients []Client
+	// Users are the people who may sign in to the dashboard (authorization code with PKCE);
+	// see DemoUsers. DashboardRedirectURIs are where the dashboard client may be sent back to.
+	Users                 []User
+	DashboardRedirectURIs []string
 }
 
 // Provider is an in-memory OpenID provider that issues access tokens to its
@@ -82,7 +88,8 @@ type Provider struct {
 	keyID    string
 	jwks     []byte // marshalled public JSON Web Key Set
 	clients  map[string]Client
-	server   fosite.OAuth2Provider // fosite: client authentication and the grant
+	users    map[string]User
+	server   fosite.OAuth2Provider // fosite: client authentication and the grants
 }
 
 // DemoClients returns the demo clients of the development provider. All of
@@ -142,14 +149,14 @@ func New(cfg Config) (*Provider, error) {
 	}
 	fcfg.ClientSecretsHasher = &fosite.BCrypt{Config: fcfg}
 
-	st := &store{clients: make(map[string]*fosite.DefaultClient, len(cfg.Clients))}
+	st := storage.NewMemoryStore()
 	clients := make(map[string]Client, len(cfg.Clients))
 	for _, c := range cfg.Clients {
 		hash, err := fcfg.ClientSecretsHasher.Hash(context.Background(), []byte(c.Secret))
 		if err != nil {
 			return nil, fmt.Errorf("hash secret of client %q: %w", c.ID, err)
 		}
-		st.clients[c.ID] = &fosite.DefaultClient{
+		st.Clients[c.ID] = &fosite.DefaultClient{
 			ID:         c.ID,
 			Secret:     hash,
 			GrantTypes: []string{"client_credentials"},
@@ -159,8 +166,13 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	getKey := func(context.Context) (any, error) { return key, nil }
+	users := registerDashboard(fcfg, st, cfg)
 	strategy := compose.NewOAuth2JWTStrategy(getKey, compose.NewOAuth2HMACStrategy(fcfg), fcfg)
-	provider := compose.Compose(fcfg, st, strategy, compose.OAuth2ClientCredentialsGrantFactory)
+	provider := compose.Compose(fcfg, st, strategy,
+		compose.OAuth2ClientCredentialsGrantFactory,
+		compose.OAuth2AuthorizeExplicitFactory,
+		compose.OAuth2PKCEFactory,
+	)
 
 	return &Provider{
 		issuer:   cfg.Issuer,
@@ -169,6 +181,7 @@ func New(cfg Config) (*Provider, error) {
 		keyID:    public.KeyID,
 		jwks:     jwks,
 		clients:  clients,
+		users:    users,
 		server:   provider,
 	}, nil
 }
@@ -220,6 +233,7 @@ func (p *Provider) Handler() http.Handler {
 	mux.HandleFunc("GET "+pathDiscovery, p.discovery)
 	mux.HandleFunc("GET "+pathJWKS, p.keys)
 	mux.HandleFunc("POST "+pathToken, p.token)
+	mux.HandleFunc("GET "+pathAuthorize, p.authorize)
 	return mux
 }
 
@@ -229,6 +243,9 @@ type discoveryDocument struct {
 	Issuer                            string   `json:"issuer"`
 	JWKSURI                           string   `json:"jwks_uri"`
 	TokenEndpoint                     string   `json:"token_endpoint"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	SubjectTypesSupported             []string `json:"subject_types_supported"`
@@ -241,7 +258,10 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		Issuer:                            p.issuer,
 		JWKSURI:                           p.baseURL + pathJWKS,
 		TokenEndpoint:                     p.baseURL + pathToken,
-		GrantTypesSupported:               []string{"client_credentials"},
+		AuthorizationEndpoint:             p.baseURL + pathAuthorize,
+		ResponseTypesSupported:            []string{"code"},
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		GrantTypesSupported:               []string{"client_credentials", "authorization_code"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{string(jose.RS256)},
@@ -274,7 +294,8 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// fosite answers invalid_request for a grant no handler takes; RFC 6749
 	// section 5.2 asks for unsupported_grant_type.
-	if grant := r.PostFormValue("grant_type"); grant != "" && grant != "client_credentials" {
+	grant := r.PostFormValue("grant_type")
+	if grant != "" && grant != "client_credentials" && grant != "authorization_code" {
 		p.server.WriteAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType)
 		return
 	}
@@ -283,6 +304,16 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	req, err := p.server.NewAccessRequest(ctx, r, session)
 	if err != nil {
 		p.server.WriteAccessError(ctx, w, req, err)
+		return
+	}
+	if grant == "authorization_code" {
+		// A person's token: fosite restored the session made when the person signed in.
+		resp, err := p.server.NewAccessResponse(ctx, req)
+		if err != nil {
+			p.server.WriteAccessError(ctx, w, req, err)
+			return
+		}
+		p.server.WriteAccessResponse(ctx, w, req, resp)
 		return
 	}
 	client, ok := p.clients[req.GetClient().GetID()]
@@ -331,41 +362,4 @@ func (p *Provider) claims(c Client, now time.Time) *jwt.JWTClaims {
 		NotBefore: now,
 		Extra:     extra,
 	}
-}
-
-// store is the fosite storage of the provider: a fixed set of clients.
-// Access tokens are self-contained JWTs and the provider offers no
-// introspection or revocation, so nothing about them is stored.
-type store struct {
-	clients map[string]*fosite.DefaultClient // read-only after New
-}
-
-func (s *store) GetClient(_ context.Context, id string) (fosite.Client, error) {
-	c, ok := s.clients[id]
-	if !ok {
-		return nil, fosite.ErrNotFound
-	}
-	return c, nil
-}
-
-// ClientAssertionJWTValid and SetClientAssertionJWT back private_key_jwt
-// client authentication, which the provider's clients cannot use.
-func (s *store) ClientAssertionJWTValid(context.Context, string) error {
-	return fosite.ErrJTIKnown
-}
-
-func (s *store) SetClientAssertionJWT(context.Context, string, time.Time) error {
-	return fosite.ErrServerError.WithHint("Client assertions are not supported.")
-}
-
-func (s *store) CreateAccessTokenSession(context.Context, string, fosite.Requester) error {
-	return nil
-}
-
-func (s *store) GetAccessTokenSession(context.Context, string, fosite.Session) (fosite.Requester, error) {
-	return nil, fosite.ErrNotFound
-}
-
-func (s *store) DeleteAccessTokenSession(context.Context, string) error {
-	return nil
 }

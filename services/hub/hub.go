@@ -34,6 +34,8 @@ type Config struct {
 
 	DevOIDC     bool   `env:"DEV_OIDC" envDefault:"true"`                // run the development OpenID provider
 	DevOIDCAddr string `env:"DEV_OIDC_ADDR" envDefault:"127.0.0.1:5556"` // its address; the issuer is http://<addr>
+	// Where the dashboard client may be sent back to after a person signs in.
+	DashboardRedirects []string `env:"DEV_OIDC_DASHBOARD_REDIRECTS" envDefault:"http://127.0.0.1:3000/callback,http://localhost:3000/callback"`
 
 	Demo bool `env:"DEMO" envDefault:"false"` // load the DfE workforce figures 2017–2025 through the API at start
 }
@@ -60,7 +62,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started
 	log.Info("embedded nats started", "url", ns.ClientURL(), "store", cfg.NATSStoreDir)
 
 	if cfg.DevOIDC {
-		issuer, stop, err := startDevOIDC(cfg.DevOIDCAddr, cfg.API.OIDCAudience, log)
+		issuer, stop, err := startDevOIDC(cfg, log)
 		if err != nil {
 			return err
 		}
@@ -120,13 +122,14 @@ func Migrate(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
 	return nil
 }
 
-func startDevOIDC(addr, audience string, log *slog.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
+func startDevOIDC(cfg Config, log *slog.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", cfg.DevOIDCAddr)
 	if err != nil {
-		return "", nil, fmt.Errorf("development OpenID provider: listen on %s: %w", addr, err)
+		return "", nil, fmt.Errorf("development OpenID provider: listen on %s: %w", cfg.DevOIDCAddr, err)
 	}
 	issuer := "http://" + ln.Addr().String()
-	p, err := devoidc.New(devoidc.Config{Issuer: issuer, Audience: audience, Clients: devoidc.DemoClients()})
+	p, err := devoidc.New(devoidc.Config{Issuer: issuer, Audience: cfg.API.OIDCAudience, Clients: devoidc.DemoClients(),
+		Users: devoidc.DemoUsers(), DashboardRedirectURIs: cfg.DashboardRedirects})
 	if err != nil {
 		ln.Close()
 		return "", nil, err

@@ -1,0 +1,126 @@
+package devoidc_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/devoidc"
+	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+)
+
+const redirect = "http://127.0.0.1:3000/callback"
+
+func dashboard(srv *devoidctest.Server) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:    devoidc.DashboardClient,
+		Endpoint:    oauth2.Endpoint{AuthURL: srv.Issuer + "/authorize", TokenURL: srv.Issuer + "/token", AuthStyle: oauth2.AuthStyleInParams},
+		RedirectURL: redirect,
+		Scopes:      []string{"openid"},
+	}
+}
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// signIn follows the sign-in as a person would: the page lists the demo users, choosing one
+// sends the browser back to the dashboard with a code (or an error).
+func signIn(t *testing.T, authURL, user string) url.Values {
+	t.Helper()
+	resp, err := noRedirects.Get(authURL + "&user=" + url.QueryEscape(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("no redirect: %d %s", resp.StatusCode, b)
+	}
+	return loc.Query()
+}
+
+func TestAuthorizationCodeWithPKCE(t *testing.T) {
+	srv := devoidctest.Start(t, devoidc.Config{Audience: "partnership-hub", Clients: devoidc.DemoClients(), Users: devoidc.DemoUsers(), DashboardRedirectURIs: []string{redirect}})
+	cfg := dashboard(srv)
+	ctx := context.Background()
+
+	verifier := oauth2.GenerateVerifier()
+	authURL := cfg.AuthCodeURL("state-123456789", oauth2.S256ChallengeOption(verifier))
+	page, err := http.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	for _, u := range devoidc.DemoUsers() {
+		if !strings.Contains(string(body), `value="`+u.Username+`"`) {
+			t.Errorf("sign-in page does not offer %s", u.Username)
+		}
+	}
+
+	q := signIn(t, authURL, "council")
+	if q.Get("state") != "state-123456789" || q.Get("code") == "" {
+		t.Fatalf("callback = %v", q)
+	}
+	if _, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(oauth2.GenerateVerifier())); err == nil {
+		t.Error("exchange with the wrong code verifier succeeded")
+	}
+	q = signIn(t, authURL, "council")
+	tok, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(ctx, auth.Config{Issuer: srv.Issuer, Audience: "partnership-hub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Verify(ctx, tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Subject != "council" || p.Org != "E06000001" || !p.HasRole(auth.RoleSubmitter) || p.ClientID != devoidc.DashboardClient {
+		t.Errorf("principal = %+v", p)
+	}
+	// The code was used: a second exchange fails.
+	if _, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err == nil {
+		t.Error("a code was exchanged twice")
+	}
+}
+
+func TestAuthorizationRefusals(t *testing.T) {
+	srv := devoidctest.Start(t, devoidc.Config{Audience: "partnership-hub", Clients: devoidc.DemoClients(), Users: devoidc.DemoUsers(), DashboardRedirectURIs: []string{redirect}})
+	cfg := dashboard(srv)
+	verifier := oauth2.GenerateVerifier()
+	tests := map[string]string{
+		"no PKCE":               cfg.AuthCodeURL("state-123456789"),
+		"plain PKCE":            cfg.AuthCodeURL("state-123456789", oauth2.SetAuthURLParam("code_challenge", verifier), oauth2.SetAuthURLParam("code_challenge_method", "plain")),
+		"unknown user":          cfg.AuthCodeURL("state-123456789", oauth2.S256ChallengeOption(verifier)) + "&user=mallory",
+		"foreign redirect":      strings.Replace(cfg.AuthCodeURL("state-123456789", oauth2.S256ChallengeOption(verifier)), url.QueryEscape(redirect), url.QueryEscape("https://evil.example/cb"), 1),
+		"a confidential client": strings.Replace(cfg.AuthCodeURL("state-123456789", oauth2.S256ChallengeOption(verifier)), "client_id="+devoidc.DashboardClient, "client_id=demo-steward", 1),
+	}
+	for name, u := range tests {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(u, "user=") {
+				u += "&user=council"
+			}
+			resp, err := noRedirects.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			loc, _ := resp.Location()
+			if loc != nil && loc.Query().Get("code") != "" {
+				t.Fatalf("a code was issued: %s", loc)
+			}
+			if loc == nil && resp.StatusCode < 400 {
+				t.Fatalf("status %d, want a refusal", resp.StatusCode)
+			}
+		})
+	}
+}

@@ -1,9 +1,13 @@
 # Partnership Hub. On a fresh Debian machine: `make demo` runs the hub with demo data,
 # `make test` runs every test. Both install ClickHouse with apt-get when it is missing.
 
-MODULES := pkg services/api services/ingest services/hub
+MODULES := pkg services/api services/ingest services/benchmark services/hub deploy
+# Stamped into every binary and image (`<binary> --version`).
+VERSION ?= 0.1.0
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/partnership-hub/hub/pkg/version.Version=$(VERSION) -X github.com/partnership-hub/hub/pkg/version.Commit=$(COMMIT)
 
-.PHONY: demo test build openapi migrate bench clean
+.PHONY: demo test build images openapi migrate bench clean
 
 demo:
 	bash scripts/demo.sh
@@ -13,9 +17,17 @@ test:
 
 build:
 	mkdir -p bin
-	cd services/hub && go build -o ../../bin/hub ./cmd/hub
-	cd services/api && go build -o ../../bin/api ./cmd/api
-	cd services/ingest && go build -o ../../bin/ingest ./cmd/ingest
+	cd services/hub && go build -ldflags "$(LDFLAGS)" -o ../../bin/hub ./cmd/hub
+	cd services/api && go build -ldflags "$(LDFLAGS)" -o ../../bin/api ./cmd/api
+	cd services/ingest && go build -ldflags "$(LDFLAGS)" -o ../../bin/ingest ./cmd/ingest
+	cd services/benchmark && go build -ldflags "$(LDFLAGS)" -o ../../bin/benchmark ./cmd/benchmark
+
+# Container images, one per service plus the all-in-one hub (needs a Docker engine).
+images:
+	for s in hub api ingest; do \
+		docker build -f deploy/docker/Dockerfile --build-arg SERVICE=$$s --build-arg VERSION=$(VERSION) \
+			--build-arg COMMIT=$(COMMIT) -t partnership-hub/$$s:$(VERSION) . || exit 1; \
+	done
 
 # Writes the OpenAPI document the API serves to api/openapi.json and the JSON Schemas of the data
 # kinds to schemas/; a test fails when either is stale.

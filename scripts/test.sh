@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(pkg services/api services/ingest services/hub)
+modules=(pkg services/api services/ingest services/benchmark services/hub deploy)
+# helm renders and lints charts/partnership-hub in the deploy module's tests; installed here if missing.
+helm_version=v3.22.0
 port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
 tmp=$(mktemp -d)
 cleanup() {
@@ -28,10 +30,22 @@ if [[ "${1:-}" == bench ]]; then
 fi
 
 echo "== gofmt"
-unformatted=$(gofmt -l pkg services)
+unformatted=$(gofmt -l pkg services deploy)
 if [[ -n "$unformatted" ]]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
+if ! command -v helm >/dev/null; then
+	export PATH="$PATH:$(go env GOPATH)/bin"
+	if ! command -v helm >/dev/null; then
+		echo "== go install helm.sh/helm/v3/cmd/helm@$helm_version"
+		go install "helm.sh/helm/v3/cmd/helm@$helm_version"
+	fi
+fi
+export HUB_REQUIRE_HELM=1 # the chart tests must run, never skip
+echo "== helm lint charts/partnership-hub (default, single-node and production values)"
+helm lint charts/partnership-hub
+helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml
+helm lint charts/partnership-hub -f charts/partnership-hub/values-production.yaml
 for m in "${modules[@]}"; do
 	echo "== go vet $m"
 	(cd "$m" && go vet ./...)

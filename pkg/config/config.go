@@ -28,6 +28,8 @@ type Common struct {
 	ClickHouseDatabase string `env:"CLICKHOUSE_DATABASE" envDefault:"hub"`
 	ClickHouseUser     string `env:"CLICKHOUSE_USER" envDefault:"default"`
 	ClickHousePassword string `env:"CLICKHOUSE_PASSWORD"`
+
+	OTelExporter string `env:"OTEL_EXPORTER" envDefault:"none"` // traces: none, stdout or otlp (OTEL_EXPORTER_OTLP_* say where)
 }
 
 // ClickHouse returns the connection settings for chstore.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/version"
 )
 
 // Service is a configuration that can build its logger: every service's RunConfig.
@@ -24,6 +25,17 @@ type Service interface {
 // Main is the whole of a service's main: it reads the configuration, builds the logger, runs the
 // service until SIGINT or SIGTERM, and exits non-zero with the error if it fails.
 func Main[C Service](name string, run func(ctx context.Context, cfg C, log *slog.Logger) error) {
+	if version.Requested(os.Args[1:]) {
+		fmt.Println(version.String(name))
+		return
+	}
+	if url, ok := probeRequested(os.Args[1:]); ok {
+		if err := Probe(url); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: healthcheck: %v\n", name, err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := func() error {
 		var cfg C
@@ -34,7 +46,7 @@ func Main[C Service](name string, run func(ctx context.Context, cfg C, log *slog
 		if err != nil {
 			return err
 		}
-		log.Info("starting", "service", name)
+		log.Info("starting", "service", name, "version", version.Version, "commit", version.Commit)
 		return run(ctx, cfg, log)
 	}()
 	stop()

@@ -100,6 +100,9 @@ func DemoClients() []Client {
 		{ID: "demo-steward", Secret: secret, Roles: []string{"steward"}},
 		{ID: "demo-council", Secret: secret, Org: "E06000001", Roles: []string{"submitter"}}, // Hartlepool
 		{ID: "demo-analyst", Secret: secret, Roles: []string{"analyst"}, Alliances: []string{"north-east"}},
+		{ID: "demo-survey", Secret: secret, Roles: []string{"survey_provider"}},
+		{ID: "demo-university", Secret: secret, Org: "10007799", Roles: []string{"university"}}, // Newcastle University (UKPRN)
+		{ID: "demo-trust", Secret: secret, Org: "RX4", Roles: []string{"submitter"}},            // Cumbria, Northumberland, Tyne and Wear NHS FT (ODS)
 	}
 }
 

@@ -301,9 +301,12 @@ func TestTokenRefusals(t *testing.T) {
 
 func TestDemoClients(t *testing.T) {
 	want := map[string]devoidc.Client{
-		"demo-steward": {ID: "demo-steward", Secret: "demo-secret", Roles: []string{"steward"}},
-		"demo-council": {ID: "demo-council", Secret: "demo-secret", Org: "E06000001", Roles: []string{"submitter"}},
-		"demo-analyst": {ID: "demo-analyst", Secret: "demo-secret", Roles: []string{"analyst"}, Alliances: []string{"north-east"}},
+		"demo-steward":    {ID: "demo-steward", Secret: "demo-secret", Roles: []string{"steward"}},
+		"demo-council":    {ID: "demo-council", Secret: "demo-secret", Org: "E06000001", Roles: []string{"submitter"}},
+		"demo-analyst":    {ID: "demo-analyst", Secret: "demo-secret", Roles: []string{"analyst"}, Alliances: []string{"north-east"}},
+		"demo-survey":     {ID: "demo-survey", Secret: "demo-secret", Roles: []string{"survey_provider"}},
+		"demo-university": {ID: "demo-university", Secret: "demo-secret", Org: "10007799", Roles: []string{"university"}},
+		"demo-trust":      {ID: "demo-trust", Secret: "demo-secret", Org: "RX4", Roles: []string{"submitter"}},
 	}
 	got := devoidc.DemoClients()
 	if len(got) != len(want) {

@@ -159,22 +159,31 @@ func (d *Directory) Lookup(ctx context.Context, code string) (Organisation, bool
 }
 
 func (d *Directory) load(ctx context.Context) error {
-	rows, err := d.conn.Query(ctx, selectOrganisations)
+	known, err := ReadOrganisations(ctx, d.conn)
 	if err != nil {
-		return fmt.Errorf("load organisations: %w", err)
+		return err
+	}
+	d.known, d.loaded = known, time.Now()
+	return nil
+}
+
+// ReadOrganisations reads every organisation from ClickHouse (the newest version of each), by code.
+func ReadOrganisations(ctx context.Context, conn driver.Conn) (map[string]Organisation, error) {
+	rows, err := conn.Query(ctx, selectOrganisations)
+	if err != nil {
+		return nil, fmt.Errorf("load organisations: %w", err)
 	}
 	defer rows.Close()
 	known := make(map[string]Organisation)
 	for rows.Next() {
 		var o Organisation
 		if err := rows.Scan(&o.Code, &o.OldCode, &o.Name, &o.Type, &o.Region); err != nil {
-			return fmt.Errorf("load organisations: %w", err)
+			return nil, fmt.Errorf("load organisations: %w", err)
 		}
 		known[o.Code] = o
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load organisations: %w", err)
+		return nil, fmt.Errorf("load organisations: %w", err)
 	}
-	d.known, d.loaded = known, time.Now()
-	return nil
+	return known, nil
 }

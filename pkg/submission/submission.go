@@ -12,6 +12,12 @@ import (
 // Kinds of data the hub takes.
 const (
 	KindWorkforce = "workforce"
+	KindSurvey    = "survey"
+	KindAudit     = "audit"
+	// Standard 8 (issue #4).
+	KindPlacement         = "placement"
+	KindPlacementCapacity = "placement_capacity"
+	KindPracticeEducators = "practice_educators"
 )
 
 // Statuses a submission passes through.
@@ -42,6 +48,7 @@ type Envelope struct {
 	Org        string     `json:"org"`
 	Submitter  string     `json:"submitter"`
 	Steward    bool       `json:"steward,omitempty"`
+	Roles      []string   `json:"roles,omitempty"` // the submitter's roles, from its token: a kind may let more than stewards report for any organisation
 	Chunk      int        `json:"chunk"`
 	Chunks     int        `json:"chunks"`
 	ReceivedAt time.Time  `json:"received_at"`

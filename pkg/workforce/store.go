@@ -45,6 +45,13 @@ var (
 		FROM workforce_returns FINAL
 		WHERE org_code = ? AND (? = '' OR period = ?)
 		ORDER BY period`
+	// PREWHERE on a key column filters before FINAL merges versions (every version of a row has
+	// the same period): much faster on ClickHouse 18.16, the same result.
+	selectPeriod = `SELECT org_code, period, submission_id, row_number, submitted_by, received_at, ` + figureColumns + `
+		FROM workforce_returns FINAL
+		PREWHERE period = ?
+		ORDER BY org_code`
+	selectPeriods = `SELECT DISTINCT period FROM workforce_returns ORDER BY period`
 )
 
 // Insert writes rows in one batch. Rows carry their version (the time the submission was
@@ -89,6 +96,41 @@ func (s *Store) List(ctx context.Context, org, period string) ([]Stored, error) 
 		return nil, fmt.Errorf("list workforce returns: %w", err)
 	}
 	defer rows.Close()
+	return scanStored(rows)
+}
+
+// ListPeriod reads every organisation's stored return for one period.
+func (s *Store) ListPeriod(ctx context.Context, period string) ([]Stored, error) {
+	rows, err := s.conn.Query(ctx, selectPeriod, period)
+	if err != nil {
+		return nil, fmt.Errorf("list workforce returns: %w", err)
+	}
+	defer rows.Close()
+	return scanStored(rows)
+}
+
+// Periods lists every period with a stored return.
+func (s *Store) Periods(ctx context.Context) ([]string, error) {
+	rows, err := s.conn.Query(ctx, selectPeriods)
+	if err != nil {
+		return nil, fmt.Errorf("list workforce periods: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("list workforce periods: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list workforce periods: %w", err)
+	}
+	return out, nil
+}
+
+func scanStored(rows driver.Rows) ([]Stored, error) {
 	var out []Stored
 	vals := make([]*float64, len(Fields))
 	reasons := make([]string, len(Fields))

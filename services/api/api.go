@@ -18,10 +18,17 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/partnership-hub/hub/pkg/alliance"
+	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/metrics"
+	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -44,19 +51,28 @@ type Verifier interface {
 
 // Deps are what the handlers use.
 type Deps struct {
-	Log      *slog.Logger
-	JS       jetstream.JetStream
-	Status   *submission.Store
-	Returns  *workforce.Store
-	Verifier Verifier
-	Limits   Limits
-	Rate     RateLimit
+	Log     *slog.Logger
+	JS      jetstream.JetStream
+	Status  *submission.Store
+	Returns *workforce.Store
+	Audits  *audit.Store
+	Surveys *survey.Store
+	// Placements holds the Standard 8 kinds: placements, placement capacity, practice educators.
+	Placements *placement.Store
+	Members    *reference.Members
+	Verifier   Verifier
+	Limits     Limits
+	Rate       RateLimit
 	// CH reads the access trail.
 	CH        driver.Conn
 	Alliances *alliance.Store
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
+	// Telemetry (metrics.go): counters, the registry /metrics serves, spans; all optional.
+	Metrics  *metrics.API
+	Gatherer prometheus.Gatherer
+	Tracing  trace.TracerProvider
 }
 
 const bearerScheme = "bearer"
@@ -96,7 +112,7 @@ func Handler(d *Deps) http.Handler {
 	})
 	api := humago.New(mux, Config())
 	Register(api, d)
-	return mux
+	return observe(d, mux)
 }
 
 // Register adds every operation to api. Tests call it through humatest.
@@ -107,8 +123,12 @@ func Register(api huma.API, d *Deps) {
 	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)))
 	registerSubmissions(api, d)
 	registerWorkforce(api, d)
+	registerAudits(api, d)
+	registerSurveys(api, d)
+	registerPlacements(api, d)
 	registerTrail(api, d)
 	registerAlliances(api, d)
+	registerBenchmarks(api, d)
 }
 
 var secured = []map[string][]string{{bearerScheme: {}}}
@@ -196,6 +216,11 @@ func SchemaDocuments() (map[string][]byte, error) {
 	all := a.OpenAPI().Components.Schemas.Map()
 	kinds := []struct{ file, title, root string }{
 		{"workforce-return.v1.json", "Workforce returns", "Returns"},
+		{"audit-submission.v1.json", "Audit submissions", "Ratings"},
+		{"survey-result.v1.json", "Survey results", "Results"},
+		{"placement.v1.json", "Placements", "Placements"},
+		{"placement-capacity.v1.json", "Placement capacity", "CapacityList"},
+		{"practice-educators.v1.json", "Practice educators", "EducatorsList"},
 	}
 	out := map[string][]byte{}
 	for _, k := range kinds {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/bus"
@@ -20,6 +22,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -34,6 +37,7 @@ type env struct {
 	nats   *bustest.Server
 	oidc   *devoidctest.Server
 	tokens map[string]string
+	ch     driver.Conn // the database, when HUB_TEST_CLICKHOUSE_ADDR is set
 }
 
 // clients are the demo clients plus a second council and a survey provider, to try the
@@ -80,7 +84,9 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
 		deps.Returns = workforce.NewStore(conn)
+		deps.Placements = placement.NewStore(conn)
 		deps.CH = conn
+		e.ch = conn
 		deps.Alliances = alliance.NewStore(conn)
 		if err := reference.Seed(ctx, conn); err != nil {
 			t.Fatal(err)

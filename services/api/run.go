@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/partnership-hub/hub/pkg/alliance"
+	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -45,7 +47,12 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	defer conns.Close()
-	nc, js, ch := conns.NC, conns.JS, conns.CH
+	js, ch := conns.JS, conns.CH
+	tel, err := cfg.Telemetry(ctx, "hub-api")
+	if err != nil {
+		return err
+	}
+	defer flushTelemetry(tel, log)
 
 	verifier, err := verifierWhenReachable(ctx, auth.Config{
 		Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,
@@ -59,13 +66,13 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	deps := &Deps{
-		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch), Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliance.NewStore(ch),
-		Ready: func(ctx context.Context) error {
-			if nc.Status() != nats.CONNECTED {
-				return fmt.Errorf("nats: %s", nc.Status())
-			}
-			return ch.Ping(ctx)
-		},
+		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch),
+		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch), Members: reference.NewMembers(ch),
+		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliance.NewStore(ch),
+		Ready: conns.Ready,
+	}
+	if err := deps.instrument(tel); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

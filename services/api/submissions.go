@@ -17,7 +17,9 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/tracing"
 	"github.com/partnership-hub/hub/pkg/trail"
 )
 
@@ -135,6 +137,7 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows, Repeat: !fresh}
 	if !fresh {
 		if m, err := d.Status.Meta(ctx, id); err == nil && m.Published {
+			d.Metrics.Submission(kind, metrics.SubmissionRepeat)
 			return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
 		}
 		// The first attempt stopped half-way: send every chunk again; JetStream drops repeats.
@@ -151,7 +154,7 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 		if err != nil {
 			return nil, errInternal(d.Log, "could not encode the submission", err)
 		}
-		env := submission.Envelope{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, Steward: steward,
+		env := submission.Envelope{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, Steward: steward, Roles: p.Roles,
 			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: encoded, Rejected: c.rejected}
 		b, err := json.Marshal(env)
 		if err != nil {
@@ -161,6 +164,7 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 		msg.Data = b
 		msg.Header.Set(nats.MsgIdHdr, fmt.Sprintf("%s:%d", key, i))
 		msg.Header.Set(bus.HeaderSubmission, id)
+		tracing.Inject(ctx, msg.Header)
 		f, err := d.JS.PublishMsgAsync(msg)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not queue the submission", err)
@@ -180,6 +184,7 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	if err := d.Status.PutMeta(ctx, meta); err != nil {
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
+	d.Metrics.Submission(kind, metrics.SubmissionQueued)
 	d.Log.Info("submission queued", "id", id, "kind", kind, "org", p.Org, "client", p.ClientID, "rows", rows, "chunks", len(chunks))
 	return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
 }

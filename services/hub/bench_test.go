@@ -13,6 +13,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
+	"github.com/partnership-hub/hub/services/api"
 )
 
 const benchRows = 200000
@@ -38,31 +39,15 @@ func BenchmarkThroughput(b *testing.B) {
 	var hubTime, directTime time.Duration
 	for i := 0; i < b.N; i++ {
 		// Every iteration sends a new body (another idempotency key), so each is stored again.
-		// Ingest announces each chunk on hub.stored only after ClickHouse has taken it, so the
-		// events tell when every row is queryable without loading ClickHouse with polls.
-		events := make(chan *nats.Msg, 1024)
-		sub, err := nc.ChanSubscribe(bus.StoredFilter(submission.KindWorkforce), events)
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		ref := r.submitWithKey("demo-steward", "text/csv", body, time.Now().String())
-		for stored := 0; stored < benchRows; {
-			var ev submission.Event
-			if err := json.Unmarshal((<-events).Data, &ev); err != nil {
-				b.Fatal(err)
-			}
-			if ev.ID == ref.ID {
-				stored += ev.Rows
-			}
-		}
-		hubTime += time.Since(start)
-		_ = sub.Unsubscribe()
+		ref, took := storedThroughHub(b, nc, submission.KindWorkforce, benchRows, func() api.SubmissionRef {
+			return r.submitWithKey("demo-steward", "text/csv", body, time.Now().String())
+		})
+		hubTime += took
 		if n := r.count("SELECT count() FROM workforce_returns FINAL WHERE submission_id = ?", ref.ID); n != benchRows {
 			b.Fatalf("queryable rows = %d, want %d", n, benchRows)
 		}
 
-		start = time.Now()
+		start := time.Now()
 		d, err := workforce.DecodeCSV(strings.NewReader(body))
 		if err != nil || len(d.Rows) != benchRows {
 			b.Fatalf("decode: %v, %d rows", err, len(d.Rows))
@@ -84,4 +69,28 @@ func BenchmarkThroughput(b *testing.B) {
 	b.ReportMetric(hubRate/directRate, "ratio")
 	b.Logf("%d rows: hub %.0f rows/s (%s), direct clickhouse-go %.0f rows/s (%s), ratio %.2f",
 		benchRows, hubRate, hubTime/time.Duration(b.N), directRate, directTime/time.Duration(b.N), hubRate/directRate)
+}
+
+// storedThroughHub submits (as submit does) and waits until every one of rows is stored: ingest
+// announces each chunk on hub.stored only after ClickHouse has taken it, so the events tell when
+// every row is queryable without loading ClickHouse with polls.
+func storedThroughHub(b *testing.B, nc *nats.Conn, kind string, rows int, submit func() api.SubmissionRef) (api.SubmissionRef, time.Duration) {
+	events := make(chan *nats.Msg, 1024)
+	sub, err := nc.ChanSubscribe(bus.StoredFilter(kind), events)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	start := time.Now()
+	ref := submit()
+	for stored := 0; stored < rows; {
+		var ev submission.Event
+		if err := json.Unmarshal((<-events).Data, &ev); err != nil {
+			b.Fatal(err)
+		}
+		if ev.ID == ref.ID {
+			stored += ev.Rows
+		}
+	}
+	return ref, time.Since(start)
 }

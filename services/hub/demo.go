@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,26 +20,60 @@ import (
 const DemoSecret = "demo-secret"
 
 // LoadDemo sends the DfE local-authority workforce figures 2017–2025 through the API as the
-// demo steward, the way any client would, and waits until ingest has stored them.
+// demo steward, then the North East councils' health-check survey results (as the demo survey
+// provider) and audits (as the steward), and the Standard 8 partnership of demoStandard8
+// (placements, capacity, practice educators, as the demo university, the demo trust and the
+// steward), the way any client would, and waits until ingest has stored each.
 func LoadDemo(ctx context.Context, s Started, log *slog.Logger) error {
-	cc := clientcredentials.Config{ClientID: "demo-steward", ClientSecret: DemoSecret, TokenURL: s.Issuer + "/token"}
-	client := cc.Client(ctx)
-	client.Timeout = time.Minute
-	if err := putDemoAlliance(ctx, client, s, log); err != nil {
+	if err := putDemoAlliance(ctx, s, log); err != nil {
 		return err
 	}
-
 	f, err := reference.DfEWorkforce()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.APIURL+"/v1/workforce-returns", f)
+	if err := submitDemo(ctx, s, log, "demo-steward", "/v1/workforce-returns", "demo-dfe-csww-la-2017-2025", f); err != nil {
+		return err
+	}
+	surveys, err := demoSurveyCSV()
+	if err != nil {
+		return err
+	}
+	if err := submitDemo(ctx, s, log, "demo-survey", "/v1/survey-results", "demo-survey-north-east", bytes.NewReader(surveys)); err != nil {
+		return err
+	}
+	audits, err := demoAuditCSV()
+	if err != nil {
+		return err
+	}
+	if err := submitDemo(ctx, s, log, "demo-steward", "/v1/audit-submissions", "demo-audit-north-east", bytes.NewReader(audits)); err != nil {
+		return err
+	}
+	standard8, err := demoStandard8()
+	if err != nil {
+		return err
+	}
+	for _, u := range standard8 {
+		if err := submitDemo(ctx, s, log, u.client, u.path, u.key, bytes.NewReader(u.body)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// submitDemo posts a CSV body as a demo client and polls its status until ingest is done.
+func submitDemo(ctx context.Context, s Started, log *slog.Logger, clientID, path, key string, body io.Reader) error {
+	cc := clientcredentials.Config{ClientID: clientID, ClientSecret: DemoSecret, TokenURL: s.Issuer + "/token"}
+	client := cc.Client(ctx)
+	client.Timeout = time.Minute
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.APIURL+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "text/csv")
-	req.Header.Set("Idempotency-Key", "demo-dfe-csww-la-2017-2025")
+	req.Header.Set("Idempotency-Key", key)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -49,9 +84,9 @@ func LoadDemo(ctx context.Context, s Started, log *slog.Logger) error {
 	}
 	err = decode(resp, http.StatusAccepted, &ref)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	log.Info("demo data submitted", "submission", ref.ID)
+	log.Info("demo data submitted", "path", path, "submission", ref.ID)
 
 	for {
 		resp, err := client.Get(s.APIURL + ref.StatusURL)
@@ -63,7 +98,7 @@ func LoadDemo(ctx context.Context, s Started, log *slog.Logger) error {
 			return err
 		}
 		if st.Status != submission.StatusPending {
-			log.Info("demo data stored", "submission", st.ID, "status", st.Status, "rows", st.Rows, "accepted", st.Accepted, "rejected", st.Rejected, "warnings", len(st.Warnings))
+			log.Info("demo data stored", "path", path, "submission", st.ID, "status", st.Status, "rows", st.Rows, "accepted", st.Accepted, "rejected", st.Rejected, "warnings", len(st.Warnings))
 			return nil
 		}
 		select {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
+
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/partnership-hub/hub/pkg/reference"
 )
@@ -15,7 +18,10 @@ import (
 const DemoAlliance = "north-east"
 
 // putDemoAlliance makes the North East alliance through the API, as the demo steward.
-func putDemoAlliance(ctx context.Context, client *http.Client, s Started, log *slog.Logger) error {
+func putDemoAlliance(ctx context.Context, s Started, log *slog.Logger) error {
+	cc := clientcredentials.Config{ClientID: "demo-steward", ClientSecret: DemoSecret, TokenURL: s.Issuer + "/token"}
+	client := cc.Client(ctx)
+	client.Timeout = time.Minute
 	orgs, err := reference.Organisations()
 	if err != nil {
 		return err

@@ -14,11 +14,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/benchmark"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -27,6 +30,8 @@ import (
 type Config struct {
 	API    api.RunConfig
 	Ingest ingest.Config `envPrefix:"INGEST_"`
+	// Benchmark tunes the benchmark service (HUB_BENCHMARK_*).
+	Benchmark benchmark.Config `envPrefix:"BENCHMARK_"`
 
 	NATSHost     string `env:"NATS_HOST" envDefault:"127.0.0.1"`
 	NATSPort     int    `env:"NATS_PORT" envDefault:"4222"` // -1 picks a free port
@@ -74,6 +79,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started
 	g.Go(func() error {
 		return ingest.Run(gctx, ingest.RunConfig{Common: cfg.API.Common, Ingest: cfg.Ingest}, log.With("service", "ingest"))
 	})
+	g.Go(func() error {
+		return benchmark.Run(gctx, benchmark.RunConfig{Common: cfg.API.Common, Benchmark: cfg.Benchmark}, log.With("service", "benchmark"))
+	})
 	ready := make(chan string, 1)
 	g.Go(func() error { return api.Run(gctx, cfg.API, log.With("service", "api"), ready) })
 	g.Go(func() error {
@@ -116,6 +124,12 @@ func Migrate(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
 		return err
 	}
 	if err := reference.Seed(ctx, ch); err != nil {
+		return err
+	}
+	if err := audit.Seed(ctx, ch); err != nil {
+		return err
+	}
+	if err := survey.Seed(ctx, ch); err != nil {
 		return err
 	}
 	log.Info("clickhouse ready", "database", cfg.Database, "migrations_applied", len(applied))

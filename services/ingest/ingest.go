@@ -17,9 +17,11 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -32,6 +34,8 @@ type Config struct {
 	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`          // redelivery after a silent consumer
 	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`       // longest pause between tries while ClickHouse is down
 	Refresh       time.Duration `env:"REFERENCE_REFRESH" envDefault:"30s"` // how often an unknown organisation re-reads reference data
+	// Where ingest serves /healthz, /readyz and /metrics (health.go); empty serves nothing.
+	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8081"`
 }
 
 // Kind is how ingest checks and stores one kind of data.
@@ -65,6 +69,9 @@ type Service struct {
 	// afterInsert runs after a batch is inserted and before it is acknowledged; tests use it to
 	// stop ingest at the worst moment.
 	afterInsert func() error
+
+	metrics *metrics.Ingest // set by Observe (observe.go)
+	tracer  trace.Tracer
 }
 
 // New builds the service.
@@ -200,6 +207,7 @@ func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, m
 		rows += it.checked.Count
 	}
 	log.Debug("inserted", "chunks", len(stored), "rows", rows, "took", time.Since(start))
+	s.metrics.Batch(k.Name(), len(stored), rows, time.Since(start))
 	if s.afterInsert != nil {
 		if err := s.afterInsert(); err != nil {
 			return err
@@ -249,6 +257,8 @@ func nakAll(msgs []jetstream.Msg) {
 
 // finish records a stored chunk's outcome, announces it, and acknowledges the message.
 func (s *Service) finish(ctx context.Context, k Kind, it item) error {
+	ctx, span := s.chunkSpan(ctx, k, it)
+	defer span.End()
 	res := it.checked.Result
 	res.Rejected = append(it.env.Rejected, res.Rejected...)
 	if err := s.status.PutChunk(ctx, it.env.ID, it.env.Chunk, res); err != nil {
@@ -266,6 +276,7 @@ func (s *Service) finish(ctx context.Context, k Kind, it item) error {
 			return err
 		}
 	}
+	s.metrics.Stored(k.Name(), res.Accepted, len(res.Rejected))
 	return it.msg.Ack()
 }
 
@@ -288,6 +299,7 @@ func (s *Service) retryOrDeadLetter(ctx context.Context, log *slog.Logger, k Kin
 	if n < s.cfg.MaxAttempts {
 		log.Warn("chunk failed; will retry", "attempt", n, "err", err)
 		_ = m.NakWithDelay(bus.Backoff(n))
+		s.metrics.Chunk(k.Name(), metrics.ChunkRetried)
 		return
 	}
 	s.deadLetter(ctx, log, k, m, env, fmt.Sprintf("failed %d times: %v", n, err))
@@ -297,6 +309,7 @@ func (s *Service) retryOrDeadLetter(ctx context.Context, log *slog.Logger, k Kin
 // so that the submitter sees why instead of waiting for ever.
 func (s *Service) deadLetter(ctx context.Context, log *slog.Logger, k Kind, m jetstream.Msg, env *submission.Envelope, reason string) {
 	log.Error("dead-lettering message", "subject", m.Subject(), "reason", reason)
+	s.metrics.Chunk(k.Name(), metrics.ChunkDeadLettered)
 	if env != nil && env.ID != "" {
 		res := submission.ChunkResult{Rejected: append(env.Rejected, submission.RowError{Reason: "could not be processed: " + reason})}
 		if err := s.status.PutChunk(ctx, env.ID, env.Chunk, res); err != nil {

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -33,6 +36,11 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
 	}
 	svc := New(cfg.Ingest, log, js, ch, status,
 		&Workforce{Returns: workforce.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
+		&Survey{Results: survey.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
+		&Audit{Ratings: audit.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
+		&Placement{Placements: placement.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
+		&PlacementCapacity{Placements: placement.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
+		&PracticeEducators{Placements: placement.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
 	)
-	return svc.Run(ctx)
+	return runObserved(ctx, cfg, log, conns, svc)
 }

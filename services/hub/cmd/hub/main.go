@@ -2,8 +2,11 @@
 //
 //	hub [run]    every service in one process, with embedded NATS and the development OpenID provider
 //	hub migrate  create the ClickHouse database, apply migrations, load reference data
+//	hub rebuild  recompute every benchmark from the stored returns
 //	hub openapi  print the OpenAPI document
 //	hub schemas DIR  write the JSON Schemas of the data kinds into DIR
+//	hub --version    print the release and commit it was built from
+//	hub healthcheck URL  exit 0 when URL answers 200 (the container health check)
 //
 // Configuration comes from HUB_* environment variables (see README.md).
 package main
@@ -17,7 +20,9 @@ import (
 	"syscall"
 
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/version"
 	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/benchmark"
 	"github.com/partnership-hub/hub/services/hub"
 )
 
@@ -29,11 +34,18 @@ func main() {
 }
 
 func run(args []string) error {
+	if version.Requested(args) {
+		fmt.Println(version.String("hub"))
+		return nil
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmd := "run"
 	if len(args) > 0 {
 		cmd = args[0]
+	}
+	if cmd == "healthcheck" && len(args) == 2 {
+		return config.Probe(args[1])
 	}
 	if cmd == "openapi" {
 		b, err := api.OpenAPIDocument()
@@ -66,10 +78,12 @@ func run(args []string) error {
 	switch cmd {
 	case "migrate":
 		return hub.Migrate(ctx, cfg.API.ClickHouse(), log)
+	case "rebuild":
+		return benchmark.Rebuild(ctx, cfg.API.ClickHouse(), log)
 	case "run":
 		return hub.Run(ctx, cfg, log, func(s hub.Started) { fmt.Fprint(os.Stderr, banner(s)) })
 	}
-	return fmt.Errorf("unknown command %q: want run, migrate, openapi or schemas DIR", cmd)
+	return fmt.Errorf("unknown command %q: want run, migrate, rebuild, openapi or schemas DIR", cmd)
 }
 
 func banner(s hub.Started) string {

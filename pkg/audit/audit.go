@@ -1,0 +1,208 @@
+// Package audit is the employer audit submission: an employer's own rating of the items of the
+// eight Standards for employers of social workers in England, RED, AMBER or GREEN, with the
+// evidence, a priority and the action planned, for one audit cycle. It holds the audit framework
+// (the standards and their items, versioned), the rules a rating must keep, the ClickHouse store,
+// and the action plan and RAG mix read from it.
+package audit
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/partnership-hub/hub/pkg/rows"
+	"github.com/partnership-hub/hub/pkg/submission"
+)
+
+// Ratings, worst first.
+const (
+	Red   = "RED"
+	Amber = "AMBER"
+	Green = "GREEN"
+)
+
+// Priorities, highest first.
+const (
+	High   = "HIGH"
+	Medium = "MEDIUM"
+	Low    = "LOW"
+)
+
+// Limits on the free text of a rating, in characters.
+const (
+	MaxEvidence = 2000
+	MaxAction   = 500
+	MaxOwner    = 100
+)
+
+// Rating is one item of an audit submission as sent.
+type Rating struct {
+	Org      string `json:"org" doc:"Organisation code of the employer" example:"E06000001"`
+	Cycle    string `json:"cycle" pattern:"^[0-9]{4}$" doc:"Audit cycle, a year YYYY, not in the future" example:"2026"`
+	Item     string `json:"item" pattern:"^S[1-8]\\.[0-9]+$" doc:"Item id of the audit framework version the cycle uses, e.g. S2.1 (standard 2, item 1)" example:"S2.1"`
+	Rating   string `json:"rating" enum:"RED,AMBER,GREEN" doc:"Self-assessment of the item"`
+	Evidence string `json:"evidence" minLength:"1" maxLength:"2000" doc:"Evidence for the rating: plain text, at most 2000 characters, without < or > or control characters other than new line and tab, not starting with =, + or @"`
+	Priority string `json:"priority" enum:"LOW,MEDIUM,HIGH" doc:"How urgent improving the item is"`
+	Action   string `json:"action,omitempty" required:"false" maxLength:"500" doc:"Planned action (plain text, same rule as evidence); with an action, owner and due are required"`
+	Owner    string `json:"owner,omitempty" required:"false" maxLength:"100" doc:"Role that owns the action, e.g. Principal Social Worker (a role, not a person's name)"`
+	Due      string `json:"due,omitempty" required:"false" format:"date" doc:"Date the action is due, YYYY-MM-DD"`
+}
+
+// Ratings is the JSON request body: one or many rated items. Partial submissions are fine: a
+// later rating of the same item and cycle replaces the earlier one, which is kept as history.
+type Ratings struct {
+	Items []Rating `json:"items" minItems:"1" doc:"Rated items"`
+}
+
+// Layout is how audit submissions are read from JSON and CSV, and carried to ingest.
+var Layout = rows.Layout{
+	Key:      "items",
+	Columns:  []string{"org", "cycle", "item", "rating", "evidence", "priority", "action", "owner", "due"},
+	Required: []string{"org", "cycle", "item", "rating", "evidence", "priority"},
+}
+
+// Row is a rating with its place in the submission.
+type Row struct {
+	Row int `json:"row"`
+	Rating
+}
+
+// FromRecord reads a rating from its cells, tidied: codes in upper case, spaces trimmed.
+func FromRecord(r rows.Record) Row {
+	c := r.Cells
+	up := func(k string) string { return strings.ToUpper(strings.TrimSpace(c[k])) }
+	return Row{Row: r.Row, Rating: Rating{
+		Org: up("org"), Cycle: strings.TrimSpace(c["cycle"]), Item: up("item"), Rating: up("rating"),
+		Evidence: strings.TrimSpace(c["evidence"]), Priority: up("priority"),
+		Action: strings.TrimSpace(c["action"]), Owner: strings.TrimSpace(c["owner"]), Due: strings.TrimSpace(c["due"]),
+	}}
+}
+
+// Normalise tidies a record's cells as FromRecord does.
+func Normalise(r rows.Record) (rows.Record, []submission.RowError) {
+	return FromRecord(r).Record(), nil
+}
+
+// Key names what a record rates: organisation, cycle and item.
+func Key(r rows.Record) string {
+	return fmt.Sprintf("organisation %s, cycle %s, item %s", r.Cells["org"], r.Cells["cycle"], r.Cells["item"])
+}
+
+// Record is the inverse of FromRecord, for the wire form.
+func (r Row) Record() rows.Record {
+	return rows.Record{Row: r.Row, Cells: map[string]string{
+		"org": r.Org, "cycle": r.Cycle, "item": r.Item, "rating": r.Rating.Rating, "evidence": r.Evidence,
+		"priority": r.Priority, "action": r.Action, "owner": r.Owner, "due": r.Due,
+	}}
+}
+
+// Checked is a rating that kept the rules, with what they worked out.
+type Checked struct {
+	Row
+	CycleYear int
+	Version   string // framework version of the cycle
+	Standard  int
+	DueDate   *time.Time
+}
+
+// Validate applies the rules of an audit rating:
+//   - organisation given; cycle a year YYYY from 2000, not after today's year;
+//   - item an id of the framework version the cycle uses (S2.1 …);
+//   - rating RED, AMBER or GREEN; priority LOW, MEDIUM or HIGH;
+//   - evidence given; evidence, action and owner plain text (see CheckText) within their limits;
+//   - due a date YYYY-MM-DD; an action needs an owner and a due date.
+func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.RowError) {
+	var errs []submission.RowError
+	fail := func(field, format string, a ...any) {
+		errs = append(errs, submission.RowError{Field: field, Reason: fmt.Sprintf(format, a...)})
+	}
+	c := Checked{Row: Row{Rating: r}}
+	if r.Org == "" {
+		fail("org", "organisation is missing")
+	}
+	year, err := strconv.Atoi(r.Cycle)
+	switch {
+	case r.Cycle == "":
+		fail("cycle", "audit cycle is missing")
+	case err != nil || len(r.Cycle) != 4:
+		fail("cycle", "audit cycle %q must be a year YYYY", r.Cycle)
+	case year < 2000:
+		fail("cycle", "audit cycle %d is before 2000", year)
+	case year > today.Year():
+		fail("cycle", "audit cycle %d is in the future", year)
+	default:
+		c.CycleYear = year
+		v, ok := fw.VersionFor(year)
+		if !ok {
+			fail("cycle", "no audit framework covers cycle %d", year)
+			break
+		}
+		c.Version = v.Version
+		it, ok := fw.Item(v.Version, r.Item)
+		if !ok {
+			fail("item", "unknown item %q: not in audit framework version %s (items look like S2.1)", r.Item, v.Version)
+		}
+		c.Standard = it.Standard
+	}
+	if r.Rating != Red && r.Rating != Amber && r.Rating != Green {
+		fail("rating", "rating %q is not one of RED, AMBER, GREEN", r.Rating)
+	}
+	if r.Priority != Low && r.Priority != Medium && r.Priority != High {
+		fail("priority", "priority %q is not one of LOW, MEDIUM, HIGH", r.Priority)
+	}
+	if r.Evidence == "" {
+		fail("evidence", "evidence is missing")
+	}
+	for _, t := range []struct {
+		field, text string
+		max         int
+	}{{"evidence", r.Evidence, MaxEvidence}, {"action", r.Action, MaxAction}, {"owner", r.Owner, MaxOwner}} {
+		if err := CheckText(t.text, t.max); err != nil {
+			fail(t.field, "%v", err)
+		}
+	}
+	if r.Due != "" {
+		d, err := time.Parse(time.DateOnly, r.Due)
+		if err != nil {
+			fail("due", "due date %q must be a date YYYY-MM-DD", r.Due)
+		} else {
+			c.DueDate = &d
+		}
+	}
+	if r.Action != "" && (r.Owner == "" || r.Due == "") {
+		fail("action", "an action needs an owner and a due date")
+	}
+	return c, errs
+}
+
+// CheckText enforces the hub's rule for free text that will be shown in web pages: valid UTF-8,
+// at most max characters, no markup characters < or >, no control characters other than new
+// line and tab, no bidirectional-override characters (which can make text read differently from
+// what it holds), and no leading =, + or @ (a spreadsheet opening the CSV export would run the
+// cell as a formula). Text is refused rather than altered, so what is stored is what was sent.
+func CheckText(s string, max int) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("is %d characters, more than %d", n, max)
+	}
+	if s != "" && strings.ContainsRune("=+@", rune(s[0])) {
+		return fmt.Errorf("may not start with %q: a spreadsheet would read it as a formula", s[0])
+	}
+	for _, r := range s {
+		switch {
+		case r == '<' || r == '>':
+			return fmt.Errorf("may not contain %q: plain text only, no markup", r)
+		case r == '\n' || r == '\t':
+		case unicode.IsControl(r):
+			return fmt.Errorf("may not contain the control character U+%04X", r)
+		case (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C:
+			return fmt.Errorf("may not contain the bidirectional formatting character U+%04X", r)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,296 @@
+package benchmark
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+// Input is what one period's benchmarks are computed from: every stored return of the period,
+// and the reference data that places each organisation.
+type Input struct {
+	Period        string
+	Returns       []workforce.Return
+	Organisations map[string]reference.Organisation // by code
+	Regions       map[string]reference.Region       // by code
+	Neighbours    map[string][]string               // old LA code → its statistical neighbours' old codes
+}
+
+// Value is one organisation's figures for one metric and period.
+type Value struct {
+	Period  string
+	Metric  string
+	Org     string
+	Name    string
+	Regions []string // every area it counts towards: its region (or London sub-region), London, England
+	// Num and Den are the counts it contributes to its areas' sums (nil when an input is unknown);
+	// Value is Scale × Num ÷ Den, nil when an input is unknown or Den is zero, and Reason says why.
+	Num, Den *float64
+	Value    *float64
+	Reason   string
+	// SNMedian is the median of its statistical neighbours' values (SNCount of them known).
+	SNMedian *float64
+	SNCount  int
+}
+
+// Area is the figures of a region, a London sub-region or England for one metric and period.
+type Area struct {
+	Period string
+	Metric string
+	Region string
+	Name   string
+	Level  string
+	// Num and Den are the sums over the contributors; Value = Scale × Num ÷ Den, nil without any.
+	Num, Den float64
+	Value    *float64
+	// Median and quartiles of the contributors' own values (quantile type 7: see Quantile).
+	Median, P25, P75 *float64
+	Contributors     int // organisations whose inputs are all known, with a denominator above zero
+	Excluded         int // organisations with a return for the period left out: an input unknown, or a zero denominator
+}
+
+// Result is a period's benchmarks.
+type Result struct {
+	Values []Value
+	Areas  []Area
+}
+
+// Reasons a value is missing, beside the unknown input's own.
+const ReasonZeroDenominator = "zero denominator"
+
+// Compute works out every metric for every organisation with a return in the period, and for
+// every area those organisations count towards. It is a pure function: the same input gives the
+// same result whatever the order of the returns.
+//
+// An organisation counts towards its own region (a London borough: its sub-region), every area
+// above it (London), and England. A joint return (e.g. E09000021_E09000027) is one organisation.
+// An unknown input, or a zero denominator, leaves the organisation out of that metric only.
+func Compute(in Input, metrics []Metric) Result {
+	returns := slices.Clone(in.Returns)
+	slices.SortFunc(returns, func(a, b workforce.Return) int { return cmp.Compare(a.Org, b.Org) })
+
+	var res Result
+	for _, m := range metrics {
+		values := make([]Value, 0, len(returns))
+		for i := range returns {
+			values = append(values, orgValue(in, m, &returns[i]))
+		}
+		addNeighbourMedians(in, values)
+		res.Values = append(res.Values, values...)
+		res.Areas = append(res.Areas, areas(in, m, values)...)
+	}
+	return res
+}
+
+func orgValue(in Input, m Metric, r *workforce.Return) Value {
+	org, known := in.Organisations[r.Org]
+	v := Value{Period: in.Period, Metric: m.ID, Org: r.Org, Name: org.Name, Regions: areasOf(org.Region, in.Regions)}
+	if !known {
+		v.Name = r.Org
+	}
+	num, why := sum(r, m.Numerator)
+	if why == "" {
+		var den float64
+		den, why = sum(r, m.Denominator)
+		if why == "" {
+			den *= cmp.Or(m.Factor, 1)
+			v.Num, v.Den = &num, &den
+			if den == 0 {
+				why = ReasonZeroDenominator
+			} else {
+				x := m.Scale * num / den
+				v.Value = &x
+			}
+		}
+	}
+	v.Reason = why
+	return v
+}
+
+// sum adds the named figures of r; if one is unknown, it says which and why instead.
+func sum(r *workforce.Return, names []string) (float64, string) {
+	var s float64
+	for _, name := range names {
+		f, _ := workforce.FieldByName(name) // every metric's inputs are checked by a test
+		x := *f.Of(r)
+		if !x.Known {
+			reason := string(x.Reason)
+			if x.Reason == measure.NotReported {
+				reason = "not reported"
+			}
+			return 0, fmt.Sprintf("%s unknown (%s)", name, reason)
+		}
+		s += x.V
+	}
+	return s, ""
+}
+
+// areasOf lists the areas an organisation in region counts towards, innermost first, ending with
+// England whatever the geography says.
+func areasOf(region string, regions map[string]reference.Region) []string {
+	var out []string
+	for code := region; code != "" && !slices.Contains(out, code); code = regions[code].Parent {
+		out = append(out, code)
+	}
+	if !slices.Contains(out, reference.England) {
+		out = append(out, reference.England)
+	}
+	return out
+}
+
+func areas(in Input, m Metric, values []Value) []Area {
+	byCode := map[string]*Area{}
+	var codes []string
+	own := map[string][]float64{}
+	for _, v := range values {
+		for _, code := range v.Regions {
+			a, ok := byCode[code]
+			if !ok {
+				r := in.Regions[code]
+				a = &Area{Period: in.Period, Metric: m.ID, Region: code, Name: cmp.Or(r.Name, code), Level: r.Level}
+				if code == reference.England {
+					a.Name, a.Level = cmp.Or(r.Name, "England"), "england"
+				}
+				byCode[code] = a
+				codes = append(codes, code)
+			}
+			if v.Value == nil {
+				a.Excluded++
+				continue
+			}
+			a.Contributors++
+			a.Num += *v.Num
+			a.Den += *v.Den
+			own[code] = append(own[code], *v.Value)
+		}
+	}
+	slices.Sort(codes)
+	out := make([]Area, 0, len(codes))
+	for _, code := range codes {
+		a := byCode[code]
+		if a.Contributors > 0 {
+			a.Value = ptr(m.Scale * a.Num / a.Den)
+			xs := own[code]
+			slices.Sort(xs)
+			a.Median, a.P25, a.P75 = ptr(Quantile(xs, 0.5)), ptr(Quantile(xs, 0.25)), ptr(Quantile(xs, 0.75))
+		}
+		out = append(out, *a)
+	}
+	return out
+}
+
+// addNeighbourMedians sets each value's statistical-neighbour median: the median of the known
+// values of the organisations that are its DfE statistical neighbours. A joint return's
+// neighbours are those of each of its authorities, less the authorities themselves; a neighbour
+// that reported only within a joint return is represented by that return's value.
+func addNeighbourMedians(in Input, values []Value) {
+	byOld := map[string]*float64{}
+	exact := map[string]bool{}
+	for _, v := range values {
+		if v.Value == nil {
+			continue
+		}
+		old := in.Organisations[v.Org].OldCode
+		parts := strings.Split(old, "_")
+		for _, p := range parts {
+			if p == "" || exact[p] {
+				continue
+			}
+			byOld[p] = v.Value
+			exact[p] = len(parts) == 1
+		}
+	}
+	for i := range values {
+		v := &values[i]
+		old := in.Organisations[v.Org].OldCode
+		if old == "" {
+			continue
+		}
+		var xs []float64
+		for _, n := range NeighbourCodes(old, in.Neighbours) {
+			if x := byOld[n]; x != nil {
+				xs = append(xs, *x)
+			}
+		}
+		if len(xs) > 0 {
+			slices.Sort(xs)
+			v.SNMedian, v.SNCount = ptr(Quantile(xs, 0.5)), len(xs)
+		}
+	}
+}
+
+// NeighbourCodes lists the old LA codes of an organisation's statistical neighbours (for a joint
+// return, its authorities' neighbours less themselves), closest first.
+func NeighbourCodes(oldCode string, neighbours map[string][]string) []string {
+	self := strings.Split(oldCode, "_")
+	var out []string
+	for _, p := range self {
+		for _, n := range neighbours[p] {
+			if !slices.Contains(self, n) && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// Quantile returns the p-quantile of sorted values by linear interpolation between order
+// statistics (Hyndman and Fan's type 7, the default of R and of spreadsheets' QUARTILE.INC):
+// h = (n−1)·p, then x[⌊h⌋] + (h−⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]). NaN for no values.
+func Quantile(sorted []float64, p float64) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return math.NaN()
+	}
+	h := float64(n-1) * p
+	lo := int(math.Floor(h))
+	hi := min(lo+1, n-1)
+	return sorted[lo] + (h-float64(lo))*(sorted[hi]-sorted[lo])
+}
+
+// Rank gives each known value its rank among the known values, 1 being the best given the
+// direction; equal values share a rank and the next rank skips (1, 2, 2, 4). An unknown value
+// gets 0.
+func Rank(values []*float64, higherIsBetter bool) []int {
+	var known []float64
+	for _, v := range values {
+		if v != nil {
+			known = append(known, *v)
+		}
+	}
+	slices.Sort(known)
+	out := make([]int, len(values))
+	for i, v := range values {
+		if v == nil {
+			continue
+		}
+		if higherIsBetter {
+			// Count the values strictly above.
+			above := len(known) - upperBound(known, *v)
+			out[i] = above + 1
+		} else {
+			below, _ := slices.BinarySearch(known, *v)
+			out[i] = below + 1
+		}
+	}
+	return out
+}
+
+// upperBound is the index of the first element above x.
+func upperBound(sorted []float64, x float64) int {
+	i, _ := slices.BinarySearchFunc(sorted, x, func(e, t float64) int {
+		if e <= t {
+			return -1
+		}
+		return 1
+	})
+	return i
+}
+
+func ptr(x float64) *float64 { return &x }

@@ -1,0 +1,272 @@
+// Package rows reads the flat submissions of the hub's simpler data kinds (survey results, audit
+// submissions): a JSON list of objects or a CSV file with a header row, read row by row into
+// cells of text, so that one unreadable row is refused on its own. Each kind then turns the cells
+// into its own typed rows. It also carries the rows between the API and ingest in a compact CSV
+// form with the row number first.
+package rows
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/partnership-hub/hub/pkg/submission"
+)
+
+// DocumentError says the body as a whole cannot be read: it is not JSON or CSV, a column is
+// unknown or missing, or there are no rows. Nothing of such a body is stored.
+type DocumentError struct {
+	Problems []submission.RowError
+}
+
+func (e *DocumentError) Error() string {
+	s := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		s[i] = p.Reason
+	}
+	return strings.Join(s, "; ")
+}
+
+func documentError(field, format string, a ...any) *DocumentError {
+	return &DocumentError{Problems: []submission.RowError{{Field: field, Reason: fmt.Sprintf(format, a...)}}}
+}
+
+// Record is one row: its number (the spreadsheet row for CSV, the header being row 1; the
+// 1-based position for JSON) and its cells by column name. A missing or null value is "".
+type Record struct {
+	Row   int
+	Cells map[string]string
+}
+
+// Decoded is a body read row by row: the rows that could be read, and for each row that could
+// not, which field and why.
+type Decoded struct {
+	Records  []Record
+	Rejected []submission.RowError
+}
+
+// Layout names a kind's columns and which of them must be in a CSV header.
+type Layout struct {
+	Key      string   // the JSON member holding the list, e.g. "results"
+	Columns  []string // every column, in the order the wire form writes them
+	Required []string // columns a CSV header must have
+}
+
+// DecodeJSON reads {"<key>": [...]}. A row with an unknown field, or a value that is not a
+// string, number, boolean or null, is refused on its own.
+func (l Layout) DecodeJSON(r io.Reader) (Decoded, error) {
+	var body map[string]json.RawMessage
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&body); err != nil || body == nil {
+		return Decoded{}, documentError("", "body is not a JSON object of the form {%q: [...]}", l.Key)
+	}
+	if dec.More() {
+		return Decoded{}, documentError("", "body has data after the JSON object")
+	}
+	for k := range body {
+		if k != l.Key {
+			return Decoded{}, documentError(k, "unknown member %q: the body is {%q: [...]}", k, l.Key)
+		}
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(body[l.Key], &list); err != nil || len(list) == 0 {
+		return Decoded{}, documentError(l.Key, "no rows: %q must be a list of at least one object", l.Key)
+	}
+	var d Decoded
+	for i, raw := range list {
+		row := i + 1
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: "a row must be a JSON object"})
+			continue
+		}
+		rec := Record{Row: row, Cells: make(map[string]string, len(obj))}
+		var errs []submission.RowError
+		for k, v := range obj {
+			if !slices.Contains(l.Columns, k) {
+				errs = append(errs, submission.RowError{Row: row, Field: k, Reason: "unknown field"})
+				continue
+			}
+			s, err := scalar(v)
+			if err != nil {
+				errs = append(errs, submission.RowError{Row: row, Field: k, Reason: err.Error()})
+				continue
+			}
+			rec.Cells[k] = s
+		}
+		if len(errs) > 0 {
+			d.Rejected = append(d.Rejected, errs...)
+			continue
+		}
+		d.Records = append(d.Records, rec)
+	}
+	return d, nil
+}
+
+// scalar reads a JSON string, number, boolean or null as text.
+func scalar(v json.RawMessage) (string, error) {
+	v = bytes.TrimSpace(v)
+	switch {
+	case bytes.Equal(v, []byte("null")):
+		return "", nil
+	case bytes.Equal(v, []byte("true")), bytes.Equal(v, []byte("false")):
+		return string(v), nil
+	case len(v) > 0 && v[0] == '"':
+		var s string
+		err := json.Unmarshal(v, &s)
+		return s, err
+	case len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')):
+		var n json.Number
+		if err := json.Unmarshal(v, &n); err != nil {
+			return "", err
+		}
+		return n.String(), nil
+	}
+	return "", errors.New("must be a string, a number, true, false or null")
+}
+
+// DecodeCSV reads a CSV file with a header row naming some or all of the columns (in any order,
+// case-insensitive). Rows are numbered as a spreadsheet shows them: the header is row 1.
+func (l Layout) DecodeCSV(b []byte) (Decoded, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return Decoded{}, documentError("", "the file is empty: it needs a header row and at least one row")
+	}
+	if err != nil {
+		return Decoded{}, documentError("", "header row: %v", err)
+	}
+	cols, err := l.readHeader(header)
+	if err != nil {
+		return Decoded{}, err
+	}
+	cr.FieldsPerRecord = len(cols)
+	var d Decoded
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+				err = fmt.Errorf("has %d cells, the header has %d", len(rec), len(cols))
+			}
+			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: err.Error()})
+			continue
+		}
+		r := Record{Row: row, Cells: make(map[string]string, len(cols))}
+		for i, c := range cols {
+			r.Cells[c] = rec[i]
+		}
+		d.Records = append(d.Records, r)
+	}
+	if len(d.Records)+len(d.Rejected) == 0 {
+		return Decoded{}, documentError("", "the file has a header but no rows")
+	}
+	return d, nil
+}
+
+func (l Layout) readHeader(header []string) ([]string, error) {
+	var problems []submission.RowError
+	cols := make([]string, len(header))
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch {
+		case !slices.Contains(l.Columns, name):
+			problems = append(problems, submission.RowError{Row: 1, Field: h, Reason: fmt.Sprintf("unknown column %d %q", i+1, h)})
+		case slices.Contains(cols[:i], name):
+			problems = append(problems, submission.RowError{Row: 1, Field: name, Reason: fmt.Sprintf("column %d repeats column %q", i+1, name)})
+		}
+		cols[i] = name
+	}
+	for _, r := range l.Required {
+		if !slices.Contains(cols, r) {
+			problems = append(problems, submission.RowError{Row: 1, Field: r, Reason: fmt.Sprintf("no %s column", r)})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &DocumentError{Problems: problems}
+	}
+	return cols, nil
+}
+
+// Encode writes records in the wire form: CSV with the row number and then every column.
+func (l Layout) Encode(recs []Record) ([]byte, error) {
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	if err := cw.Write(append([]string{"row"}, l.Columns...)); err != nil {
+		return nil, err
+	}
+	rec := make([]string, len(l.Columns)+1)
+	for _, r := range recs {
+		rec[0] = strconv.Itoa(r.Row)
+		for i, c := range l.Columns {
+			rec[i+1] = r.Cells[c]
+		}
+		if err := cw.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	cw.Flush()
+	return b.Bytes(), cw.Error()
+}
+
+// Decode reads what Encode wrote.
+func (l Layout) Decode(b []byte) ([]Record, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("rows header: %w", err)
+	}
+	if len(header) == 0 || header[0] != "row" {
+		return nil, fmt.Errorf("rows header %q: the first column must be row", header)
+	}
+	var out []Record
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rows: %w", err)
+		}
+		n, err := strconv.Atoi(rec[0])
+		if err != nil {
+			return nil, fmt.Errorf("rows: row number %q: %w", rec[0], err)
+		}
+		r := Record{Row: n, Cells: make(map[string]string, len(header)-1)}
+		for i, c := range header[1:] {
+			r.Cells[c] = rec[i+1]
+		}
+		out = append(out, r)
+	}
+}
+
+// Normalise tidies every record with fn, which may refuse it instead, and then refuses a second
+// record with the same key (a submission says one thing about each thing it names).
+func (d *Decoded) Normalise(fn func(Record) (Record, []submission.RowError), key func(Record) string) {
+	first := map[string]int{}
+	kept := d.Records[:0]
+	for _, r := range d.Records {
+		r, errs := fn(r)
+		if len(errs) > 0 {
+			d.Rejected = append(d.Rejected, errs...)
+			continue
+		}
+		k := key(r)
+		if prev, ok := first[k]; ok {
+			d.Rejected = append(d.Rejected, submission.RowError{Row: r.Row, Reason: fmt.Sprintf("repeats row %d: %s", prev, k)})
+			continue
+		}
+		first[k] = r.Row
+		kept = append(kept, r)
+	}
+	d.Records = kept
+}

@@ -1,0 +1,205 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/partnership-hub/hub/pkg/audit"
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+// minRegionForSubmitters is the fewest organisations a regional audit mix must have before a
+// submitter sees it: with two, the region less its own would be its neighbour's.
+const minRegionForSubmitters = 3
+
+type actionPlanInput struct {
+	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts and stewards may read any organisation's."`
+	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
+	Accept string `header:"Accept" doc:"application/json (default) or text/csv"`
+}
+
+type rawOutput struct {
+	ContentType string `header:"Content-Type"`
+	Body        []byte
+}
+
+type ragMixInput struct {
+	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
+	Region string `query:"region" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
+}
+
+// OrgMix is one organisation's mix for a standard.
+type OrgMix struct {
+	Org  string `json:"org"`
+	Name string `json:"name"`
+	audit.Mix
+}
+
+// StandardMix is a standard's RAG mix across a region.
+type StandardMix struct {
+	Standard      int        `json:"standard"`
+	Title         string     `json:"title"`
+	Contributors  int        `json:"contributors" doc:"Organisations that rated items of the standard"`
+	Region        *audit.Mix `json:"region" doc:"All contributors' items together; null for a submitter when fewer than 3 organisations contribute"`
+	Organisations []OrgMix   `json:"organisations" doc:"Named organisations: every one for analysts and stewards, your own for a submitter"`
+}
+
+type ragMixOutput struct {
+	Body struct {
+		Cycle     int           `json:"cycle"`
+		Region    string        `json:"region"`
+		Standards []StandardMix `json:"standards"`
+	}
+}
+
+func registerAudits(api huma.API, d *Deps) {
+	registerRowSubmit(api, d, rowKind{
+		kind: submission.KindAudit, what: "audit submissions", layout: audit.Layout,
+		normalise: audit.Normalise, key: audit.Key,
+		anyOrg: func(p auth.Principal) bool { return p.HasRole(auth.RoleSteward) },
+	}, huma.Operation{
+		OperationID: "submit-audit",
+		Path:        "/v1/audit-submissions",
+		Summary:     "Submit an employer audit (self-assessment against the standards)",
+		Description: auditSubmitDoc,
+		Tags:        []string{"Audits"},
+	}, audit.Ratings{})
+
+	planSchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(audit.Plan{}), true, "")
+	huma.Register(api, huma.Operation{
+		OperationID: "get-action-plan",
+		Method:      http.MethodGet,
+		Path:        "/v1/audits/action-plan",
+		Summary:     "An organisation's action plan for an audit cycle",
+		Description: "The organisation's RED and AMBER items (its current rating of each: the latest submission for the item and cycle), ordered by priority (HIGH first), then standard, then item, with the planned action, its owner, due date and whether it is overdue (due before today). JSON, or CSV with Accept: text/csv. A submitter reads its own organisation's plan; analysts and stewards any organisation's.",
+		Tags:        []string{"Audits"},
+		Security:    secured,
+		Responses: map[string]*huma.Response{"200": {
+			Description: "The action plan",
+			Content: map[string]*huma.MediaType{
+				"application/json": {Schema: planSchema},
+				"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: "The plan's items, one a row, with a header row"}},
+			},
+		}},
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *actionPlanInput) (*rawOutput, error) {
+		p, err := principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		org := workforce.NormaliseOrg(in.Org)
+		if org == "" {
+			org = p.Org
+		}
+		if org == "" {
+			return nil, huma.Error422UnprocessableEntity("name an organisation with org=")
+		}
+		if org != p.Org && !hasAnyRole(p, auth.RoleSteward, auth.RoleAnalyst) {
+			return nil, huma.Error403Forbidden("you may only read your own organisation's action plan")
+		}
+		if org == p.Org && !hasAnyRole(p, auth.RoleSubmitter, auth.RoleSteward, auth.RoleAnalyst) {
+			return nil, huma.Error403Forbidden("action plans are for employers, analysts and stewards")
+		}
+		fw, err := audit.LoadFramework()
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read the audit framework", err)
+		}
+		latest, err := d.Audits.Latest(ctx, in.Cycle, []string{org})
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read audit ratings", err)
+		}
+		plan := audit.BuildPlan(fw, org, in.Cycle, latest, d.Now())
+		var b bytes.Buffer
+		if strings.Contains(strings.ToLower(in.Accept), "text/csv") {
+			if err := plan.WriteCSV(&b); err != nil {
+				return nil, errInternal(d.Log, "could not write the action plan", err)
+			}
+			return &rawOutput{ContentType: "text/csv; charset=utf-8", Body: b.Bytes()}, nil
+		}
+		enc := json.NewEncoder(&b)
+		if err := enc.Encode(plan); err != nil {
+			return nil, errInternal(d.Log, "could not write the action plan", err)
+		}
+		return &rawOutput{ContentType: "application/json", Body: b.Bytes()}, nil
+	})
+
+	huma.Register(api, regionalGet("get-rag-mix", "/v1/audits/rag-mix", "Audit RAG mix per standard across a region",
+		"For each standard, the share of RED, AMBER and GREEN among the items the region's organisations rated (each item's current rating) for the cycle, for the region as a whole and per organisation. Analysts and stewards see every organisation named; a submitter sees its own organisation named and the regional figure (withheld when fewer than 3 organisations contribute, since the region less its own would give its neighbour's away).",
+		"Audits"), func(ctx context.Context, in *ragMixInput) (*ragMixOutput, error) {
+		sc, err := readerScope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		orgs, codes, err := regionOrgs(ctx, d, in.Region)
+		if err != nil {
+			return nil, err
+		}
+		fw, err := audit.LoadFramework()
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read the audit framework", err)
+		}
+		latest, err := d.Audits.Latest(ctx, in.Cycle, codes)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read audit ratings", err)
+		}
+		mixes := audit.Mixes(latest)
+		out := &ragMixOutput{}
+		out.Body.Cycle, out.Body.Region, out.Body.Standards = in.Cycle, in.Region, []StandardMix{}
+		for _, s := range fw.Standards {
+			sm := StandardMix{Standard: s.Number, Title: s.Title, Organisations: []OrgMix{}}
+			var parts []*audit.Mix
+			for _, o := range orgs {
+				m := mixes[o.Code][s.Number]
+				if m == nil {
+					continue
+				}
+				parts = append(parts, m)
+				if sc.named(o.Code) {
+					sm.Organisations = append(sm.Organisations, OrgMix{Org: o.Code, Name: o.Name, Mix: *m})
+				}
+			}
+			sm.Contributors = len(parts)
+			if len(parts) > 0 && (sc.all || len(parts) >= minRegionForSubmitters) {
+				region := audit.Combine(parts...)
+				sm.Region = &region
+			}
+			out.Body.Standards = append(out.Body.Standards, sm)
+		}
+		return out, nil
+	})
+}
+
+// regionOrgs reads a region's organisations, 404 when it has none.
+func regionOrgs(ctx context.Context, d *Deps, region string) ([]reference.Organisation, []string, error) {
+	orgs, err := d.Members.InRegion(ctx, strings.ToUpper(strings.TrimSpace(region)))
+	if err != nil {
+		return nil, nil, errInternal(d.Log, "could not read the region's organisations", err)
+	}
+	if len(orgs) == 0 {
+		return nil, nil, huma.Error404NotFound("no organisations in region " + region)
+	}
+	codes := make([]string, len(orgs))
+	for i, o := range orgs {
+		codes[i] = o.Code
+	}
+	return orgs, codes, nil
+}
+
+const auditSubmitDoc = `An employer's self-assessment against the Standards for employers of social workers in England, as JSON ({"items": [...]}) or CSV (Content-Type: text/csv; columns org, cycle, item, rating, evidence, priority, action, owner, due).
+
+Each row rates one item of the audit framework version the cycle uses (item ids such as S2.1: standard 2, item 1) RED, AMBER or GREEN, with the evidence and a priority (LOW, MEDIUM, HIGH), and optionally the planned action, the role that owns it and its due date (an action needs both).
+Partial submissions are fine: a later rating of the same item and cycle replaces the earlier one as the current rating, and the earlier one is kept as history.
+
+Evidence, action and owner are plain text, shown in web pages: at most 2000, 500 and 100 characters, no < or >, no control characters other than new line and tab, no bidirectional formatting characters, and not starting with =, + or @ (a spreadsheet would run it as a formula). Text that breaks the rule is refused, never altered.
+
+The answer comes at once (202) with a submission id; rows are checked in the background, and refused ones (unknown items, ratings off the scale, a cycle in the future, text with markup …) are listed in the submission's status with their row number, field and reason; the rest are stored.
+A submitter may only send its own organisation's audit: a submission naming another is refused whole (403). Stewards may send any organisation's.`

@@ -1,0 +1,223 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/workforce"
+	"github.com/partnership-hub/hub/services/api"
+)
+
+// benchmarkEnv stores returns for five councils in two periods, computes their benchmarks as
+// services/benchmark does, and makes the North East alliance of Hartlepool and Middlesbrough.
+func benchmarkEnv(t *testing.T) *env {
+	if os.Getenv(chtest.AddrEnv) == "" {
+		t.Skip(chtest.AddrEnv + " is not set")
+	}
+	e := newEnv(t, defaultLimits)
+	ctx := context.Background()
+	var rows []workforce.Stored
+	add := func(org, period string, inpost, vacancies float64) {
+		r := workforce.Return{Org: org, Period: period, InpostFTE: measure.Of(inpost), VacancyFTE: measure.Of(vacancies)}
+		rows = append(rows, workforce.Stored{Row: workforce.Row{Row: len(rows) + 2, Return: r}, SubmissionID: "s", ReceivedAt: time.Now()})
+	}
+	add("E06000001", "2024", 90, 10)  // Hartlepool, North East: 10 %
+	add("E06000002", "2024", 150, 50) // Middlesbrough, North East: 25 %
+	add("E08000021", "2024", 380, 20) // Newcastle, North East, outside the alliance: 5 %
+	add("E06000008", "2024", 95, 5)   // Blackburn with Darwen, North West: 5 %
+	add("E09000001", "2024", 10, 0)   // City of London, Inner London: 0 %
+	add("E06000001", "2023", 80, 20)  // Hartlepool's previous year: 20 %
+	if err := workforce.NewStore(e.ch).Insert(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	store, err := benchmark.NewStore(e.ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if resp, b := e.do("PUT", "/v1/alliances/north-east", "demo-steward", "application/json",
+		`{"name": "North East", "members": ["E06000001", "E06000002"]}`); resp.StatusCode != 200 {
+		t.Fatalf("alliance: %d %s", resp.StatusCode, b)
+	}
+	return e
+}
+
+func (e *env) standard2(client, query string) (int, api.Standard2Benchmarks) {
+	e.t.Helper()
+	resp, b := e.do("GET", "/v1/benchmarks/standard-2?"+query, client, "", "")
+	var out api.Standard2Benchmarks
+	if resp.StatusCode == 200 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			e.t.Fatalf("%s: %v", b, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+func vacancy(t *testing.T, b api.Standard2Benchmarks) api.MetricBenchmark {
+	t.Helper()
+	for _, m := range b.Metrics {
+		if m.Metric.ID == "vacancy_rate" {
+			return m
+		}
+	}
+	t.Fatalf("no vacancy rate in %+v", b)
+	return api.MetricBenchmark{}
+}
+
+func is(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
+
+func orgCodes(m api.MetricBenchmark) string {
+	var codes []string
+	for _, o := range m.Orgs {
+		codes = append(codes, o.Code)
+	}
+	return strings.Join(codes, ",")
+}
+
+func TestStandard2BenchmarksAndScope(t *testing.T) {
+	e := benchmarkEnv(t)
+	tests := []struct {
+		client, query string
+		status        int
+		orgs          string // the organisations named, in code order
+		value         float64
+		contributors  int
+	}{
+		// (10 + 50 + 20) ÷ (100 + 200 + 400); every North East council named for a steward.
+		{"demo-steward", "region=E12000001&period=2024", 200, "E06000001,E06000002,E08000021", 100 * 80.0 / 700, 3},
+		// The analyst sees its alliance's members by name; Newcastle counts but is not named.
+		{"demo-analyst", "region=E12000001&period=2024", 200, "E06000001,E06000002", 100 * 80.0 / 700, 3},
+		{"demo-analyst", "region=E12000002&period=2024", 200, "", 5, 1},
+		{"demo-council", "region=E12000001&period=2024", 200, "E06000001", 100 * 80.0 / 700, 3},
+		// England sums everyone, the London borough included.
+		{"demo-steward", "region=E92000001&period=2024", 200, "E06000001,E06000002,E06000008,E08000021,E09000001", 100 * 85.0 / 810, 5},
+		{"demo-steward", "region=E12000007&period=2024", 200, "E09000001", 0, 1},
+		{"demo-analyst", "region=E12000001&period=2024&org=E06000002", 200, "E06000001,E06000002", 100 * 80.0 / 700, 3},
+		{"demo-analyst", "region=E12000002&period=2024&org=E06000008", 403, "", 0, 0},
+		{"demo-council", "region=E12000001&period=2024&org=E06000002", 403, "", 0, 0},
+		{"demo-steward", "region=E12000001&period=1999", 404, "", 0, 0},
+		{"", "region=E12000001&period=2024", 401, "", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.client+"?"+tt.query, func(t *testing.T) {
+			status, b := e.standard2(tt.client, tt.query)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d", status, tt.status)
+			}
+			if status != 200 {
+				return
+			}
+			m := vacancy(t, b)
+			if got := orgCodes(m); got != tt.orgs {
+				t.Errorf("named %q, want %q", got, tt.orgs)
+			}
+			if !is(m.RegionValue, tt.value) || m.Contributors != tt.contributors || !is(m.EnglandValue, 100*85.0/810) {
+				t.Errorf("value %v from %d (England %v), want %v from %d", *m.RegionValue, m.Contributors, m.EnglandValue, tt.value, tt.contributors)
+			}
+			if len(b.Metrics) != len(benchmark.Standard2) {
+				t.Errorf("%d metrics, want %d", len(b.Metrics), len(benchmark.Standard2))
+			}
+		})
+	}
+
+	_, b := e.standard2("demo-analyst", "region=E12000001&period=2024&org=E06000002")
+	m := vacancy(t, b)
+	// Lower is better: Newcastle 5 %, Hartlepool 10 %, Middlesbrough 25 %.
+	if p := m.Position; p == nil || p.Code != "E06000002" || p.Rank != 3 || p.RankOf != 3 || !is(p.Value, 25) || len(p.Neighbours) != 10 {
+		t.Fatalf("position %+v", m.Position)
+	}
+	for _, n := range m.Position.Neighbours {
+		if n.Value != nil && n.Code != "E06000001" {
+			t.Errorf("neighbour %+v shown by value to an analyst outside its alliance", n)
+		}
+	}
+	if o := m.Orgs[0]; o.Code != "E06000001" || o.Rank != 2 || !is(o.Value, 10) {
+		t.Errorf("Hartlepool %+v, want rank 2 of 10 %%", o)
+	}
+}
+
+func TestBenchmarksAsCSV(t *testing.T) {
+	e := benchmarkEnv(t)
+	resp, b := e.do("GET", "/v1/benchmarks/standard-2?region=E12000001&period=2024", "demo-analyst", "", "", "Accept", "text/csv")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One row for the area and one for each named member (two), for each of the nine metrics.
+	if len(recs) != 1+len(benchmark.Standard2)*3 || recs[0][0] != "period" || recs[0][7] != "org_code" {
+		t.Fatalf("%d rows, header %v", len(recs), recs[0])
+	}
+	for _, r := range recs[1:] {
+		if r[7] == "E08000021" {
+			t.Errorf("Newcastle named in the analyst's table: %v", r)
+		}
+		if r[1] == "vacancy_rate" && r[7] == "E06000001" && (r[9] != "10" || r[18] != "3") {
+			t.Errorf("Hartlepool's row %v", r)
+		}
+	}
+
+	resp, b = e.do("GET", "/v1/benchmarks/vacancy_rate/trend?org=E06000001", "demo-council", "", "", "Accept", "text/csv")
+	recs, err = csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if resp.StatusCode != 200 || err != nil || len(recs) != 3 || recs[1][0] != "2023" || recs[1][9] != "20" || recs[2][9] != "10" {
+		t.Fatalf("trend CSV %d: %q", resp.StatusCode, b)
+	}
+}
+
+func TestTrend(t *testing.T) {
+	e := benchmarkEnv(t)
+	for _, tt := range []struct {
+		client, path string
+		status       int
+		values       []float64
+	}{
+		{"demo-council", "/v1/benchmarks/vacancy_rate/trend?org=E06000001", 200, []float64{20, 10}},
+		{"demo-analyst", "/v1/benchmarks/vacancy_rate/trend?org=E06000001", 200, []float64{20, 10}},
+		{"demo-analyst", "/v1/benchmarks/vacancy_rate/trend?region=E12000001", 200, []float64{20, 100 * 80.0 / 700}},
+		{"demo-analyst", "/v1/benchmarks/vacancy_rate/trend?org=E08000021", 403, nil},
+		{"demo-analyst", "/v1/benchmarks/nonsense/trend?region=E12000001", 404, nil},
+		{"demo-analyst", "/v1/benchmarks/vacancy_rate/trend", 422, nil},
+		{"demo-analyst", "/v1/benchmarks/vacancy_rate/trend?org=E06000001&region=E12000001", 422, nil},
+	} {
+		resp, b := e.do("GET", tt.path, tt.client, "", "")
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s %s: %d %s, want %d", tt.client, tt.path, resp.StatusCode, b, tt.status)
+			continue
+		}
+		if tt.status != 200 {
+			continue
+		}
+		var tr api.Trend
+		if err := json.Unmarshal(b, &tr); err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Points) != len(tt.values) {
+			t.Fatalf("%s: %+v", tt.path, tr)
+		}
+		for i, p := range tr.Points {
+			if !is(p.Value, tt.values[i]) || p.EnglandValue == nil {
+				t.Errorf("%s: point %d %+v, want %v", tt.path, i, p, tt.values[i])
+			}
+		}
+	}
+	var cat struct{ Metrics []benchmark.Metric }
+	resp, b := e.do("GET", "/v1/metrics", "demo-analyst", "", "")
+	if err := json.Unmarshal(b, &cat); resp.StatusCode != 200 || err != nil || len(cat.Metrics) != 9 || cat.Metrics[5].Formula == "" {
+		t.Errorf("catalogue %d: %s", resp.StatusCode, b)
+	}
+}

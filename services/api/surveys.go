@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/partnership-hub/hub/pkg/audit"
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/disclosure"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/survey"
+	"github.com/partnership-hub/hub/pkg/triangulation"
+)
+
+type agreementInput struct {
+	Year   int    `query:"year" required:"true" minimum:"2000" maximum:"2100" doc:"Survey year"`
+	Region string `query:"region" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
+}
+
+type agreementOutput struct {
+	Body struct {
+		Year      int                        `json:"year"`
+		Region    string                     `json:"region"`
+		Threshold int                        `json:"threshold" doc:"Fewest respondents a published figure may come from"`
+		Standards []survey.StandardAgreement `json:"standards"`
+	}
+}
+
+type triangulationInput struct {
+	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle; the survey of the same year is set beside it"`
+	Region string `query:"region" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
+}
+
+type triangulationOutput struct {
+	Body struct {
+		Cycle     int                        `json:"cycle"`
+		Region    string                     `json:"region"`
+		Quartiles []triangulation.Quartiles  `json:"quartiles" doc:"Per standard, the region's quartiles of staff agreement"`
+		Rows      []triangulation.Comparison `json:"rows" doc:"Per organisation and standard; flagged rows carry a flag"`
+	}
+}
+
+func registerSurveys(api huma.API, d *Deps) {
+	registerRowSubmit(api, d, rowKind{
+		kind: submission.KindSurvey, what: "survey results", layout: survey.Layout,
+		normalise: survey.Normalise, key: survey.Key,
+		anyOrg: func(p auth.Principal) bool { return hasAnyRole(p, auth.RoleSteward, auth.RoleSurveyProvider) },
+	}, huma.Operation{
+		OperationID: "submit-survey-results",
+		Path:        "/v1/survey-results",
+		Summary:     "Submit health-check survey results (aggregated)",
+		Description: surveySubmitDoc,
+		Tags:        []string{"Surveys"},
+	}, survey.Results{})
+
+	huma.Register(api, regionalGet("get-survey-agreement", "/v1/surveys/agreement", "Staff agreement per standard, per organisation and for a region",
+		agreementDoc, "Surveys"), func(ctx context.Context, in *agreementInput) (*agreementOutput, error) {
+		sc, err := readerScope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		orgs, cells, err := surveyCells(ctx, d, in.Year, in.Region)
+		if err != nil {
+			return nil, err
+		}
+		out := &agreementOutput{}
+		out.Body.Year, out.Body.Region, out.Body.Threshold = in.Year, in.Region, disclosure.Threshold
+		out.Body.Standards = survey.Agreement(cells, visible(orgs, sc))
+		if out.Body.Standards == nil {
+			out.Body.Standards = []survey.StandardAgreement{}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, regionalGet("get-triangulation", "/v1/triangulation", "Audit self-assessment beside staff experience, per organisation and standard",
+		triangulationDoc, "Audits", "Surveys"), func(ctx context.Context, in *triangulationInput) (*triangulationOutput, error) {
+		sc, err := readerScope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		orgs, cells, err := surveyCells(ctx, d, in.Cycle, in.Region)
+		if err != nil {
+			return nil, err
+		}
+		codes := make([]string, len(orgs))
+		names := map[string]string{}
+		for i, o := range orgs {
+			codes[i] = o.Code
+			if sc.named(o.Code) {
+				names[o.Code] = o.Name
+			}
+		}
+		latest, err := d.Audits.Latest(ctx, in.Cycle, codes)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read audit ratings", err)
+		}
+		// Quartiles are the region's, from every organisation's published figure; the rows are
+		// those the reader may see named.
+		agreement := survey.Agreement(cells, visible(orgs, scope{all: true}))
+		out := &triangulationOutput{}
+		out.Body.Cycle, out.Body.Region = in.Cycle, in.Region
+		out.Body.Rows, out.Body.Quartiles = triangulation.Compare(audit.Mixes(latest), agreement, names)
+		if out.Body.Rows == nil {
+			out.Body.Rows = []triangulation.Comparison{}
+		}
+		if out.Body.Quartiles == nil {
+			out.Body.Quartiles = []triangulation.Quartiles{}
+		}
+		return out, nil
+	})
+}
+
+func surveyCells(ctx context.Context, d *Deps, year int, region string) ([]reference.Organisation, []survey.Cell, error) {
+	orgs, codes, err := regionOrgs(ctx, d, region)
+	if err != nil {
+		return nil, nil, err
+	}
+	cells, err := d.Surveys.Cells(ctx, year, codes)
+	if err != nil {
+		return nil, nil, errInternal(d.Log, "could not read survey results", err)
+	}
+	return orgs, cells, nil
+}
+
+func visible(orgs []reference.Organisation, sc scope) []survey.Org {
+	out := make([]survey.Org, len(orgs))
+	for i, o := range orgs {
+		out[i] = survey.Org{Code: o.Code, Name: o.Name, Visible: sc.named(o.Code)}
+	}
+	return out
+}
+
+const surveySubmitDoc = `Aggregated results of the annual health-check survey, as JSON ({"results": [...]}) or CSV (Content-Type: text/csv; columns org, year, question, group, strongly_disagree, disagree, neutral, agree, strongly_agree, n).
+
+One row per organisation, survey year, question (of the hub's question bank, e.g. Q2.1, each mapped to a standard) and respondent group (social_worker, newly_qualified, manager, senior_leader, occupational_therapist, other; the groups do not overlap): the respondents for each point of the 5-point agree scale and n, their sum. No individual response is taken.
+Refused rows (unknown question or group, counts that are negative or do not add up to n, a year in the future …) are listed in the submission's status with their row number, field and reason; the rest are stored. A newer result for the same organisation, year, question and group replaces the older one.
+
+A survey provider (role survey_provider) or a steward may send results for any organisation; an employer (role submitter) only for itself: a submission naming another organisation is refused whole (403).`
+
+const agreementDoc = `Percent agree (agree or strongly agree, as a percent of all answers to the standard's questions) per standard: for each organisation of the region and each of its respondent groups, for the organisation as a whole, for each group across the region, and for the region (ratios of sums, never means of rates). Respondents are the most who answered any one of the standard's questions.
+
+Disclosure control: a figure from fewer than 10 respondents is withheld (withheld: fewer_than_threshold), and so is any further figure from which a withheld one could be worked out by adding and subtracting published ones (withheld: secondary) — e.g. when one group of an organisation is withheld, another group is too, or the organisation's total could give it away; the hub checks this exactly over all the sums the answer holds.
+Analysts and stewards see every organisation named; a submitter sees its own organisation and the regional figures, and the hidden organisations are protected in the same way, so that no neighbour's figure can be worked out from them.`
+
+const triangulationDoc = `For each organisation and standard, the employer's own audit beside its staff's experience in the health-check survey of the same year.
+
+- audit_rating is the standard's rating as a whole: the rating more than half of its rated items hold (their current ratings), or AMBER when none has a majority; audit_mix gives the counts.
+- staff_agreement is the organisation's percent agree for the standard's questions, with the same disclosure control as /v1/surveys/agreement (null when withheld, or when there are no results).
+- agreement_quartile places it among the published figures of the region's organisations: bottom (at or below the lower quartile), top (at or above the upper quartile) or middle. Quartiles interpolate between the figures (as R's and numpy's default) and need at least four organisations with a published figure; with fewer, nothing is placed or flagged.
+- flag: green_but_low_agreement when the standard is rated GREEN but staff agreement is in the bottom quartile; red_but_high_agreement when it is rated RED but staff agreement is in the top quartile. A flag is a prompt to look again at the evidence, not a finding.
+
+Analysts and stewards see every organisation; a submitter sees its own rows, and the region's quartiles.`

@@ -1,0 +1,210 @@
+// Package benchmark is the benchmark service: it follows the hub.stored.* events that ingest
+// announces and, for every period a stored chunk touched, recomputes that period's benchmarks
+// (every organisation, region, London sub-region and England) into the benchmark tables, so that
+// the API never aggregates raw rows on request.
+//
+// A whole period is recomputed, not only the touched organisation's region: England's figures
+// and every statistical-neighbour median may change with any return, and a period is a few
+// hundred rows. The consumer is durable, so after a restart the service catches up from the
+// stream; `hub rebuild` recomputes everything on demand.
+package benchmark
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go/jetstream"
+
+	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/submission"
+)
+
+// Config tunes the consumer. Every field has a default.
+type Config struct {
+	BatchMessages int           `env:"BATCH_MESSAGES" envDefault:"100"`  // events taken together: their periods are recomputed once
+	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"50ms"` // longest wait to fill a batch of events
+	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`        // redelivery after a silent consumer
+	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`     // longest pause between tries while ClickHouse is down
+}
+
+// RunConfig is the benchmark service's configuration, read from HUB_* variables.
+type RunConfig struct {
+	config.Common
+	Benchmark Config `envPrefix:"BENCHMARK_"`
+}
+
+// Consumer is the durable consumer's name on the EVENTS stream.
+const Consumer = "benchmark-" + submission.KindWorkforce
+
+// Run follows stored events until ctx is cancelled.
+func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
+	conns, err := cfg.Connect(ctx, "hub-benchmark", log)
+	if err != nil {
+		return err
+	}
+	defer conns.Close()
+	svc, err := New(cfg.Benchmark, log, conns.JS, conns.CH)
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx)
+}
+
+// Rebuild recomputes every period's benchmarks from the stored returns.
+func Rebuild(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
+	ch, err := chstore.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	store, err := benchmarks.NewStore(ch)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	periods, values, err := store.Rebuild(ctx)
+	if err != nil {
+		return fmt.Errorf("rebuild benchmarks: %w", err)
+	}
+	log.Info("benchmarks rebuilt", "periods", periods, "values", values, "took", time.Since(start))
+	return nil
+}
+
+// Service recomputes benchmarks as returns are stored.
+type Service struct {
+	cfg   Config
+	log   *slog.Logger
+	js    jetstream.JetStream
+	ch    driver.Conn
+	store *benchmarks.Store
+}
+
+// New builds the service.
+func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (*Service, error) {
+	store, err := benchmarks.NewStore(ch)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}, nil
+}
+
+// Run consumes until ctx is cancelled. On its first start on a database that has returns but no
+// benchmarks (events older than the stream keeps), it rebuilds everything first.
+func (s *Service) Run(ctx context.Context) error {
+	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
+		Durable:       Consumer,
+		Description:   "Recomputes workforce benchmarks for the periods stored returns touch",
+		FilterSubject: bus.StoredFilter(submission.KindWorkforce),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       s.cfg.AckWait,
+		MaxDeliver:    -1, // a recomputation is idempotent: it is retried until it succeeds
+		MaxAckPending: 10 * s.cfg.BatchMessages,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", Consumer, err)
+	}
+	if err := s.whenAvailable(ctx, nil, s.rebuildIfEmpty); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	s.log.Info("consuming", "consumer", Consumer)
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(max(s.cfg.BatchMessages, 1), jetstream.FetchMaxWait(s.cfg.FlushInterval))
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			s.log.Warn("fetch", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		var msgs []jetstream.Msg
+		for m := range batch.Messages() {
+			msgs = append(msgs, m)
+		}
+		if len(msgs) > 0 {
+			// Finished even when shutdown begins; see ingest for why the context is detached.
+			s.process(context.WithoutCancel(ctx), ctx, msgs)
+		}
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+func (s *Service) rebuildIfEmpty(ctx context.Context) error {
+	empty, err := s.store.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	periods, values, err := s.store.Rebuild(ctx)
+	if err == nil && periods > 0 {
+		s.log.Info("benchmarks built from the stored returns", "periods", periods, "values", values)
+	}
+	return err
+}
+
+// process recomputes the periods a batch of events touched, then acknowledges the events.
+func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
+	var periods []string
+	var held []jetstream.Msg
+	for _, m := range msgs {
+		var ev submission.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			s.log.Error("dead-lettering undecodable event", "subject", m.Subject(), "err", err)
+			if err := bus.DeadLetter(ctx, s.js, m, "benchmark", "undecodable event: "+err.Error()); err != nil {
+				_ = m.NakWithDelay(time.Second)
+			}
+			continue
+		}
+		for _, ps := range ev.Touched {
+			periods = append(periods, ps...)
+		}
+		held = append(held, m)
+	}
+	slices.Sort(periods)
+	periods = slices.Compact(periods)
+	start := time.Now()
+	err := s.whenAvailable(stop, held, func(context.Context) error {
+		_, err := s.store.Recompute(ctx, periods...)
+		return err
+	})
+	if err != nil {
+		for _, m := range held {
+			if stop.Err() != nil {
+				_ = m.Nak()
+			} else {
+				s.log.Warn("recompute failed; events will be redelivered", "periods", periods, "err", err)
+				_ = m.NakWithDelay(bus.Backoff(bus.Deliveries(m)))
+			}
+		}
+		return
+	}
+	s.log.Debug("benchmarks recomputed", "events", len(held), "periods", periods, "took", time.Since(start))
+	for _, m := range held {
+		_ = m.Ack()
+	}
+}
+
+// whenAvailable runs fn, holding msgs while ClickHouse cannot be reached (see
+// chstore.WhenAvailable); it returns context.Canceled when stop ends first.
+func (s *Service) whenAvailable(stop context.Context, msgs []jetstream.Msg, fn func(context.Context) error) error {
+	return chstore.WhenAvailable(stop, s.ch, s.cfg.OutageRetry, func(err error, pause time.Duration) {
+		s.log.Warn("ClickHouse unreachable; holding events", "events", len(msgs), "retry_in", pause, "err", err)
+		for _, m := range msgs {
+			_ = m.InProgress()
+		}
+	}, func() error { return fn(context.WithoutCancel(stop)) })
+}

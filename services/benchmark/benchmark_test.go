@@ -1,0 +1,149 @@
+package benchmark_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/bus/bustest"
+	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+	"github.com/partnership-hub/hub/services/benchmark"
+)
+
+var cfg = benchmark.Config{BatchMessages: 100, FlushInterval: 20 * time.Millisecond, AckWait: 30 * time.Second, OutageRetry: time.Second}
+
+type env struct {
+	t       *testing.T
+	ns      *bustest.Server
+	returns *workforce.Store
+	store   *benchmarks.Store
+	svc     *benchmark.Service
+}
+
+func newEnv(t *testing.T) *env {
+	conn, _ := chtest.New(t)
+	if err := reference.Seed(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	ns := bustest.New(t)
+	svc, err := benchmark.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ns.JS, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := benchmarks.NewStore(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, ns: ns, returns: workforce.NewStore(conn), store: store, svc: svc}
+}
+
+// start runs the service until the returned stop is called (or the test ends).
+func (e *env) start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.svc.Run(ctx) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("service stopped with %v", err)
+		}
+	}
+	e.t.Cleanup(stop)
+	return stop
+}
+
+// store inserts a return, as ingest does, and announces it unless quiet.
+func (e *env) storeReturn(org string, inpost, vacancies float64, at time.Time, announce bool) {
+	e.t.Helper()
+	r := workforce.Return{Org: org, Period: "2024", InpostFTE: measure.Of(inpost), VacancyFTE: measure.Of(vacancies)}
+	id := org + "-" + at.Format(time.RFC3339Nano)
+	if err := e.returns.Insert(context.Background(), []workforce.Stored{{Row: workforce.Row{Row: 2, Return: r}, SubmissionID: id, ReceivedAt: at}}); err != nil {
+		e.t.Fatal(err)
+	}
+	if !announce {
+		return
+	}
+	b, _ := json.Marshal(submission.Event{ID: id, Kind: submission.KindWorkforce, Org: org, Touched: map[string][]string{org: {"2024"}}, Rows: 1})
+	if _, err := e.ns.JS.Publish(context.Background(), bus.StoredSubject(submission.KindWorkforce, org), b, jetstream.WithMsgID(id)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitFor polls the North East's vacancy rate for 2024 until it is want.
+func (e *env) waitFor(want float64) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last *float64
+	for time.Now().Before(deadline) {
+		areas, err := e.store.Areas(context.Background(), "2024", []string{"E12000001"})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, a := range areas {
+			if a.Metric == "vacancy_rate" {
+				last = a.Value
+			}
+		}
+		if last != nil && *last > want-1e-9 && *last < want+1e-9 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.t.Fatalf("North East vacancy rate %v, want %v", fmtPtr(last), want)
+}
+
+func TestRecomputesOnStoredEvents(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	t0 := time.Now().Add(-time.Hour)
+	e.storeReturn("E06000001", 90, 10, t0, true)
+	e.waitFor(10)
+	e.storeReturn("E06000002", 150, 50, t0, true)
+	e.waitFor(100 * 60.0 / 300)
+	// A resubmission replaces Hartlepool's return: (20 + 50) ÷ 300, not (10 + 20 + 50) ÷ 400.
+	e.storeReturn("E06000001", 80, 20, t0.Add(time.Minute), true)
+	e.waitFor(100 * 70.0 / 300)
+}
+
+func TestCatchesUpAfterRestart(t *testing.T) {
+	e := newEnv(t)
+	stop := e.start()
+	t0 := time.Now().Add(-time.Hour)
+	e.storeReturn("E06000001", 90, 10, t0, true)
+	e.waitFor(10)
+	stop()
+	// Stored while the service is down: the durable consumer still holds the event.
+	e.storeReturn("E06000001", 80, 20, t0.Add(time.Minute), true)
+	e.start()
+	e.waitFor(20)
+}
+
+func TestBuildsWhatWasStoredBeforeItFirstRan(t *testing.T) {
+	e := newEnv(t)
+	e.storeReturn("E06000001", 90, 10, time.Now(), false)
+	e.start()
+	e.waitFor(10)
+}
+
+func fmtPtr(p *float64) any {
+	if p == nil {
+		return "null"
+	}
+	return *p
+}

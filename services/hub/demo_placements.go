@@ -1,0 +1,250 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/rows"
+)
+
+// The demo's Standard 8 clients and their organisations (see devoidc.DemoClients).
+const (
+	DemoUniversity = "10007799" // Newcastle University, the demo-university client's
+	DemoTrust      = "RX4"      // Cumbria, Northumberland, Tyne and Wear NHS FT, the demo-trust client's
+)
+
+// DemoAcademicYears are the academic years of the demo placements.
+var DemoAcademicYears = []string{"2024/25", "2025/26"}
+
+// demoUniversities are the North East universities of the demo with the students starting
+// placements with each every year.
+var demoUniversities = []struct {
+	code     string
+	students int
+}{{DemoUniversity, 70}, {"10001282", 90}, {"10007143", 35}, {"10007159", 55}}
+
+// demoSeed makes the demo the same every time.
+const demoSeed = 8
+
+// demoUpload is one submission of the demo: which client sends which body where.
+type demoUpload struct {
+	client, path, key string
+	body              []byte
+}
+
+// demoEmployers are the North East employers that host placements: the councils, the trusts and
+// the charities of the reference data.
+func demoEmployers() (councils, others []reference.Organisation, err error) {
+	orgs, err := reference.Organisations()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, o := range orgs {
+		switch {
+		case o.Region != "E12000001":
+		case o.Type == "local_authority":
+			councils = append(councils, o)
+		case o.Type == "trust" || o.Type == "voluntary":
+			others = append(others, o)
+		}
+	}
+	return councils, others, nil
+}
+
+// demoStandard8 makes a plausible North East partnership for two academic years: each
+// university's placements (skills days and first placements for the new cohort, final placements
+// for the cohort before, most final placements statutory in a council), the places universities
+// request and employers offer and confirm (with a shortfall), and the employers' practice
+// educators. It is deterministic. Each body goes as the client that would send it: the demo
+// university and the demo trust their own, the steward everyone else's.
+func demoStandard8() ([]demoUpload, error) {
+	councils, others, err := demoEmployers()
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(demoSeed, demoSeed))
+	pick := func(shares ...float64) int {
+		x := rng.Float64()
+		for i, s := range shares {
+			if x < s {
+				return i
+			}
+			x -= s
+		}
+		return len(shares)
+	}
+
+	var (
+		own, otherPlacements []placement.Row
+		hosted               = map[[3]string]int{} // employer, year, stage → placements
+		requested            []placement.CapacityRow
+	)
+	for _, u := range demoUniversities {
+		secret := []byte("demo secret of " + u.code)
+		for y, ay := range DemoAcademicYears {
+			startYear := 2024 + y
+			perStage := map[string]int{}
+			for _, stage := range []string{placement.SkillsDays, placement.First, placement.Final} {
+				cohortYear := startYear
+				if stage == placement.Final {
+					cohortYear = startYear - 1
+				}
+				for i := range u.students {
+					p := placement.Placement{
+						Org: u.code, StudentRef: placement.StudentRef(secret, fmt.Sprintf("%s/%d/%04d", u.code, cohortYear, i)),
+						Route:  placement.Routes[pick(0.55, 0.25, 0.1, 0.05)],
+						Cohort: fmt.Sprintf("%d/%02d", cohortYear, (cohortYear+1)%100), AcademicYear: ay, Stage: stage,
+						PlannedDays: placement.RequiredDays[stage], ServiceUserGroup: placement.ServiceUserGroups[pick(0.45, 0.2, 0.12, 0.08, 0.1)],
+					}
+					var host reference.Organisation
+					statutoryShare := 0.35
+					if stage == placement.Final {
+						statutoryShare = 0.7
+					}
+					if stage != placement.SkillsDays && rng.Float64() < statutoryShare {
+						host, p.Setting, p.StatutoryTasks = councils[rng.IntN(len(councils))], "la", true
+					} else {
+						host = others[rng.IntN(len(others))]
+						p.Setting = map[string]string{"trust": "health", "voluntary": "voluntary"}[host.Type]
+						p.StatutoryTasks = host.Type == "trust" && rng.Float64() < 0.4
+					}
+					if stage == placement.SkillsDays {
+						// Skills days are taught at the university with a partner council.
+						host, p.Setting, p.StatutoryTasks = councils[i%len(councils)], "la", false
+					}
+					p.HostOrg = host.Code
+					if stage != placement.SkillsDays {
+						p.PEStage = 1 + pick(0.4)
+						p.PELocation = placement.PELocations[pick(0.75)]
+					}
+					done := p.PlannedDays
+					switch pick(0.87, 0.03, 0.06, 0.03) {
+					case 0:
+						p.Outcome = placement.Passed
+						if stage == placement.Final && rng.Float64() < 0.03 {
+							done -= 1 + rng.IntN(5) // passed a little short: a warning, not a refusal
+						}
+					case 1:
+						p.Outcome = placement.Failed
+					case 2:
+						p.Outcome, done = placement.Withdrawn, rng.IntN(p.PlannedDays/2)
+					default:
+						p.Outcome, done = placement.Deferred, rng.IntN(p.PlannedDays/3)
+					}
+					p.CompletedDays = &done
+					row := placement.Row{Placement: p}
+					if u.code == DemoUniversity {
+						own = append(own, row)
+					} else {
+						otherPlacements = append(otherPlacements, row)
+					}
+					hosted[[3]string{p.HostOrg, ay, stage}]++
+					perStage[stage]++
+				}
+			}
+			for _, stage := range []string{placement.First, placement.Final} {
+				n := perStage[stage] + perStage[stage]/10
+				requested = append(requested, placement.CapacityRow{Capacity: placement.Capacity{Org: u.code, AcademicYear: ay, Stage: stage, Requested: &n}})
+			}
+		}
+	}
+
+	// Employers offer a little more than they host and confirm what they host, so the region
+	// confirms fewer places than universities request.
+	var ownOffers, otherOffers []placement.CapacityRow
+	var ownEducators, otherEducators []placement.EducatorsRow
+	for _, e := range append(append([]reference.Organisation{}, councils...), others...) {
+		for _, ay := range DemoAcademicYears {
+			for _, stage := range []string{placement.First, placement.Final} {
+				confirmed := hosted[[3]string{e.Code, ay, stage}]
+				offered := confirmed + rng.IntN(4)
+				c := placement.CapacityRow{Capacity: placement.Capacity{Org: e.Code, AcademicYear: ay, Stage: stage, Offered: &offered, Confirmed: &confirmed}}
+				if e.Code == DemoTrust {
+					ownOffers = append(ownOffers, c)
+				} else {
+					otherOffers = append(otherOffers, c)
+				}
+			}
+		}
+		for i, period := range []string{"2024", "2025"} {
+			students := hosted[[3]string{e.Code, DemoAcademicYears[i], placement.First}] + hosted[[3]string{e.Code, DemoAcademicYears[i], placement.Final}]
+			active := (students + 1) / 2
+			stage1 := active/3 + rng.IntN(4)
+			stage2 := active - active/3 + rng.IntN(6)
+			ed := placement.EducatorsRow{Educators: placement.Educators{Org: e.Code, Period: period, Stage1: &stage1, Stage2: &stage2, Active: &active, StudentsSupported: &students}}
+			if e.Code == DemoTrust {
+				ownEducators = append(ownEducators, ed)
+			} else {
+				otherEducators = append(otherEducators, ed)
+			}
+		}
+	}
+	var ownRequests, otherRequests []placement.CapacityRow
+	for _, r := range requested {
+		if r.Org == DemoUniversity {
+			ownRequests = append(ownRequests, r)
+		} else {
+			otherRequests = append(otherRequests, r)
+		}
+	}
+
+	var uploads []demoUpload
+	add := func(client, path, key string, layout rows.Layout, recs []rows.Record) error {
+		body, err := demoCSV(layout, recs)
+		if err != nil {
+			return err
+		}
+		uploads = append(uploads, demoUpload{client: client, path: path, key: key, body: body})
+		return nil
+	}
+	for _, u := range []struct {
+		client, path, key string
+		layout            rows.Layout
+		recs              []rows.Record
+	}{
+		{"demo-university", "/v1/placements", "demo-placements-" + DemoUniversity, placement.Layout, records(own, placement.Row.Record)},
+		{"demo-steward", "/v1/placements", "demo-placements-north-east", placement.Layout, records(otherPlacements, placement.Row.Record)},
+		{"demo-university", "/v1/placement-capacity", "demo-capacity-" + DemoUniversity, placement.CapacityLayout, records(ownRequests, placement.CapacityRow.Record)},
+		{"demo-trust", "/v1/placement-capacity", "demo-capacity-" + DemoTrust, placement.CapacityLayout, records(ownOffers, placement.CapacityRow.Record)},
+		{"demo-steward", "/v1/placement-capacity", "demo-capacity-north-east", placement.CapacityLayout, records(append(otherRequests, otherOffers...), placement.CapacityRow.Record)},
+		{"demo-trust", "/v1/practice-educators", "demo-educators-" + DemoTrust, placement.EducatorsLayout, records(ownEducators, placement.EducatorsRow.Record)},
+		{"demo-steward", "/v1/practice-educators", "demo-educators-north-east", placement.EducatorsLayout, records(otherEducators, placement.EducatorsRow.Record)},
+	} {
+		if err := add(u.client, u.path, u.key, u.layout, u.recs); err != nil {
+			return nil, err
+		}
+	}
+	return uploads, nil
+}
+
+func records[T any](rs []T, record func(T) rows.Record) []rows.Record {
+	out := make([]rows.Record, len(rs))
+	for i, r := range rs {
+		out[i] = record(r)
+	}
+	return out
+}
+
+// demoCSV writes records as an upload: a header row with the layout's columns, then the rows.
+func demoCSV(layout rows.Layout, recs []rows.Record) ([]byte, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.Write(layout.Columns); err != nil {
+		return nil, err
+	}
+	rec := make([]string, len(layout.Columns))
+	for _, r := range recs {
+		for i, c := range layout.Columns {
+			rec[i] = r.Cells[c]
+		}
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
+}

@@ -1,0 +1,108 @@
+package hub_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/bus/bustest"
+	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/devoidc"
+	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
+	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/hub"
+	"github.com/partnership-hub/hub/services/ingest"
+)
+
+// TestTraceFromAPIToIngest follows one submission: the span ingest records for the stored chunk
+// is a child of the API's request span, its context carried in the NATS message's headers.
+func TestTraceFromAPIToIngest(t *testing.T) {
+	ctx := context.Background()
+	conn, _ := chtest.New(t)
+	if err := reference.Seed(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	ns := bustest.New(t)
+	const audience = "partnership-hub"
+	oidc := devoidctest.Start(t, devoidc.Config{Audience: audience, Clients: devoidc.DemoClients()})
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: oidc.Issuer, Audience: audience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := submission.NewStore(ctx, ns.JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Two providers, as two processes would have, recording into one recorder.
+	spans := tracetest.NewSpanRecorder()
+	apiTracing := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	ingestTracing := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+
+	srv := httptest.NewServer(api.Handler(&api.Deps{Log: log, JS: ns.JS, Status: status, Verifier: verifier,
+		Limits: api.Limits{MaxUploadBytes: 1 << 20, MaxJSONBytes: 1 << 20, MaxRows: 1000, ChunkRows: 1000},
+		Ready:  func(context.Context) error { return nil }, Tracing: apiTracing}))
+	t.Cleanup(srv.Close)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	svc := ingest.New(ingest.Config{Workers: 1, BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 5 * time.Second,
+		OutageRetry: time.Second, Refresh: time.Second}, log, ns.JS, conn, status,
+		&ingest.Workforce{Returns: workforce.NewStore(conn), Directory: reference.NewDirectory(conn, time.Second), Now: time.Now}).Observe(nil, ingestTracing)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(runCtx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ingest stopped with %v", err)
+		}
+	})
+
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/workforce-returns", strings.NewReader("org,period,inpost_fte\nE06000001,2025,100\n"))
+	req.Header.Set("Authorization", "Bearer "+oidc.Token(t, "demo-council", hub.DemoSecret))
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("submit: %d", resp.StatusCode)
+	}
+
+	var apiSpan, ingestSpan sdktrace.ReadOnlySpan
+	deadline := time.Now().Add(30 * time.Second)
+	for ingestSpan == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no ingest span among %d spans", len(spans.Ended()))
+		}
+		time.Sleep(50 * time.Millisecond)
+		for _, s := range spans.Ended() {
+			switch s.Name() {
+			case "POST /v1/workforce-returns":
+				apiSpan = s
+			case "ingest workforce":
+				ingestSpan = s
+			}
+		}
+	}
+	if apiSpan == nil {
+		t.Fatal("no API span")
+	}
+	parent := ingestSpan.Parent()
+	if !parent.IsRemote() || parent.TraceID() != apiSpan.SpanContext().TraceID() || parent.SpanID() != apiSpan.SpanContext().SpanID() {
+		t.Errorf("ingest span's parent = trace %s span %s (remote %v), want the API span: trace %s span %s",
+			parent.TraceID(), parent.SpanID(), parent.IsRemote(), apiSpan.SpanContext().TraceID(), apiSpan.SpanContext().SpanID())
+	}
+}

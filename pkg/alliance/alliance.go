@@ -180,5 +180,9 @@ func ScopeOf(p auth.Principal, alliances []Alliance) Scope {
 	return s
 }
 
+// Everyone is the scope that names every organisation: for figures computed before they are
+// scoped to a reader.
+func Everyone() Scope { return Scope{all: true} }
+
 // Named tells whether the organisation may be shown by name.
 func (s Scope) Named(org string) bool { return s.all || s.named[org] }

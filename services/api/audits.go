@@ -17,10 +17,6 @@ import (
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
-// minRegionForSubmitters is the fewest organisations a regional audit mix must have before a
-// submitter sees it: with two, the region less its own would be its neighbour's.
-const minRegionForSubmitters = 3
-
 type actionPlanInput struct {
 	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts and stewards may read any organisation's."`
 	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
@@ -133,9 +129,9 @@ func registerAudits(api huma.API, d *Deps) {
 	})
 
 	huma.Register(api, regionalGet("get-rag-mix", "/v1/audits/rag-mix", "Audit RAG mix per standard across a region",
-		"For each standard, the share of RED, AMBER and GREEN among the items the region's organisations rated (each item's current rating) for the cycle, for the region as a whole and per organisation. Analysts and stewards see every organisation named; a submitter sees its own organisation named and the regional figure (withheld when fewer than 3 organisations contribute, since the region less its own would give its neighbour's away).",
+		"For each standard, the share of RED, AMBER and GREEN among the items the region's organisations rated (each item's current rating) for the cycle, for the region as a whole and per organisation. Stewards see every organisation named, analysts the members of their alliances, a submitter its own organisation; everyone sees the regional figure, withheld when exactly one contributing organisation is hidden from the reader, since the region less the named ones would give it away.",
 		"Audits"), func(ctx context.Context, in *ragMixInput) (*ragMixOutput, error) {
-		sc, err := readerScope(ctx)
+		sc, err := readerScope(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -156,19 +152,25 @@ func registerAudits(api huma.API, d *Deps) {
 		out.Body.Cycle, out.Body.Region, out.Body.Standards = in.Cycle, in.Region, []StandardMix{}
 		for _, s := range fw.Standards {
 			sm := StandardMix{Standard: s.Number, Title: s.Title, Organisations: []OrgMix{}}
-			var parts []*audit.Mix
+			var (
+				parts  []*audit.Mix
+				hidden int
+			)
 			for _, o := range orgs {
 				m := mixes[o.Code][s.Number]
 				if m == nil {
 					continue
 				}
 				parts = append(parts, m)
-				if sc.named(o.Code) {
+				if sc.Named(o.Code) {
 					sm.Organisations = append(sm.Organisations, OrgMix{Org: o.Code, Name: o.Name, Mix: *m})
+				} else {
+					hidden++
 				}
 			}
 			sm.Contributors = len(parts)
-			if len(parts) > 0 && (sc.all || len(parts) >= minRegionForSubmitters) {
+			// With exactly one contributor hidden, the region less the named ones would be it.
+			if len(parts) > 0 && hidden != 1 {
 				region := audit.Combine(parts...)
 				sm.Region = &region
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -108,29 +109,18 @@ func registerRowSubmit(api huma.API, d *Deps, k rowKind, op huma.Operation, body
 	})
 }
 
-// scope is which organisations a reader of regional figures may see named: analysts and
-// stewards every organisation, a submitter only its own.
-type scope struct {
-	all bool
-	own string
-}
-
-func (s scope) named(org string) bool { return s.all || org == s.own }
-
-// readerScope authorises a reader of regional figures; anyone but an analyst, a steward or a
-// submitter with an organisation is refused.
-func readerScope(ctx context.Context) (scope, error) {
+// readerScope authorises a reader of regional figures and says whom it may see named, as for
+// benchmarks (alliance.ScopeOf): stewards everyone, analysts their alliances' members, an
+// employer itself. Anyone else is refused.
+func readerScope(ctx context.Context, d *Deps) (alliance.Scope, error) {
 	p, err := principal(ctx)
 	if err != nil {
-		return scope{}, err
+		return alliance.Scope{}, err
 	}
-	switch {
-	case p.HasRole(auth.RoleSteward), p.HasRole(auth.RoleAnalyst):
-		return scope{all: true}, nil
-	case p.HasRole(auth.RoleSubmitter) && p.Org != "":
-		return scope{own: p.Org}, nil
+	if p.HasRole(auth.RoleSteward) || p.HasRole(auth.RoleAnalyst) || (p.HasRole(auth.RoleSubmitter) && p.Org != "") {
+		return callerScope(ctx, d)
 	}
-	return scope{}, huma.Error403Forbidden("regional figures are for analysts, stewards and employers (role submitter)")
+	return alliance.Scope{}, forbid(ctx, "regional figures are for analysts, stewards and employers (role submitter)")
 }
 
 // regionalGet describes a GET of regional figures.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/disclosure"
@@ -57,7 +58,7 @@ func registerSurveys(api huma.API, d *Deps) {
 
 	huma.Register(api, regionalGet("get-survey-agreement", "/v1/surveys/agreement", "Staff agreement per standard, per organisation and for a region",
 		agreementDoc, "Surveys"), func(ctx context.Context, in *agreementInput) (*agreementOutput, error) {
-		sc, err := readerScope(ctx)
+		sc, err := readerScope(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +77,7 @@ func registerSurveys(api huma.API, d *Deps) {
 
 	huma.Register(api, regionalGet("get-triangulation", "/v1/triangulation", "Audit self-assessment beside staff experience, per organisation and standard",
 		triangulationDoc, "Audits", "Surveys"), func(ctx context.Context, in *triangulationInput) (*triangulationOutput, error) {
-		sc, err := readerScope(ctx)
+		sc, err := readerScope(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +89,7 @@ func registerSurveys(api huma.API, d *Deps) {
 		names := map[string]string{}
 		for i, o := range orgs {
 			codes[i] = o.Code
-			if sc.named(o.Code) {
+			if sc.Named(o.Code) {
 				names[o.Code] = o.Name
 			}
 		}
@@ -98,7 +99,7 @@ func registerSurveys(api huma.API, d *Deps) {
 		}
 		// Quartiles are the region's, from every organisation's published figure; the rows are
 		// those the reader may see named.
-		agreement := survey.Agreement(cells, visible(orgs, scope{all: true}))
+		agreement := survey.Agreement(cells, visible(orgs, alliance.Everyone()))
 		out := &triangulationOutput{}
 		out.Body.Cycle, out.Body.Region = in.Cycle, in.Region
 		out.Body.Rows, out.Body.Quartiles = triangulation.Compare(audit.Mixes(latest), agreement, names)
@@ -124,10 +125,10 @@ func surveyCells(ctx context.Context, d *Deps, year int, region string) ([]refer
 	return orgs, cells, nil
 }
 
-func visible(orgs []reference.Organisation, sc scope) []survey.Org {
+func visible(orgs []reference.Organisation, sc alliance.Scope) []survey.Org {
 	out := make([]survey.Org, len(orgs))
 	for i, o := range orgs {
-		out[i] = survey.Org{Code: o.Code, Name: o.Name, Visible: sc.named(o.Code)}
+		out[i] = survey.Org{Code: o.Code, Name: o.Name, Visible: sc.Named(o.Code)}
 	}
 	return out
 }

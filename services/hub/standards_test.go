@@ -1,9 +1,12 @@
 package hub_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,6 +104,48 @@ func TestSurveysAndAudits(t *testing.T) {
 		r.do("demo-council", "GET", "/v1/audits/rag-mix?cycle=2026&region="+region, "", nil, &mix)
 		if s := mix.Standards[0]; len(s.Organisations) != 1 || s.Organisations[0].Org != "E06000001" || s.Region == nil {
 			t.Errorf("a council's view of standard 1 = %+v", s)
+		}
+	})
+
+	t.Run("an analyst sees by name only its alliance's members", func(t *testing.T) {
+		var ne struct{ Members []string }
+		r.do("demo-steward", "GET", "/v1/alliances/"+hub.DemoAlliance, "", nil, &ne)
+		put := func(members []string) {
+			body, _ := json.Marshal(map[string]any{"name": "North East", "members": members})
+			if code := r.do("demo-steward", "PUT", "/v1/alliances/"+hub.DemoAlliance, "application/json", bytes.NewReader(body), &struct{}{}); code != 200 {
+				t.Fatalf("put alliance: %d", code)
+			}
+		}
+		defer put(ne.Members)
+		type standardMix struct {
+			Contributors  int                    `json:"contributors"`
+			Region        *struct{ Rated int }   `json:"region"`
+			Organisations []struct{ Org string } `json:"organisations"`
+		}
+		view := func() standardMix {
+			var mix struct {
+				Standards []standardMix `json:"standards"`
+			}
+			if code := r.do("demo-analyst", "GET", "/v1/audits/rag-mix?cycle=2026&region="+region, "", nil, &mix); code != 200 {
+				t.Fatalf("rag mix: %d", code)
+			}
+			return mix.Standards[2]
+		}
+		for _, tt := range []struct {
+			members    int
+			regionSeen bool
+		}{{11, false}, {10, true}} {
+			put(ne.Members[:tt.members])
+			s := view()
+			if len(s.Organisations) != tt.members || s.Contributors != 12 || (s.Region != nil) != tt.regionSeen {
+				t.Errorf("alliance of %d: %d named of %d, region shown %v; want %d named, region shown %v",
+					tt.members, len(s.Organisations), s.Contributors, s.Region != nil, tt.members, tt.regionSeen)
+			}
+			for _, o := range s.Organisations {
+				if !slices.Contains(ne.Members[:tt.members], o.Org) {
+					t.Errorf("named %s, outside the alliance", o.Org)
+				}
+			}
 		}
 	})
 

@@ -24,7 +24,7 @@ build:
 
 # Container images, one per service plus the all-in-one hub (needs a Docker engine).
 images:
-	for s in hub api ingest; do \
+	for s in hub api ingest benchmark; do \
 		docker build -f deploy/docker/Dockerfile --build-arg SERVICE=$$s --build-arg VERSION=$(VERSION) \
 			--build-arg COMMIT=$(COMMIT) -t partnership-hub/$$s:$(VERSION) . || exit 1; \
 	done

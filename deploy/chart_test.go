@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnership-hub/hub/deploy"
 	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/benchmark"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -96,6 +97,7 @@ type object struct {
 	} `yaml:"metadata"`
 	Data map[string]string `yaml:"data"`
 	Spec struct {
+		Replicas *int `yaml:"replicas"`
 		Template struct {
 			Spec podSpec `yaml:"spec"`
 		} `yaml:"template"`
@@ -172,6 +174,13 @@ func TestChart(t *testing.T) {
 			checkManifests(t, name, parseManifests(t, out))
 		})
 	}
+	// More than one benchmark pod would only repeat the work: the chart refuses.
+	for _, set := range []string{"benchmark.replicas=2", "benchmark.autoscaling.enabled=true"} {
+		args := append([]string{"template", "hub", dir, "--kube-version", "1.30.0", "--set", "clickhouse.password=test", "--set", set}, extra...)
+		if out, err := exec.Command(bin, args...).CombinedOutput(); err == nil || !strings.Contains(string(out), "benchmark: run one replica") {
+			t.Errorf("--set %s: rendered (err %v):\n%.300s", set, err, out)
+		}
+	}
 }
 
 func checkManifests(t *testing.T, name string, objs []object) {
@@ -230,25 +239,41 @@ func checkManifests(t *testing.T, name string, objs []object) {
 			for _, e := range c.Env {
 				env[e.Name] = true
 			}
-			if o.Metadata.Labels["app.kubernetes.io/component"] == "api" {
+			switch o.Metadata.Labels["app.kubernetes.io/component"] {
+			case "api":
 				requireSettings(t, where, env, deploy.Settings(api.RunConfig{}))
-			} else {
+			case "benchmark":
+				requireSettings(t, where, env, deploy.Settings(benchmark.RunConfig{}))
+			default:
 				requireSettings(t, where, env, deploy.Settings(ingest.RunConfig{}))
 			}
 		}
+		// Benchmark recomputes whole periods: one pod, never autoscaled.
+		if o.Kind == "Deployment" && o.Metadata.Labels["app.kubernetes.io/component"] == "benchmark" &&
+			(o.Spec.Replicas == nil || *o.Spec.Replicas != 1) {
+			t.Errorf("benchmark Deployment: replicas %v, want 1", o.Spec.Replicas)
+		}
+	}
+	if got := config["HUB_BENCHMARK_HEALTH_ADDR"]; got != "0.0.0.0:8082" {
+		t.Errorf("HUB_BENCHMARK_HEALTH_ADDR %q, want 0.0.0.0:8082", got)
 	}
 	want := map[string][]string{
-		"Deployment": {"api", "ingest"}, "Job": {"migrate"}, "Service": {"api", "ingest"},
-		"NetworkPolicy": {"api", "ingest"}, "ConfigMap": {""},
+		"Deployment": {"api", "ingest", "benchmark"}, "Job": {"migrate"}, "Service": {"api", "ingest", "benchmark"},
+		"NetworkPolicy": {"api", "ingest", "benchmark"}, "ConfigMap": {""},
 	}
 	if name != "single" {
 		want["PodDisruptionBudget"] = []string{"api", "ingest"}
 		want["HorizontalPodAutoscaler"] = []string{"api", "ingest"}
 	}
 	if name == "production" {
-		want["ServiceMonitor"] = []string{"api", "ingest"}
+		want["ServiceMonitor"] = []string{"api", "ingest", "benchmark"}
 	} else {
 		want["Secret"] = []string{""}
+	}
+	for _, kind := range []string{"PodDisruptionBudget", "HorizontalPodAutoscaler"} {
+		if slices.Contains(kinds[kind], "benchmark") {
+			t.Errorf("a %s for benchmark, which runs one replica", kind)
+		}
 	}
 	for kind, components := range want {
 		for _, c := range components {

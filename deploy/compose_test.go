@@ -12,6 +12,7 @@ import (
 	"github.com/partnership-hub/hub/deploy"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/benchmark"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -74,7 +75,7 @@ var pinned = regexp.MustCompile(`^[a-z0-9./_-]+:(v?[0-9]+\.[0-9]+[A-Za-z0-9._-]*
 
 func TestComposeServices(t *testing.T) {
 	c := loadCompose(t)
-	for _, name := range []string{"nats", "clickhouse", "keycloak", "migrate", "api", "ingest"} {
+	for _, name := range []string{"nats", "clickhouse", "keycloak", "migrate", "api", "ingest", "benchmark"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("no %s service", name)
 		}
@@ -114,9 +115,10 @@ func TestComposeServices(t *testing.T) {
 func TestComposeStartOrder(t *testing.T) {
 	c := loadCompose(t)
 	want := map[string]map[string]string{
-		"migrate": {"clickhouse": "service_healthy"},
-		"api":     {"migrate": "service_completed_successfully", "nats": "service_healthy", "keycloak": "service_healthy"},
-		"ingest":  {"migrate": "service_completed_successfully", "nats": "service_healthy"},
+		"migrate":   {"clickhouse": "service_healthy"},
+		"api":       {"migrate": "service_completed_successfully", "nats": "service_healthy", "keycloak": "service_healthy"},
+		"ingest":    {"migrate": "service_completed_successfully", "nats": "service_healthy"},
+		"benchmark": {"migrate": "service_completed_successfully", "nats": "service_healthy"},
 	}
 	for svc, deps := range want {
 		for dep, cond := range deps {
@@ -128,7 +130,7 @@ func TestComposeStartOrder(t *testing.T) {
 	if cmd := c.Services["migrate"].Command; !slices.Equal(cmd, []string{"migrate"}) {
 		t.Errorf("migrate runs %v, want [migrate]", cmd)
 	}
-	for _, svc := range []string{"migrate", "api", "ingest"} {
+	for _, svc := range []string{"migrate", "api", "ingest", "benchmark"} {
 		s := c.Services[svc]
 		if !s.ReadOnly || !slices.Contains(s.CapDrop, "ALL") || s.User == "" || strings.HasPrefix(s.User, "0") {
 			t.Errorf("%s: want a read-only, non-root container with every capability dropped", svc)
@@ -142,9 +144,10 @@ func TestComposeStartOrder(t *testing.T) {
 func TestComposeSettings(t *testing.T) {
 	c := loadCompose(t)
 	reads := map[string][]deploy.Setting{
-		"api":     deploy.Settings(api.RunConfig{}),
-		"ingest":  deploy.Settings(ingest.RunConfig{}),
-		"migrate": deploy.Settings(config.Common{}), // hub migrate reads only the ClickHouse and log settings
+		"api":       deploy.Settings(api.RunConfig{}),
+		"ingest":    deploy.Settings(ingest.RunConfig{}),
+		"benchmark": deploy.Settings(benchmark.RunConfig{}),
+		"migrate":   deploy.Settings(config.Common{}), // hub migrate reads only the ClickHouse and log settings
 	}
 	// Beyond the loopback defaults: what a deployment must decide for itself.
 	always := []string{"HUB_CLICKHOUSE_DATABASE", "HUB_CLICKHOUSE_USER", "HUB_CLICKHOUSE_PASSWORD",
@@ -173,18 +176,32 @@ func TestComposeSettings(t *testing.T) {
 	if got := c.Services["ingest"].Environment["HUB_INGEST_HEALTH_ADDR"]; got != "0.0.0.0:8081" {
 		t.Errorf("ingest health on %q, want 0.0.0.0:8081 inside its container", got)
 	}
+	if got := c.Services["benchmark"].Environment["HUB_BENCHMARK_HEALTH_ADDR"]; got != "0.0.0.0:8082" {
+		t.Errorf("benchmark health on %q, want 0.0.0.0:8082 inside its container", got)
+	}
+	if hc := c.Services["benchmark"].Healthcheck; hc == nil || !slices.Equal(hc.Test, []string{"CMD", "/usr/local/bin/service", "healthcheck", "http://127.0.0.1:8082/readyz"}) {
+		t.Errorf("benchmark health check %v, want the binary's healthcheck of /readyz on 8082", hc)
+	}
 }
 
 // TestSettingsFollowTheCode guards the reflection itself: it must find settings in embedded
 // structs and under envPrefix.
 func TestSettingsFollowTheCode(t *testing.T) {
-	var names []string
-	for _, s := range deploy.Settings(ingest.RunConfig{}) {
-		names = append(names, s.Name)
-	}
-	for _, want := range []string{"HUB_NATS_URL", "HUB_CLICKHOUSE_PASSWORD", "HUB_INGEST_WORKERS", "HUB_INGEST_HEALTH_ADDR"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("ingest settings %v lack %s", names, want)
+	for svc, c := range map[string]struct {
+		cfg  any
+		want []string
+	}{
+		"ingest":    {ingest.RunConfig{}, []string{"HUB_NATS_URL", "HUB_CLICKHOUSE_PASSWORD", "HUB_INGEST_WORKERS", "HUB_INGEST_HEALTH_ADDR"}},
+		"benchmark": {benchmark.RunConfig{}, []string{"HUB_NATS_URL", "HUB_CLICKHOUSE_PASSWORD", "HUB_BENCHMARK_BATCH_MESSAGES", "HUB_BENCHMARK_HEALTH_ADDR"}},
+	} {
+		var names []string
+		for _, s := range deploy.Settings(c.cfg) {
+			names = append(names, s.Name)
+		}
+		for _, want := range c.want {
+			if !slices.Contains(names, want) {
+				t.Errorf("%s settings %v lack %s", svc, names, want)
+			}
 		}
 	}
 }

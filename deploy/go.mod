@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/partnership-hub/hub/pkg v0.0.0
 	github.com/partnership-hub/hub/services/api v0.0.0
+	github.com/partnership-hub/hub/services/benchmark v0.0.0
 	github.com/partnership-hub/hub/services/ingest v0.0.0
 )
 
@@ -70,5 +71,6 @@ require (
 replace (
 	github.com/partnership-hub/hub/pkg => ../pkg
 	github.com/partnership-hub/hub/services/api => ../services/api
+	github.com/partnership-hub/hub/services/benchmark => ../services/benchmark
 	github.com/partnership-hub/hub/services/ingest => ../services/ingest
 )

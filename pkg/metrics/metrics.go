@@ -140,3 +140,30 @@ func (m *Ingest) Chunk(kind, outcome string) {
 	}
 	m.chunks.WithLabelValues(kind, outcome).Inc()
 }
+
+// Benchmark counts what the benchmark service recomputes.
+type Benchmark struct {
+	recompute prometheus.Histogram
+	periods   prometheus.Counter
+}
+
+// NewBenchmark registers the benchmark service's metrics with reg.
+func NewBenchmark(reg prometheus.Registerer) (*Benchmark, error) {
+	m := &Benchmark{
+		recompute: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "benchmark", Name: "recompute_duration_seconds",
+			Help:    "Time to recompute the periods one batch of stored events touched, outages included.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
+		periods: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "benchmark", Name: "periods_recomputed_total",
+			Help: "Periods whose benchmarks were recomputed (a period counts once per batch of events)."}),
+	}
+	return m, register(reg, m.recompute, m.periods)
+}
+
+// Recomputed records one batch's recomputation of periods periods.
+func (m *Benchmark) Recomputed(periods int, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.recompute.Observe(took.Seconds())
+	m.periods.Add(float64(periods))
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -33,6 +34,8 @@ type Config struct {
 	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"50ms"` // longest wait to fill a batch of events
 	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`        // redelivery after a silent consumer
 	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`     // longest pause between tries while ClickHouse is down
+	// /healthz, /readyz and /metrics; empty turns the listener off.
+	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8082"`
 }
 
 // RunConfig is the benchmark service's configuration, read from HUB_* variables.
@@ -55,7 +58,19 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	return svc.Run(ctx)
+	// The health listener stops only once the open recomputation is finished, so probes and
+	// scrapes see the shutdown through.
+	return cfg.RunObserved(ctx, "hub-benchmark", cfg.Benchmark.HealthAddr, log, conns, func(tel *config.Telemetry) error {
+		m, err := metrics.NewBenchmark(tel.Registry)
+		if err != nil {
+			return err
+		}
+		if err := tel.Registry.Register(metrics.NewConsumers(conns.JS, bus.StreamDeadLetter, bus.StreamEvents)); err != nil {
+			return err
+		}
+		svc.Observe(m)
+		return nil
+	}, svc.Run)
 }
 
 // Rebuild recomputes every period's benchmarks from the stored returns.
@@ -85,6 +100,8 @@ type Service struct {
 	js    jetstream.JetStream
 	ch    driver.Conn
 	store *benchmarks.Store
+
+	metrics *metrics.Benchmark
 }
 
 // New builds the service.
@@ -94,6 +111,12 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 		return nil, err
 	}
 	return &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}, nil
+}
+
+// Observe makes the service record its recomputations in m (nil records nothing).
+func (s *Service) Observe(m *metrics.Benchmark) *Service {
+	s.metrics = m
+	return s
 }
 
 // Run consumes until ctx is cancelled. On its first start on a database that has returns but no
@@ -192,6 +215,7 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 		}
 		return
 	}
+	s.metrics.Recomputed(len(periods), time.Since(start))
 	s.log.Debug("benchmarks recomputed", "events", len(held), "periods", periods, "took", time.Since(start))
 	for _, m := range held {
 		_ = m.Ack()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
 
 	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
@@ -26,6 +27,7 @@ var cfg = benchmark.Config{BatchMessages: 100, FlushInterval: 20 * time.Millisec
 type env struct {
 	t       *testing.T
 	ns      *bustest.Server
+	conn    driver.Conn
 	returns *workforce.Store
 	store   *benchmarks.Store
 	svc     *benchmark.Service
@@ -45,7 +47,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ns: ns, returns: workforce.NewStore(conn), store: store, svc: svc}
+	return &env{t: t, ns: ns, conn: conn, returns: workforce.NewStore(conn), store: store, svc: svc}
 }
 
 // start runs the service until the returned stop is called (or the test ends).

@@ -51,6 +51,7 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	cfg.NATSPort, cfg.NATSStoreDir = -1, t.TempDir()
 	cfg.DevOIDCAddr = "127.0.0.1:0"
 	cfg.Ingest.HealthAddr = "127.0.0.1:0"
+	cfg.Benchmark.HealthAddr = "127.0.0.1:0"
 	cfg.Demo = true
 	if tweak != nil {
 		tweak(&cfg, chcfg)

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -19,34 +18,10 @@ import (
 // submission and one undecodable message, and checks the probes and that the counters move.
 func TestHealthAndMetrics(t *testing.T) {
 	h := newHarness(t)
-	reg := metrics.NewRegistry()
+	reg, base := metricstest.ServeHealth(t, &config.Conns{NC: h.ns.NC, JS: h.ns.JS, CH: h.conn}, h.log, bus.StreamSubmissions, bus.StreamAudit)
 	m, err := metrics.NewIngest(reg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if err := reg.Register(metrics.NewConsumers(h.ns.JS, bus.StreamDeadLetter, bus.StreamSubmissions, bus.StreamAudit)); err != nil {
-		t.Fatal(err)
-	}
-	conns := &config.Conns{NC: h.ns.NC, JS: h.ns.JS, CH: h.conn}
-	hs, err := serveHealth("127.0.0.1:0", conns.Ready, reg, h.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := hs.stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	base := "http://" + hs.Addr()
-	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("%s: %d", path, resp.StatusCode)
-		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

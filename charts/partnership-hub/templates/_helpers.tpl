@@ -22,7 +22,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
-{{/* The image of a service (api, ingest or hub); the tag is never "latest". */}}
+{{/* The image of a service (api, ingest, benchmark or hub); the tag is never "latest". */}}
 {{- define "hub.image" -}}
 {{- $tag := default .root.Chart.AppVersion .root.Values.image.tag -}}
 {{- if eq $tag "latest" -}}{{- fail "image.tag: pin a version, not latest" -}}{{- end -}}
@@ -69,6 +69,8 @@ HUB_RATE_BURST: {{ .Values.api.rateBurst | quote }}
 HUB_INGEST_HEALTH_ADDR: {{ printf "0.0.0.0:%v" .Values.ingest.port | quote }}
 HUB_INGEST_WORKERS: {{ .Values.ingest.workers | quote }}
 HUB_INGEST_BATCH_MESSAGES: {{ .Values.ingest.batchMessages | quote }}
+HUB_BENCHMARK_HEALTH_ADDR: {{ printf "0.0.0.0:%v" .Values.benchmark.port | quote }}
+HUB_BENCHMARK_BATCH_MESSAGES: {{ .Values.benchmark.batchMessages | quote }}
 {{- end -}}
 
 {{- define "hub.passwordEnv" -}}
@@ -83,4 +85,5 @@ HUB_INGEST_BATCH_MESSAGES: {{ .Values.ingest.batchMessages | quote }}
 {{- define "hub.components" -}}
 api: {{ toYaml .Values.api | nindent 2 }}
 ingest: {{ toYaml .Values.ingest | nindent 2 }}
+benchmark: {{ toYaml .Values.benchmark | nindent 2 }}
 {{- end -}}

@@ -4,10 +4,17 @@ package metricstest
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/metrics"
 )
 
 // Scrape fetches url (a /metrics endpoint) and returns every sample by its series as the text
@@ -46,4 +53,37 @@ func Scrape(tb testing.TB, url string) map[string]float64 {
 		tb.Fatalf("scrape %s: %v", url, err)
 	}
 	return samples
+}
+
+// ServeHealth serves a health listener (config.ServeHealth) on a free port until the test ends,
+// with a registry that already reports the consumers of streams and the dead-letter stream;
+// checks that /healthz and /readyz answer 200; and returns the registry, for the service's own
+// metrics, and the listener's base URL.
+func ServeHealth(tb testing.TB, conns *config.Conns, log *slog.Logger, streams ...string) (*prometheus.Registry, string) {
+	tb.Helper()
+	reg := metrics.NewRegistry()
+	if err := reg.Register(metrics.NewConsumers(conns.JS, bus.StreamDeadLetter, streams...)); err != nil {
+		tb.Fatal(err)
+	}
+	hs, err := config.ServeHealth("127.0.0.1:0", conns.Ready, reg, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := hs.Stop(); err != nil {
+			tb.Error(err)
+		}
+	})
+	base := "http://" + hs.Addr()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			tb.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	return reg, base
 }

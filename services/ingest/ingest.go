@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
@@ -224,29 +225,19 @@ func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, m
 
 // whenAvailable runs fn, and while it fails because ClickHouse cannot be reached, holds the
 // messages (telling JetStream they are in progress, so they are neither redelivered nor counted
-// towards the dead-letter limit) and tries again, until ClickHouse answers or stop ends.
+// towards the dead-letter limit) and tries again, until ClickHouse answers or stop ends
+// (ErrStopped).
 func (s *Service) whenAvailable(stop context.Context, log *slog.Logger, msgs []jetstream.Msg, fn func() error) error {
-	delay := 250 * time.Millisecond
-	for {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		pctx, cancel := context.WithTimeout(stop, 5*time.Second)
-		down := s.ch.Ping(pctx) != nil
-		cancel()
-		if !down {
-			return err
-		}
-		log.Warn("ClickHouse unreachable; holding batch", "messages", len(msgs), "retry_in", delay, "err", err)
+	err := chstore.WhenAvailable(stop, s.ch, s.cfg.OutageRetry, func(err error, pause time.Duration) {
+		log.Warn("ClickHouse unreachable; holding batch", "messages", len(msgs), "retry_in", pause, "err", err)
 		for _, m := range msgs {
 			_ = m.InProgress()
 		}
-		if !sleep(stop, delay) {
-			return ErrStopped
-		}
-		delay = min(2*delay, s.cfg.OutageRetry)
+	}, fn)
+	if err != nil && stop.Err() != nil && errors.Is(err, stop.Err()) {
+		return ErrStopped
 	}
+	return err
 }
 
 func nakAll(msgs []jetstream.Msg) {

@@ -19,6 +19,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
@@ -26,6 +29,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/tracing"
 )
 
 // Config tunes the consumer. Every field has a default.
@@ -68,7 +72,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
 		if err := tel.Registry.Register(metrics.NewConsumers(conns.JS, bus.StreamDeadLetter, bus.StreamEvents)); err != nil {
 			return err
 		}
-		svc.Observe(m)
+		svc.Observe(m).Trace(tel.Tracing)
 		return nil
 	}, svc.Run)
 }
@@ -102,6 +106,7 @@ type Service struct {
 	store *benchmarks.Store
 
 	metrics *metrics.Benchmark
+	tracer  trace.Tracer
 }
 
 // New builds the service.
@@ -117,6 +122,39 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 func (s *Service) Observe(m *metrics.Benchmark) *Service {
 	s.metrics = m
 	return s
+}
+
+// Trace makes the service record a span per recomputation with tp, continuing the trace of the
+// submission whose stored event set it off (and linking the others of the batch).
+func (s *Service) Trace(tp trace.TracerProvider) *Service {
+	if tp != nil {
+		s.tracer = tp.Tracer(tracerName)
+	}
+	return s
+}
+
+// tracerName names the spans the benchmark service starts.
+const tracerName = "github.com/partnership-hub/hub/services/benchmark"
+
+// recomputeSpan starts the span of one recomputation: a child of the first event's trace, with
+// links to every event's, since one recomputation serves several submissions.
+func (s *Service) recomputeSpan(ctx context.Context, msgs []jetstream.Msg, periods []string) (context.Context, trace.Span) {
+	tracer := s.tracer
+	if tracer == nil {
+		tracer = noop.NewTracerProvider().Tracer(tracerName)
+	}
+	links := make([]trace.Link, 0, len(msgs))
+	for i, m := range msgs {
+		ec := tracing.Extract(ctx, m.Headers())
+		if i == 0 {
+			ctx = ec
+		}
+		if sc := trace.SpanContextFromContext(ec); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	return tracer.Start(ctx, "benchmark recompute", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithLinks(links...),
+		trace.WithAttributes(attribute.StringSlice("hub.periods", periods), attribute.Int("hub.events", len(msgs))))
 }
 
 // Run consumes until ctx is cancelled. On its first start on a database that has returns but no
@@ -200,6 +238,8 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 	slices.Sort(periods)
 	periods = slices.Compact(periods)
 	start := time.Now()
+	_, span := s.recomputeSpan(ctx, held, periods)
+	defer span.End()
 	err := s.whenAvailable(stop, held, func(context.Context) error {
 		_, err := s.store.Recompute(ctx, periods...)
 		return err

@@ -22,13 +22,15 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
+	"github.com/partnership-hub/hub/services/benchmark"
 	"github.com/partnership-hub/hub/services/hub"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
-// TestTraceFromAPIToIngest follows one submission: the span ingest records for the stored chunk
-// is a child of the API's request span, its context carried in the NATS message's headers.
-func TestTraceFromAPIToIngest(t *testing.T) {
+// TestTraceFromAPIToIngestAndBenchmark follows one submission: the span ingest records for the
+// stored chunk is a child of the API's request span, and the benchmark service's recompute a
+// child of ingest's, each context carried in NATS message headers.
+func TestTraceFromAPIToIngestAndBenchmark(t *testing.T) {
 	ctx := context.Background()
 	conn, _ := chtest.New(t)
 	if err := reference.Seed(ctx, conn); err != nil {
@@ -50,6 +52,7 @@ func TestTraceFromAPIToIngest(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	apiTracing := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	ingestTracing := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	benchmarkTracing := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 
 	srv := httptest.NewServer(api.Handler(&api.Deps{Log: log, JS: ns.JS, Status: status, Verifier: verifier,
 		Limits: api.Limits{MaxUploadBytes: 1 << 20, MaxJSONBytes: 1 << 20, MaxRows: 1000, ChunkRows: 1000},
@@ -60,12 +63,21 @@ func TestTraceFromAPIToIngest(t *testing.T) {
 	svc := ingest.New(ingest.Config{Workers: 1, BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 5 * time.Second,
 		OutageRetry: time.Second, Refresh: time.Second}, log, ns.JS, conn, status,
 		&ingest.Workforce{Returns: workforce.NewStore(conn), Directory: reference.NewDirectory(conn, time.Second), Now: time.Now}).Observe(nil, ingestTracing)
-	done := make(chan error, 1)
+	bench, err := benchmark.New(benchmark.Config{BatchMessages: 100, FlushInterval: 20 * time.Millisecond, AckWait: 30 * time.Second, OutageRetry: time.Second},
+		log, ns.JS, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bench.Trace(benchmarkTracing)
+	done := make(chan error, 2)
 	go func() { done <- svc.Run(runCtx) }()
+	go func() { done <- bench.Run(runCtx) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("ingest stopped with %v", err)
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Errorf("a service stopped with %v", err)
+			}
 		}
 	})
 
@@ -81,11 +93,11 @@ func TestTraceFromAPIToIngest(t *testing.T) {
 		t.Fatalf("submit: %d", resp.StatusCode)
 	}
 
-	var apiSpan, ingestSpan sdktrace.ReadOnlySpan
+	var apiSpan, ingestSpan, benchmarkSpan sdktrace.ReadOnlySpan
 	deadline := time.Now().Add(30 * time.Second)
-	for ingestSpan == nil {
+	for ingestSpan == nil || benchmarkSpan == nil {
 		if time.Now().After(deadline) {
-			t.Fatalf("no ingest span among %d spans", len(spans.Ended()))
+			t.Fatalf("no ingest or benchmark span among %d spans", len(spans.Ended()))
 		}
 		time.Sleep(50 * time.Millisecond)
 		for _, s := range spans.Ended() {
@@ -94,6 +106,8 @@ func TestTraceFromAPIToIngest(t *testing.T) {
 				apiSpan = s
 			case "ingest workforce":
 				ingestSpan = s
+			case "benchmark recompute":
+				benchmarkSpan = s
 			}
 		}
 	}
@@ -104,5 +118,13 @@ func TestTraceFromAPIToIngest(t *testing.T) {
 	if !parent.IsRemote() || parent.TraceID() != apiSpan.SpanContext().TraceID() || parent.SpanID() != apiSpan.SpanContext().SpanID() {
 		t.Errorf("ingest span's parent = trace %s span %s (remote %v), want the API span: trace %s span %s",
 			parent.TraceID(), parent.SpanID(), parent.IsRemote(), apiSpan.SpanContext().TraceID(), apiSpan.SpanContext().SpanID())
+	}
+	parent = benchmarkSpan.Parent()
+	if !parent.IsRemote() || parent.TraceID() != apiSpan.SpanContext().TraceID() || parent.SpanID() != ingestSpan.SpanContext().SpanID() {
+		t.Errorf("benchmark span's parent = trace %s span %s (remote %v), want the ingest span: trace %s span %s",
+			parent.TraceID(), parent.SpanID(), parent.IsRemote(), apiSpan.SpanContext().TraceID(), ingestSpan.SpanContext().SpanID())
+	}
+	if links := benchmarkSpan.Links(); len(links) != 1 || links[0].SpanContext.SpanID() != ingestSpan.SpanContext().SpanID() {
+		t.Errorf("benchmark span links = %+v, want the one event's span", links)
 	}
 }

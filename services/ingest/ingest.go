@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
@@ -24,6 +25,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/tracing"
 )
 
 // Config tunes the consumers. Every field has a default.
@@ -276,9 +278,13 @@ func (s *Service) announce(ctx context.Context, subject string, ev submission.Ev
 	if err != nil {
 		return err
 	}
+	msg := nats.NewMsg(subject)
+	msg.Data = b
+	// The chunk's trace goes on with the event, so the benchmark service's recompute joins it.
+	tracing.Inject(ctx, msg.Header)
 	// The message id makes a redelivered chunk's announcement a duplicate JetStream drops.
 	id := fmt.Sprintf("%s:%s:%d", subject, ev.ID, ev.Chunk)
-	if _, err := s.js.Publish(ctx, subject, b, jetstream.WithMsgID(id)); err != nil {
+	if _, err := s.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
 		return fmt.Errorf("announce %s: %w", subject, err)
 	}
 	return nil

@@ -19,23 +19,10 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-// DocumentError says the body as a whole cannot be read: it is not JSON or CSV, a column is
-// unknown or missing, or there are no rows. Nothing of such a body is stored.
-type DocumentError struct {
-	Problems []submission.RowError
-}
+// DocumentError says the body as a whole cannot be read; nothing of such a body is stored.
+type DocumentError = submission.DocumentError
 
-func (e *DocumentError) Error() string {
-	s := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		s[i] = p.Reason
-	}
-	return strings.Join(s, "; ")
-}
-
-func documentError(field, format string, a ...any) *DocumentError {
-	return &DocumentError{Problems: []submission.RowError{{Field: field, Reason: fmt.Sprintf(format, a...)}}}
-}
+var documentError = submission.DocumentProblem
 
 // Record is one row: its number (the spreadsheet row for CSV, the header being row 1; the
 // 1-based position for JSON) and its cells by column name. A missing or null value is "".

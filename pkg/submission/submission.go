@@ -5,7 +5,9 @@ package submission
 
 import (
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -100,7 +102,7 @@ func Summarise(m Meta, chunks []*ChunkResult) Status {
 		}
 		done++
 		s.Accepted += c.Accepted
-		s.Rejected += distinctRows(c.Rejected)
+		s.Rejected += DistinctRows(c.Rejected)
 		s.Errors = append(s.Errors, c.Rejected...)
 		s.Warnings = append(s.Warnings, c.Warnings...)
 	}
@@ -119,8 +121,8 @@ func Summarise(m Meta, chunks []*ChunkResult) Status {
 	return s
 }
 
-// distinctRows counts the rows named by errors: one row may have several.
-func distinctRows(e []RowError) int {
+// DistinctRows counts the rows named by errors: one row may have several.
+func DistinctRows(e []RowError) int {
 	rows := make(map[int]struct{}, len(e))
 	for _, x := range e {
 		rows[x.Row] = struct{}{}
@@ -143,4 +145,23 @@ type Event struct {
 	Chunk   int                 `json:"chunk"`
 	Touched map[string][]string `json:"touched,omitempty"`
 	Rows    int                 `json:"rows"`
+}
+
+// DocumentError says a body as a whole cannot be read: it is not JSON or CSV, a column is
+// unknown or missing, or there are no rows. Nothing of such a body is stored.
+type DocumentError struct {
+	Problems []RowError
+}
+
+func (e *DocumentError) Error() string {
+	s := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		s[i] = p.Reason
+	}
+	return strings.Join(s, "; ")
+}
+
+// DocumentProblem is a DocumentError with one problem.
+func DocumentProblem(field, format string, a ...any) *DocumentError {
+	return &DocumentError{Problems: []RowError{{Field: field, Reason: fmt.Sprintf(format, a...)}}}
 }

@@ -14,23 +14,10 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-// DocumentError says the body as a whole cannot be read: it is not JSON or CSV, a column is
-// unknown, or there are no rows. Nothing of such a body is stored.
-type DocumentError struct {
-	Problems []submission.RowError
-}
+// DocumentError says the body as a whole cannot be read; nothing of such a body is stored.
+type DocumentError = submission.DocumentError
 
-func (e *DocumentError) Error() string {
-	s := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		s[i] = p.Reason
-	}
-	return strings.Join(s, "; ")
-}
-
-func documentError(field, format string, a ...any) *DocumentError {
-	return &DocumentError{Problems: []submission.RowError{{Field: field, Reason: fmt.Sprintf(format, a...)}}}
-}
+var documentError = submission.DocumentProblem
 
 // Decoded is a body read row by row: the rows that could be read, and for each row that could
 // not, which field and why.

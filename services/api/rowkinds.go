@@ -88,7 +88,7 @@ func registerRowSubmit(api huma.API, d *Deps, k rowKind, op huma.Operation, body
 			return nil, huma.Error400BadRequest("the body cannot be read", err)
 		}
 		decoded.Normalise(k.normalise, k.key)
-		n := len(decoded.Records) + rejectedRows(decoded.Rejected)
+		n := len(decoded.Records) + submission.DistinctRows(decoded.Rejected)
 		if n > d.Limits.MaxRows {
 			return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", n, d.Limits.MaxRows))
 		}

@@ -92,7 +92,7 @@ func registerWorkforce(api huma.API, d *Deps) {
 		if err != nil {
 			return nil, huma.Error400BadRequest("the body cannot be read", err)
 		}
-		rows := len(decoded.Rows) + rejectedRows(decoded.Rejected)
+		rows := len(decoded.Rows) + submission.DistinctRows(decoded.Rejected)
 		if rows > d.Limits.MaxRows {
 			return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", rows, d.Limits.MaxRows))
 		}
@@ -178,12 +178,4 @@ func details(errs []submission.RowError) []error {
 		out = append(out, &huma.ErrorDetail{Message: e.Reason, Location: loc})
 	}
 	return out
-}
-
-func rejectedRows(errs []submission.RowError) int {
-	rows := map[int]bool{}
-	for _, e := range errs {
-		rows[e.Row] = true
-	}
-	return len(rows)
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
-// Input is what one period's benchmarks are computed from: every stored return of the period,
-// and the reference data that places each organisation.
+// Input is what one period's benchmarks are computed from: every organisation's figures of the
+// period (its stored workforce return, and the figures summed from the other kinds), and the
+// reference data that places each organisation.
 type Input struct {
 	Period        string
-	Returns       []workforce.Return
+	Returns       []workforce.Return // workforce returns, merged into Figures by organisation
+	Figures       []Figures
 	Organisations map[string]reference.Organisation // by code
 	Regions       map[string]reference.Region       // by code
 	Neighbours    map[string][]string               // old LA code → its statistical neighbours' old codes
@@ -30,13 +32,24 @@ type Value struct {
 	Name    string
 	Regions []string // every area it counts towards: its region (or London sub-region), London, England
 	// Num and Den are the counts it contributes to its areas' sums (nil when an input is unknown);
-	// Value is Scale × Num ÷ Den, nil when an input is unknown or Den is zero, and Reason says why.
+	// Value is Scale × Num ÷ Den, nil when an input is unknown, Den is zero, the metric is an
+	// area's only, or disclosure control withholds it; Reason says why.
 	Num, Den *float64
 	Value    *float64
 	Reason   string
+	// Respondents is the number of survey respondents behind a disclosure-controlled value, and
+	// Withheld the disclosure reason when it is withheld (disclosure.Primary or Secondary).
+	Respondents int
+	Withheld    string
 	// SNMedian is the median of its statistical neighbours' values (SNCount of them known).
 	SNMedian *float64
 	SNCount  int
+}
+
+// Counted reports whether the value adds to its areas' sums: its inputs are known and, unless
+// only areas have values, its denominator is above zero.
+func (v Value) Counted() bool {
+	return v.Num != nil && v.Den != nil && (v.Value != nil || v.Withheld != "" || v.Reason == ReasonAreaOnly)
 }
 
 // Area is the figures of a region, a London sub-region or England for one metric and period.
@@ -46,13 +59,17 @@ type Area struct {
 	Region string
 	Name   string
 	Level  string
-	// Num and Den are the sums over the contributors; Value = Scale × Num ÷ Den, nil without any.
-	Num, Den float64
-	Value    *float64
-	// Median and quartiles of the contributors' own values (quantile type 7: see Quantile).
+	// Num and Den are the sums over the contributors; Value = Scale × Num ÷ Den, nil without any
+	// or when disclosure control withholds it (Withheld says why).
+	Num, Den    float64
+	Value       *float64
+	Respondents int
+	Withheld    string
+	// Median and quartiles of the contributors' own values (quantile type 7: see Quantile); for
+	// a disclosure-controlled metric, of the values published.
 	Median, P25, P75 *float64
-	Contributors     int // organisations whose inputs are all known, with a denominator above zero
-	Excluded         int // organisations with a return for the period left out: an input unknown, or a zero denominator
+	Contributors     int // organisations adding to the sums
+	Excluded         int // organisations with data for the metric left out: an input unknown, or a zero denominator
 }
 
 // Result is a period's benchmarks.
@@ -62,63 +79,110 @@ type Result struct {
 }
 
 // Reasons a value is missing, beside the unknown input's own.
-const ReasonZeroDenominator = "zero denominator"
+const (
+	ReasonZeroDenominator = "zero denominator"
+	ReasonAreaOnly        = "only areas have a value: the organisation adds what it reports to their sums"
+	ReasonFewRespondents  = "withheld: fewer than 10 respondents"
+	ReasonSecondary       = "withheld: it would let a withheld figure be worked out"
+)
 
-// Compute works out every metric for every organisation with a return in the period, and for
+// Compute works out every metric for every organisation with data for it in the period, and for
 // every area those organisations count towards. It is a pure function: the same input gives the
-// same result whatever the order of the returns.
+// same result whatever the order of the figures.
 //
 // An organisation counts towards its own region (a London borough: its sub-region), every area
 // above it (London), and England. A joint return (e.g. E09000021_E09000027) is one organisation.
 // An unknown input, or a zero denominator, leaves the organisation out of that metric only.
 func Compute(in Input, metrics []Metric) Result {
-	returns := slices.Clone(in.Returns)
-	slices.SortFunc(returns, func(a, b workforce.Return) int { return cmp.Compare(a.Org, b.Org) })
+	byOrg := map[string]*Figures{}
+	for i := range in.Returns {
+		merge(byOrg, ReturnFigures(&in.Returns[i]))
+	}
+	for _, f := range in.Figures {
+		merge(byOrg, f)
+	}
+	figs := make([]*Figures, 0, len(byOrg))
+	for _, f := range byOrg {
+		figs = append(figs, f)
+	}
+	slices.SortFunc(figs, func(a, b *Figures) int { return cmp.Compare(a.Org, b.Org) })
 
 	var res Result
 	for _, m := range metrics {
-		values := make([]Value, 0, len(returns))
-		for i := range returns {
-			values = append(values, orgValue(in, m, &returns[i]))
+		values := make([]Value, 0, len(figs))
+		for _, f := range figs {
+			if v, ok := orgValue(in, m, f); ok {
+				values = append(values, v)
+			}
+		}
+		var areas []Area
+		if m.Disclosure {
+			areas = protect(in, m, values)
+		} else {
+			areas = sumAreas(in, m, values)
 		}
 		addNeighbourMedians(in, values)
+		if m.Disclosure {
+			// A median of one or two neighbours is their value, or gives one from the other.
+			for i := range values {
+				if values[i].SNCount < 3 {
+					values[i].SNMedian, values[i].SNCount = nil, 0
+				}
+			}
+		}
 		res.Values = append(res.Values, values...)
-		res.Areas = append(res.Areas, areas(in, m, values)...)
+		res.Areas = append(res.Areas, areas...)
 	}
 	return res
 }
 
-func orgValue(in Input, m Metric, r *workforce.Return) Value {
-	org, known := in.Organisations[r.Org]
-	v := Value{Period: in.Period, Metric: m.ID, Org: r.Org, Name: org.Name, Regions: areasOf(org.Region, in.Regions)}
-	if !known {
-		v.Name = r.Org
+// orgValue works out one organisation's value, and whether it has data for the metric at all:
+// one of the numerator's figures (for an area-only metric, of either side's).
+func orgValue(in Input, m Metric, f *Figures) (Value, bool) {
+	present := func(names []string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { _, ok := f.Values[n]; return ok })
 	}
-	num, why := sum(r, m.Numerator)
+	if !present(m.Numerator) && !(m.AreaOnly && present(m.Denominator)) {
+		return Value{}, false
+	}
+	org, known := in.Organisations[f.Org]
+	v := Value{Period: in.Period, Metric: m.ID, Org: f.Org, Name: org.Name, Regions: areasOf(org.Region, in.Regions)}
+	if !known {
+		v.Name = f.Org
+	}
+	if m.Respondents != "" {
+		v.Respondents = int(f.Values[m.Respondents].V)
+	}
+	num, why := sum(f, m.Numerator, m.AreaOnly)
 	if why == "" {
 		var den float64
-		den, why = sum(r, m.Denominator)
+		den, why = sum(f, m.Denominator, m.AreaOnly)
 		if why == "" {
 			den *= cmp.Or(m.Factor, 1)
 			v.Num, v.Den = &num, &den
-			if den == 0 {
+			switch {
+			case m.AreaOnly:
+				why = ReasonAreaOnly
+			case den == 0:
 				why = ReasonZeroDenominator
-			} else {
-				x := m.Scale * num / den
-				v.Value = &x
+			default:
+				v.Value = ptr(m.Scale * num / den)
 			}
 		}
 	}
 	v.Reason = why
-	return v
+	return v, true
 }
 
-// sum adds the named figures of r; if one is unknown, it says which and why instead.
-func sum(r *workforce.Return, names []string) (float64, string) {
+// sum adds the named figures; if one is unknown (or, unless absent ones count as none, absent),
+// it says which and why instead.
+func sum(f *Figures, names []string, absentIsNone bool) (float64, string) {
 	var s float64
 	for _, name := range names {
-		f, _ := workforce.FieldByName(name) // every metric's inputs are checked by a test
-		x := *f.Of(r)
+		x, ok := f.Values[name]
+		if !ok && absentIsNone {
+			continue
+		}
 		if !x.Known {
 			reason := string(x.Reason)
 			if x.Reason == measure.NotReported {
@@ -144,7 +208,8 @@ func areasOf(region string, regions map[string]reference.Region) []string {
 	return out
 }
 
-func areas(in Input, m Metric, values []Value) []Area {
+// sumAreas adds up the counted values into every area they count towards.
+func sumAreas(in Input, m Metric, values []Value) []Area {
 	byCode := map[string]*Area{}
 	var codes []string
 	own := map[string][]float64{}
@@ -152,37 +217,46 @@ func areas(in Input, m Metric, values []Value) []Area {
 		for _, code := range v.Regions {
 			a, ok := byCode[code]
 			if !ok {
-				r := in.Regions[code]
-				a = &Area{Period: in.Period, Metric: m.ID, Region: code, Name: cmp.Or(r.Name, code), Level: r.Level}
-				if code == reference.England {
-					a.Name, a.Level = cmp.Or(r.Name, "England"), "england"
-				}
+				a = newArea(in, m, code)
 				byCode[code] = a
 				codes = append(codes, code)
 			}
-			if v.Value == nil {
+			if !v.Counted() {
 				a.Excluded++
 				continue
 			}
 			a.Contributors++
 			a.Num += *v.Num
 			a.Den += *v.Den
-			own[code] = append(own[code], *v.Value)
+			a.Respondents += v.Respondents
+			if v.Value != nil {
+				own[code] = append(own[code], *v.Value)
+			}
 		}
 	}
 	slices.Sort(codes)
 	out := make([]Area, 0, len(codes))
 	for _, code := range codes {
 		a := byCode[code]
-		if a.Contributors > 0 {
+		if a.Contributors > 0 && a.Den != 0 {
 			a.Value = ptr(m.Scale * a.Num / a.Den)
-			xs := own[code]
+		}
+		if xs := own[code]; len(xs) > 0 {
 			slices.Sort(xs)
 			a.Median, a.P25, a.P75 = ptr(Quantile(xs, 0.5)), ptr(Quantile(xs, 0.25)), ptr(Quantile(xs, 0.75))
 		}
 		out = append(out, *a)
 	}
 	return out
+}
+
+func newArea(in Input, m Metric, code string) *Area {
+	r := in.Regions[code]
+	a := &Area{Period: in.Period, Metric: m.ID, Region: code, Name: cmp.Or(r.Name, code), Level: r.Level}
+	if code == reference.England {
+		a.Name, a.Level = cmp.Or(r.Name, "England"), "england"
+	}
+	return a
 }
 
 // addNeighbourMedians sets each value's statistical-neighbour median: the median of the known

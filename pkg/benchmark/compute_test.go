@@ -3,10 +3,12 @@ package benchmark_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -285,20 +287,47 @@ func TestRank(t *testing.T) {
 }
 
 func TestCatalogue(t *testing.T) {
+	figures := map[string]bool{}
+	for _, f := range workforce.Fields {
+		figures[f.Name] = true
+	}
+	for _, name := range []string{benchmark.FigPlacesRequested, benchmark.FigPlacesConfirmed, benchmark.FigFinalPlacements,
+		benchmark.FigFinalStatutory, benchmark.FigEnded, benchmark.FigPassed, benchmark.FigWithdrawn, benchmark.FigPlannedDaysEnded,
+		benchmark.FigCompletedDaysEnded, benchmark.FigPEStage1, benchmark.FigPEStage2, benchmark.FigPEActive, benchmark.FigPEStudents} {
+		figures[name] = true
+	}
+	for _, std := range benchmark.Standards {
+		figures[benchmark.FigSurveyAnswers(std)], figures[benchmark.FigSurveyAgreeing(std)] = true, true
+		figures[benchmark.FigAuditRated(std)] = true
+		for _, r := range []string{"GREEN", "AMBER", "RED"} {
+			figures[benchmark.FigAudit(std, r)] = true
+		}
+	}
 	seen := map[string]bool{}
+	perSource := map[string]int{}
 	for _, m := range benchmark.Catalogue() {
-		if seen[m.ID] || m.Label == "" || m.Unit == "" || m.Formula == "" || m.Source != "workforce" || m.Standard != 2 || m.Scale == 0 {
+		if seen[m.ID] || m.Label == "" || m.Unit == "" || m.Formula == "" || m.Source == "" || m.Scale == 0 ||
+			!slices.Contains(benchmark.Standards, m.Standard) || m.Disclosure != (m.Respondents != "") {
 			t.Errorf("metric %+v is incomplete or repeated", m)
 		}
 		seen[m.ID] = true
+		perSource[fmt.Sprint(m.Standard, " ", m.Source)]++
 		for _, name := range append(append([]string{}, m.Numerator...), m.Denominator...) {
-			if _, ok := workforce.FieldByName(name); !ok {
+			if !figures[name] {
 				t.Errorf("%s: no figure %q", m.ID, name)
 			}
 		}
+		if got, ok := benchmark.Lookup(m.ID); !ok || got.ID != m.ID {
+			t.Errorf("Lookup(%q) = %v, %v", m.ID, got.ID, ok)
+		}
 	}
-	if len(seen) != 9 {
-		t.Errorf("%d metrics, want the 9 of DESIGN.md §4", len(seen))
+	want := map[string]int{"2 workforce": 9, "2 survey": 1, "2 audit": 3,
+		"8 placement": 4, "8 placement_capacity": 1, "8 practice_educators": 2, "8 survey": 1, "8 audit": 3}
+	if !reflect.DeepEqual(perSource, want) {
+		t.Errorf("metrics per standard and source %v, want %v (DESIGN.md §4)", perSource, want)
+	}
+	if len(benchmark.Standard2)+len(benchmark.Standard8) != len(seen) {
+		t.Errorf("catalogue has %d metrics, standards %d", len(seen), len(benchmark.Standard2)+len(benchmark.Standard8))
 	}
 }
 

@@ -3,6 +3,7 @@ package benchmark
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -33,11 +34,11 @@ func NewStore(conn driver.Conn) (*Store, error) {
 func (s *Store) Neighbours() map[string][]string { return s.neighbours }
 
 const (
-	insertValues = `INSERT INTO benchmark_values (period, metric, org_code, org_name, regions, num, den, value, reason, sn_median, sn_count, computed_at, version)`
-	insertAreas  = `INSERT INTO benchmark_regions (period, metric, region_code, region_name, level, num, den, value, median, p25, p75, contributors, excluded, computed_at, version)`
+	insertValues = `INSERT INTO benchmark_values (` + valueColumns + `, computed_at, version)`
+	insertAreas  = `INSERT INTO benchmark_regions (` + areaColumns + `, computed_at, version)`
 
-	valueColumns = `period, metric, org_code, org_name, regions, num, den, value, reason, sn_median, sn_count`
-	areaColumns  = `period, metric, region_code, region_name, level, num, den, value, median, p25, p75, contributors, excluded`
+	valueColumns = `period, metric, org_code, org_name, regions, num, den, value, reason, sn_median, sn_count, respondents, withheld`
+	areaColumns  = `period, metric, region_code, region_name, level, num, den, value, median, p25, p75, contributors, excluded, respondents, withheld`
 
 	// PREWHERE on key columns (all versions of a row share them) makes ClickHouse 18.16 filter
 	// before FINAL merges versions: three times faster than WHERE there; the same result.
@@ -49,8 +50,9 @@ const (
 	selectAreaPeriods = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
 )
 
-// Recompute works out every benchmark of each period from the stored returns and writes them;
-// it returns the number of organisation rows written.
+// Recompute works out every benchmark of each period from the stored returns, placements,
+// placement capacity, practice educators, survey results and audit ratings, and writes them; it
+// returns the number of organisation rows written.
 func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
@@ -73,7 +75,10 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 		for i := range stored {
 			in.Returns[i] = stored[i].Return
 		}
-		res := Compute(in, Standard2)
+		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
+			return n, err
+		}
+		res := Compute(in, Catalogue())
 		if err := s.Write(ctx, res); err != nil {
 			return n, fmt.Errorf("period %s: %w", p, err)
 		}
@@ -82,12 +87,19 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	return n, nil
 }
 
-// Rebuild recomputes every period that has a stored return.
+// Rebuild recomputes every period that has stored data of any kind.
 func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
 	ps, err := s.returns.Periods(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
+	others, err := s.sourcePeriods(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	ps = append(ps, others...)
+	slices.Sort(ps)
+	ps = slices.Compact(ps)
 	n, err := s.Recompute(ctx, ps...)
 	return len(ps), n, err
 }
@@ -107,7 +119,8 @@ func (s *Store) Write(ctx context.Context, res Result) error {
 		return fmt.Errorf("insert benchmark values: %w", err)
 	}
 	for _, v := range res.Values {
-		if err := b.Append(v.Period, v.Metric, v.Org, v.Name, v.Regions, v.Num, v.Den, v.Value, v.Reason, v.SNMedian, uint16(v.SNCount), at, version); err != nil {
+		if err := b.Append(v.Period, v.Metric, v.Org, v.Name, v.Regions, v.Num, v.Den, v.Value, v.Reason, v.SNMedian, uint16(v.SNCount),
+			uint32(v.Respondents), v.Withheld, at, version); err != nil {
 			_ = b.Abort()
 			return fmt.Errorf("insert benchmark values: %w", err)
 		}
@@ -121,7 +134,7 @@ func (s *Store) Write(ctx context.Context, res Result) error {
 	}
 	for _, a := range res.Areas {
 		if err := b.Append(a.Period, a.Metric, a.Region, a.Name, a.Level, a.Num, a.Den, a.Value, a.Median, a.P25, a.P75,
-			uint32(a.Contributors), uint32(a.Excluded), at, version); err != nil {
+			uint32(a.Contributors), uint32(a.Excluded), uint32(a.Respondents), a.Withheld, at, version); err != nil {
 			_ = b.Abort()
 			return fmt.Errorf("insert benchmark regions: %w", err)
 		}
@@ -184,13 +197,14 @@ func (s *Store) queryAreas(ctx context.Context, query string, args ...any) ([]Ar
 	var out []Area
 	for rows.Next() {
 		var (
-			a             Area
-			contrib, excl uint32
+			a                   Area
+			contrib, excl, resp uint32
 		)
-		if err := rows.Scan(&a.Period, &a.Metric, &a.Region, &a.Name, &a.Level, &a.Num, &a.Den, &a.Value, &a.Median, &a.P25, &a.P75, &contrib, &excl); err != nil {
+		if err := rows.Scan(&a.Period, &a.Metric, &a.Region, &a.Name, &a.Level, &a.Num, &a.Den, &a.Value, &a.Median, &a.P25, &a.P75,
+			&contrib, &excl, &resp, &a.Withheld); err != nil {
 			return nil, fmt.Errorf("read benchmark regions: %w", err)
 		}
-		a.Contributors, a.Excluded = int(contrib), int(excl)
+		a.Contributors, a.Excluded, a.Respondents = int(contrib), int(excl), int(resp)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -208,13 +222,15 @@ func (s *Store) queryValues(ctx context.Context, query string, args ...any) ([]V
 	var out []Value
 	for rows.Next() {
 		var (
-			v  Value
-			sn uint16
+			v    Value
+			sn   uint16
+			resp uint32
 		)
-		if err := rows.Scan(&v.Period, &v.Metric, &v.Org, &v.Name, &v.Regions, &v.Num, &v.Den, &v.Value, &v.Reason, &v.SNMedian, &sn); err != nil {
+		if err := rows.Scan(&v.Period, &v.Metric, &v.Org, &v.Name, &v.Regions, &v.Num, &v.Den, &v.Value, &v.Reason, &v.SNMedian, &sn,
+			&resp, &v.Withheld); err != nil {
 			return nil, fmt.Errorf("read benchmark values: %w", err)
 		}
-		v.SNCount = int(sn)
+		v.SNCount, v.Respondents = int(sn), int(resp)
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {

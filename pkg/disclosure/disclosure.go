@@ -71,6 +71,9 @@ func (t *Table) Sum(total int, parts ...int) {
 	t.relations = append(t.relations, r)
 }
 
+// N returns the respondents of cell.
+func (t *Table) N(cell int) int { return t.n[cell] }
+
 // Reason returns why cell is withheld, or Shown.
 func (t *Table) Reason(cell int) Reason { return t.reason[cell] }
 

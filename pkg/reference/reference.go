@@ -33,6 +33,15 @@ type Organisation struct {
 	Code, OldCode, Name, Type, Region string
 }
 
+// Organisation types.
+const (
+	TypeLocalAuthority = "local_authority"
+	TypeJointReturn    = "joint_return"
+	TypeUniversity     = "university"
+	TypeTrust          = "trust"
+	TypeVoluntary      = "voluntary"
+)
+
 // Regions reads the embedded regions.
 func Regions() ([]Region, error) {
 	recs, err := readCSV("data/regions.csv", 4)

@@ -1,11 +1,13 @@
 // Package benchmark is the benchmark service: it follows the hub.stored.* events that ingest
-// announces and, for every period a stored chunk touched, recomputes that period's benchmarks
+// announces for every kind (workforce returns, placements, placement capacity, practice
+// educators, survey results, audit ratings) and, for every benchmark period a stored chunk
+// touched (an academic year 2024/25 touches 2025), recomputes that period's benchmarks
 // (every organisation, region, London sub-region and England) into the benchmark tables, so that
 // the API never aggregates raw rows on request.
 //
-// A whole period is recomputed, not only the touched organisation's region: England's figures
-// and every statistical-neighbour median may change with any return, and a period is a few
-// hundred rows. The consumer is durable, so after a restart the service catches up from the
+// A whole period is recomputed, not only the touched organisation's region: England's figures,
+// every statistical-neighbour median and disclosure control may change with any row, and a
+// period is a few thousand rows. The consumer is durable, so after a restart the service catches up from the
 // stream; `hub rebuild` recomputes everything on demand.
 package benchmark
 
@@ -49,7 +51,11 @@ type RunConfig struct {
 }
 
 // Consumer is the durable consumer's name on the EVENTS stream.
-const Consumer = "benchmark-" + submission.KindWorkforce
+const Consumer = "benchmark"
+
+// Kinds are the data kinds whose stored rows feed the benchmarks.
+var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
+	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit}
 
 // Run follows stored events until ctx is cancelled.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
@@ -77,7 +83,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
 	}, svc.Run)
 }
 
-// Rebuild recomputes every period's benchmarks from the stored returns.
+// Rebuild recomputes every period's benchmarks from the stored rows of every kind.
 func Rebuild(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
 	ch, err := chstore.Open(ctx, cfg)
 	if err != nil {
@@ -157,17 +163,22 @@ func (s *Service) recomputeSpan(ctx context.Context, msgs []jetstream.Msg, perio
 		trace.WithAttributes(attribute.StringSlice("hub.periods", periods), attribute.Int("hub.events", len(msgs))))
 }
 
-// Run consumes until ctx is cancelled. On its first start on a database that has returns but no
-// benchmarks (events older than the stream keeps), it rebuilds everything first.
+// Run consumes until ctx is cancelled. On a start on a database that has stored rows but no
+// benchmarks (events older than the stream keeps, or tables a migration recreated), it rebuilds
+// everything first.
 func (s *Service) Run(ctx context.Context) error {
+	filters := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		filters[i] = bus.StoredFilter(k)
+	}
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
-		Durable:       Consumer,
-		Description:   "Recomputes workforce benchmarks for the periods stored returns touch",
-		FilterSubject: bus.StoredFilter(submission.KindWorkforce),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       s.cfg.AckWait,
-		MaxDeliver:    -1, // a recomputation is idempotent: it is retried until it succeeds
-		MaxAckPending: 10 * s.cfg.BatchMessages,
+		Durable:        Consumer,
+		Description:    "Recomputes the benchmarks of the periods stored rows touch",
+		FilterSubjects: filters,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        s.cfg.AckWait,
+		MaxDeliver:     -1, // a recomputation is idempotent: it is retried until it succeeds
+		MaxAckPending:  10 * s.cfg.BatchMessages,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", Consumer, err)
@@ -212,7 +223,7 @@ func (s *Service) rebuildIfEmpty(ctx context.Context) error {
 	}
 	periods, values, err := s.store.Rebuild(ctx)
 	if err == nil && periods > 0 {
-		s.log.Info("benchmarks built from the stored returns", "periods", periods, "values", values)
+		s.log.Info("benchmarks built from the stored rows", "periods", periods, "values", values)
 	}
 	return err
 }
@@ -231,7 +242,9 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 			continue
 		}
 		for _, ps := range ev.Touched {
-			periods = append(periods, ps...)
+			for _, p := range ps {
+				periods = append(periods, benchmarks.PeriodOf(ev.Kind, p))
+			}
 		}
 		held = append(held, m)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus/bustest"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -141,6 +142,54 @@ func TestBuildsWhatWasStoredBeforeItFirstRan(t *testing.T) {
 	e.storeReturn("E06000001", 90, 10, time.Now(), false)
 	e.start()
 	e.waitFor(10)
+}
+
+// storeCapacity inserts placement capacity for 2024/25, as ingest does, and announces it.
+func (e *env) storeCapacity(org string, requested, confirmed *int, at time.Time) {
+	e.t.Helper()
+	id := org + "-capacity-" + at.Format(time.RFC3339Nano)
+	c := placement.StoredCapacity{
+		CapacityRow: placement.CapacityRow{Row: 2, Capacity: placement.Capacity{Org: org, AcademicYear: "2024/25", Stage: placement.Final, Requested: requested, Confirmed: confirmed}},
+		Received:    placement.Received{SubmissionID: id, ReceivedAt: at},
+	}
+	if err := placement.NewStore(e.conn).InsertCapacity(context.Background(), []placement.StoredCapacity{c}); err != nil {
+		e.t.Fatal(err)
+	}
+	b, _ := json.Marshal(submission.Event{ID: id, Kind: submission.KindPlacementCapacity, Org: org, Touched: map[string][]string{org: {"2024/25"}}, Rows: 1})
+	if _, err := e.ns.JS.Publish(context.Background(), bus.StoredSubject(submission.KindPlacementCapacity, org), b, jetstream.WithMsgID(id)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// Placement capacity for the academic year 2024/25 is recomputed into the benchmark period 2025:
+// places confirmed by the councils ÷ places requested by the university.
+func TestRecomputesStandard8OnCapacityEvents(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	n := func(x int) *int { return &x }
+	t0 := time.Now().Add(-time.Hour)
+	e.storeCapacity("10007799", n(10), nil, t0) // Newcastle University
+	e.storeCapacity("E06000001", nil, n(6), t0)
+	e.storeCapacity("E06000002", nil, n(2), t0)
+	want := 100 * (6.0 + 2) / 10
+	deadline := time.Now().Add(30 * time.Second)
+	var last benchmarks.Area
+	for time.Now().Before(deadline) {
+		areas, err := e.store.Areas(context.Background(), "2025", []string{"E12000001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range areas {
+			if a.Metric == "placement_fill_rate" {
+				last = a
+			}
+		}
+		if last.Value != nil && *last.Value > want-1e-9 && *last.Value < want+1e-9 && last.Contributors == 3 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("North East fill rate %v from %d, want %v from 3", fmtPtr(last.Value), last.Contributors, want)
 }
 
 func fmtPtr(p *float64) any {

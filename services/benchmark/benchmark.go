@@ -222,10 +222,22 @@ func (s *Service) rebuildIfEmpty(ctx context.Context) error {
 		return err
 	}
 	periods, values, err := s.store.Rebuild(ctx)
-	if err == nil && periods > 0 {
-		s.log.Info("benchmarks built from the stored rows", "periods", periods, "values", values)
+	if err != nil || periods == 0 {
+		return err
+	}
+	s.log.Info("benchmarks built from the stored rows", "periods", periods, "values", values)
+	ps, err := s.store.AreaPeriods(ctx)
+	if err == nil {
+		s.announce(ps)
 	}
 	return err
+}
+
+// announce tells the API's caches which periods changed (best effort: they also expire).
+func (s *Service) announce(periods []string) {
+	if err := benchmarks.Announce(s.js.Conn(), periods); err != nil {
+		s.log.Warn("could not announce recomputed benchmarks", "periods", periods, "err", err)
+	}
 }
 
 // process recomputes the periods a batch of events touched, then acknowledges the events.
@@ -268,6 +280,7 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 		}
 		return
 	}
+	s.announce(periods)
 	s.metrics.Recomputed(len(periods), time.Since(start))
 	s.log.Debug("benchmarks recomputed", "events", len(held), "periods", periods, "took", time.Since(start))
 	for _, m := range held {

@@ -1,0 +1,129 @@
+package benchmark_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/bus/bustest"
+	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+// The cache answers from memory until the benchmark service announces the period's
+// recomputation on NATS, and then reads the new figures.
+func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
+	conn, _ := chtest.New(t)
+	ctx := context.Background()
+	if err := reference.Seed(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	ns := bustest.New(t)
+	returns, store := workforce.NewStore(conn), must(benchmark.NewStore(conn))
+	cache := benchmark.NewCache(store, time.Hour)
+	if err := cache.Follow(t.Context(), ns.NC); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().Add(-time.Hour)
+	put := func(vacancies float64, at time.Time) {
+		t.Helper()
+		r := stored(figures("E06000001", "inpost_fte", 90, "vacancy_fte", vacancies), at)
+		r.Period = "2024"
+		if err := returns.Insert(ctx, []workforce.Stored{r}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Recompute(ctx, "2024"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vacancyRate := func() *float64 {
+		t.Helper()
+		areas, err := cache.Areas(ctx, "2024", []string{"E12000001", reference.England})
+		if err != nil {
+			t.Fatal(err)
+		}
+		members, err := cache.Members(ctx, "2024", "E12000001")
+		if err != nil || len(members) == 0 {
+			t.Fatalf("members %v, %v", members, err)
+		}
+		for _, a := range areas {
+			if a.Metric == "vacancy_rate" && a.Region == "E12000001" {
+				return a.Value
+			}
+		}
+		return nil
+	}
+
+	put(10, t0)
+	if v := vacancyRate(); !near(v, 10) {
+		t.Fatalf("vacancy rate %v, want 10", fmtPtr(v))
+	}
+	put(30, t0.Add(time.Minute)) // 30 ÷ 120, but not announced yet
+	if v := vacancyRate(); !near(v, 10) {
+		t.Fatalf("vacancy rate %v before the announcement, want the cached 10", fmtPtr(v))
+	}
+	if err := benchmark.Announce(ns.NC, []string{"2023"}); err != nil { // another period: no effect
+		t.Fatal(err)
+	}
+	if err := benchmark.Announce(ns.NC, []string{"2024"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for v := vacancyRate(); !near(v, 25); v = vacancyRate() {
+		if time.Now().After(deadline) {
+			t.Fatalf("vacancy rate %v after the announcement, want 25", fmtPtr(v))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Without an announcement an entry lives for the time to live at most; a zero time to live
+// turns the cache off.
+func TestCacheExpires(t *testing.T) {
+	conn, _ := chtest.New(t)
+	ctx := context.Background()
+	if err := reference.Seed(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	returns, store := workforce.NewStore(conn), must(benchmark.NewStore(conn))
+	t0 := time.Now().Add(-time.Hour)
+	put := func(vacancies float64, at time.Time) {
+		t.Helper()
+		r := stored(figures("E06000001", "inpost_fte", 90, "vacancy_fte", vacancies), at)
+		r.Period = "2024"
+		if err := returns.Insert(ctx, []workforce.Stored{r}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Recompute(ctx, "2024"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rate := func(c *benchmark.Cache) *float64 {
+		t.Helper()
+		areas, err := c.Areas(ctx, "2024", []string{"E12000001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range areas {
+			if a.Metric == "vacancy_rate" {
+				return a.Value
+			}
+		}
+		return nil
+	}
+	short, off := benchmark.NewCache(store, 50*time.Millisecond), benchmark.NewCache(store, 0)
+	put(10, t0)
+	if v := rate(short); !near(v, 10) {
+		t.Fatalf("vacancy rate %v, want 10", fmtPtr(v))
+	}
+	put(30, t0.Add(time.Minute))
+	if v := rate(off); !near(v, 25) {
+		t.Fatalf("uncached vacancy rate %v, want 25", fmtPtr(v))
+	}
+	time.Sleep(60 * time.Millisecond) // past the time to live
+	if v := rate(short); !near(v, 25) {
+		t.Fatalf("vacancy rate %v after the time to live, want 25", fmtPtr(v))
+	}
+}

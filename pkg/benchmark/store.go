@@ -42,12 +42,22 @@ const (
 
 	// PREWHERE on key columns (all versions of a row share them) makes ClickHouse 18.16 filter
 	// before FINAL merges versions: three times faster than WHERE there; the same result.
-	selectAreas       = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(?, region_code)`
-	selectMembers     = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?)`
-	selectOrgValues   = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(?, org_code)`
-	selectAreaSeries  = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(?, region_code) ORDER BY period`
-	selectOrgSeries   = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? ORDER BY period`
-	selectAreaPeriods = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
+	//
+	// Only rows of a period's latest computation count: a computation writes every row it has
+	// with one version, and a row it no longer has (a placement's host or academic year
+	// corrected, say) cannot be deleted, so it keeps an older version and is left out here.
+	selectAreas      = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(?, region_code) AND ` + latestAreaOfPeriod
+	selectMembers    = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?) AND ` + latestValueOfPeriod
+	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(?, org_code) AND ` + latestValueOfPeriod
+	selectAreaSeries = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(?, region_code) AND ` + latestAreas +
+		` ORDER BY period`
+	selectOrgSeries = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? WHERE ` + latestValues +
+		` ORDER BY period`
+	latestValueOfPeriod = `version = (SELECT max(version) FROM benchmark_values WHERE period = ?)`
+	latestAreaOfPeriod  = `version = (SELECT max(version) FROM benchmark_regions WHERE period = ?)`
+	latestValues        = `(period, version) IN (SELECT period, max(version) FROM benchmark_values GROUP BY period)`
+	latestAreas         = `(period, version) IN (SELECT period, max(version) FROM benchmark_regions GROUP BY period)`
+	selectAreaPeriods   = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
 )
 
 // Recompute works out every benchmark of each period from the stored returns, placements,
@@ -147,7 +157,7 @@ func (s *Store) Write(ctx context.Context, res Result) error {
 
 // Areas reads the figures of the given areas for one period, every metric.
 func (s *Store) Areas(ctx context.Context, period string, codes []string) ([]Area, error) {
-	return s.queryAreas(ctx, selectAreas, period, codes)
+	return s.queryAreas(ctx, selectAreas, period, codes, period)
 }
 
 // AreaSeries reads one metric of the given areas over every period.
@@ -157,12 +167,12 @@ func (s *Store) AreaSeries(ctx context.Context, metric string, codes []string) (
 
 // Members reads the values of every organisation counting towards region in period.
 func (s *Store) Members(ctx context.Context, period, region string) ([]Value, error) {
-	return s.queryValues(ctx, selectMembers, period, region)
+	return s.queryValues(ctx, selectMembers, period, region, period)
 }
 
 // OrgValues reads the values of the given organisations in period.
 func (s *Store) OrgValues(ctx context.Context, period string, orgs []string) ([]Value, error) {
-	return s.queryValues(ctx, selectOrgValues, period, orgs)
+	return s.queryValues(ctx, selectOrgValues, period, orgs, period)
 }
 
 // OrgSeries reads one metric of an organisation over every period.

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/rows"
+	"github.com/partnership-hub/hub/pkg/submission"
 )
 
 // The demo's Standard 8 clients and their organisations (see devoidc.DemoClients).
@@ -170,7 +172,10 @@ func demoStandard8() ([]demoUpload, error) {
 				}
 			}
 		}
-		for i, period := range []string{"2024", "2025"} {
+		// Practice educators are counted at 30 September, after the academic year whose
+		// students they supported: 2024/25's in the reporting year 2025.
+		for i, ay := range DemoAcademicYears {
+			period := benchmark.PeriodOf(submission.KindPlacement, ay)
 			students := hosted[[3]string{e.Code, DemoAcademicYears[i], placement.First}] + hosted[[3]string{e.Code, DemoAcademicYears[i], placement.Final}]
 			active := (students + 1) / 2
 			stage1 := active/3 + rng.IntN(4)

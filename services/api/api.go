@@ -24,6 +24,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -66,6 +67,8 @@ type Deps struct {
 	// CH reads the access trail.
 	CH        driver.Conn
 	Alliances *alliance.Store
+	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
+	Benchmarks *benchmark.Cache
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -54,10 +55,16 @@ func benchmarkEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) standard2(client, query string) (int, api.Standard2Benchmarks) {
+func (e *env) standard2(client, query string) (int, api.StandardBenchmarks) {
 	e.t.Helper()
-	resp, b := e.do("GET", "/v1/benchmarks/standard-2?"+query, client, "", "")
-	var out api.Standard2Benchmarks
+	return e.standard(2, client, query)
+}
+
+// standard reads a standard's benchmarks as client.
+func (e *env) standard(std int, client, query string) (int, api.StandardBenchmarks) {
+	e.t.Helper()
+	resp, b := e.do("GET", fmt.Sprintf("/v1/benchmarks/standard-%d?%s", std, query), client, "", "")
+	var out api.StandardBenchmarks
 	if resp.StatusCode == 200 {
 		if err := json.Unmarshal(b, &out); err != nil {
 			e.t.Fatalf("%s: %v", b, err)
@@ -66,7 +73,7 @@ func (e *env) standard2(client, query string) (int, api.Standard2Benchmarks) {
 	return resp.StatusCode, out
 }
 
-func vacancy(t *testing.T, b api.Standard2Benchmarks) api.MetricBenchmark {
+func vacancy(t *testing.T, b api.StandardBenchmarks) api.MetricBenchmark {
 	t.Helper()
 	for _, m := range b.Metrics {
 		if m.Metric.ID == "vacancy_rate" {
@@ -159,15 +166,16 @@ func TestBenchmarksAsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One row for the area and one for each named member (two), for each of the nine metrics.
-	if len(recs) != 1+len(benchmark.Standard2)*3 || recs[0][0] != "period" || recs[0][7] != "org_code" {
+	// One row for the area of each metric, and one for each named member (two) of the nine
+	// workforce metrics: the survey and audit metrics have no data.
+	if len(recs) != 1+len(benchmark.Standard2)+9*2 || recs[0][0] != "period" || recs[0][7] != "org_code" || recs[0][11] != "withheld" {
 		t.Fatalf("%d rows, header %v", len(recs), recs[0])
 	}
 	for _, r := range recs[1:] {
 		if r[7] == "E08000021" {
 			t.Errorf("Newcastle named in the analyst's table: %v", r)
 		}
-		if r[1] == "vacancy_rate" && r[7] == "E06000001" && (r[9] != "10" || r[18] != "3") {
+		if r[1] == "vacancy_rate" && r[7] == "E06000001" && (r[9] != "10" || r[19] != "3") {
 			t.Errorf("Hartlepool's row %v", r)
 		}
 	}
@@ -217,7 +225,7 @@ func TestTrend(t *testing.T) {
 	}
 	var cat struct{ Metrics []benchmark.Metric }
 	resp, b := e.do("GET", "/v1/metrics", "demo-analyst", "", "")
-	if err := json.Unmarshal(b, &cat); resp.StatusCode != 200 || err != nil || len(cat.Metrics) != 9 || cat.Metrics[5].Formula == "" {
+	if err := json.Unmarshal(b, &cat); resp.StatusCode != 200 || err != nil || len(cat.Metrics) != len(benchmark.Catalogue()) || cat.Metrics[5].Formula == "" {
 		t.Errorf("catalogue %d: %s", resp.StatusCode, b)
 	}
 }

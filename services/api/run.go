@@ -12,6 +12,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -28,6 +29,8 @@ type RunConfig struct {
 	ReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"2m"` // long enough for a 64 MiB upload on a slow line
 	WriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"2m"`
 	ShutdownTimeout time.Duration `env:"HTTP_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// How long a benchmark read is kept without news of its period's recomputation; 0: no cache.
+	BenchmarkCacheTTL time.Duration `env:"BENCHMARK_CACHE_TTL" envDefault:"30s"`
 
 	OIDCIssuer     string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
 	OIDCAudience   string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
@@ -65,11 +68,19 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 	if err != nil {
 		return err
 	}
+	store, err := benchmark.NewStore(ch)
+	if err != nil {
+		return err
+	}
+	cache := benchmark.NewCache(store, cfg.BenchmarkCacheTTL)
+	if err := cache.Follow(ctx, js.Conn()); err != nil {
+		return fmt.Errorf("follow benchmark recomputations: %w", err)
+	}
 	deps := &Deps{
 		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch),
 		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch), Members: reference.NewMembers(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliance.NewStore(ch),
-		Ready: conns.Ready,
+		Ready: conns.Ready, Benchmarks: cache,
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err

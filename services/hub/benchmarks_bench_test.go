@@ -50,7 +50,8 @@ func BenchmarkFreshness(b *testing.B) {
 
 // BenchmarkStandard2Latency measures GET /v1/benchmarks/standard-2 on the real DfE data (every
 // area, nine years) with 50 clients at once on loopback, and beside it the same reads made
-// straight on ClickHouse (the two queries the endpoint runs), also 50 at once.
+// straight on ClickHouse (the two queries the endpoint runs), also 50 at once. The endpoint is
+// timed twice: first on an empty cache (cold-*), then warm.
 func BenchmarkStandard2Latency(b *testing.B) {
 	r := startBenchHub(b)
 	ctx := context.Background()
@@ -126,6 +127,9 @@ func BenchmarkStandard2Latency(b *testing.B) {
 			_, err := store.Members(ctx, q[1], q[0])
 			return err
 		}
+		// The API caches each area and period's reads until the benchmark service announces the
+		// period's recomputation: the first pass meets an empty cache, the second a warm one.
+		coldTimes, coldWall := run(50, 40, get)
 		httpTimes, httpWall := run(50, 40, get)
 		chTimes, _ := run(50, 40, read)
 		httpOne, _ := run(1, 200, get)
@@ -134,6 +138,9 @@ func BenchmarkStandard2Latency(b *testing.B) {
 		b.ReportMetric(ms(percentile(httpTimes, 0.5)), "p50-ms")
 		b.ReportMetric(ms(percentile(httpTimes, 0.99)), "p99-ms")
 		b.ReportMetric(float64(len(httpTimes))/httpWall.Seconds(), "req/s")
+		b.ReportMetric(ms(percentile(coldTimes, 0.5)), "cold-p50-ms")
+		b.ReportMetric(ms(percentile(coldTimes, 0.99)), "cold-p99-ms")
+		b.ReportMetric(float64(len(coldTimes))/coldWall.Seconds(), "cold-req/s")
 		b.ReportMetric(ms(percentile(chTimes, 0.5)), "clickhouse-p50-ms")
 		b.ReportMetric(ms(percentile(chTimes, 0.99)), "clickhouse-p99-ms")
 		b.ReportMetric(ms(percentile(httpOne, 0.5)), "1client-p50-ms")

@@ -13,14 +13,14 @@ import (
 )
 
 // standard2 reads the Standard 2 benchmarks as client.
-func (r *running) standard2(client, query string) (int, api.Standard2Benchmarks) {
+func (r *running) standard2(client, query string) (int, api.StandardBenchmarks) {
 	r.t.Helper()
-	var out api.Standard2Benchmarks
+	var out api.StandardBenchmarks
 	code := r.do(client, "GET", "/v1/benchmarks/standard-2?"+query, "", nil, &out)
 	return code, out
 }
 
-func metricOf(b api.Standard2Benchmarks, id string) *api.MetricBenchmark {
+func metricOf(b api.StandardBenchmarks, id string) *api.MetricBenchmark {
 	for i := range b.Metrics {
 		if b.Metrics[i].Metric.ID == id {
 			return &b.Metrics[i]
@@ -30,7 +30,7 @@ func metricOf(b api.Standard2Benchmarks, id string) *api.MetricBenchmark {
 }
 
 // orgValue is an organisation's value for a metric in b, if b names it.
-func orgValue(b api.Standard2Benchmarks, metric, org string) *float64 {
+func orgValue(b api.StandardBenchmarks, metric, org string) *float64 {
 	if m := metricOf(b, metric); m != nil {
 		for _, o := range m.Orgs {
 			if o.Code == org {

@@ -12,6 +12,19 @@ import (
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
+// storeVacancies stores Hartlepool's 2024 return with 90 in-post FTE and recomputes 2024.
+func storeVacancies(t *testing.T, returns *workforce.Store, store *benchmark.Store, vacancies float64, at time.Time) {
+	t.Helper()
+	r := stored(figures("E06000001", "inpost_fte", 90, "vacancy_fte", vacancies), at)
+	r.Period = "2024"
+	if err := returns.Insert(context.Background(), []workforce.Stored{r}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Recompute(context.Background(), "2024"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The cache answers from memory until the benchmark service announces the period's
 // recomputation on NATS, and then reads the new figures.
 func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
@@ -27,17 +40,7 @@ func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now().Add(-time.Hour)
-	put := func(vacancies float64, at time.Time) {
-		t.Helper()
-		r := stored(figures("E06000001", "inpost_fte", 90, "vacancy_fte", vacancies), at)
-		r.Period = "2024"
-		if err := returns.Insert(ctx, []workforce.Stored{r}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.Recompute(ctx, "2024"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := func(vacancies float64, at time.Time) { storeVacancies(t, returns, store, vacancies, at) }
 	vacancyRate := func() *float64 {
 		t.Helper()
 		areas, err := cache.Areas(ctx, "2024", []string{"E12000001", reference.England})
@@ -89,17 +92,7 @@ func TestCacheExpires(t *testing.T) {
 	}
 	returns, store := workforce.NewStore(conn), must(benchmark.NewStore(conn))
 	t0 := time.Now().Add(-time.Hour)
-	put := func(vacancies float64, at time.Time) {
-		t.Helper()
-		r := stored(figures("E06000001", "inpost_fte", 90, "vacancy_fte", vacancies), at)
-		r.Period = "2024"
-		if err := returns.Insert(ctx, []workforce.Stored{r}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.Recompute(ctx, "2024"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := func(vacancies float64, at time.Time) { storeVacancies(t, returns, store, vacancies, at) }
 	rate := func(c *benchmark.Cache) *float64 {
 		t.Helper()
 		areas, err := c.Areas(ctx, "2024", []string{"E12000001"})

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -186,3 +188,11 @@ func Everyone() Scope { return Scope{all: true} }
 
 // Named tells whether the organisation may be shown by name.
 func (s Scope) Named(org string) bool { return s.all || s.named[org] }
+
+// Key identifies the scope: two scopes with the same key name the same organisations.
+func (s Scope) Key() string {
+	if s.all {
+		return "*"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(s.named)), ",")
+}

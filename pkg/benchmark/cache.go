@@ -53,6 +53,7 @@ type cachedRead struct {
 	at     time.Time
 	areas  []Area
 	values []Value
+	body   []byte
 }
 
 // NewCache caches store's reads for at most ttl (0 turns the cache off).
@@ -103,6 +104,17 @@ func (c *Cache) Members(ctx context.Context, period, region string) ([]Value, er
 		return cachedRead{values: values}, err
 	})
 	return r.values, err
+}
+
+// Rendered returns what render makes of period's benchmarks, made once for key until the
+// period is dropped or the time to live passes. The key must name everything besides the period
+// that the rendering depends on (the area, the format, what the reader may see).
+func (c *Cache) Rendered(ctx context.Context, period, key string, render func() ([]byte, error)) ([]byte, error) {
+	r, err := c.read(ctx, period, "rendered\x00"+key, func() (cachedRead, error) {
+		body, err := render()
+		return cachedRead{body: body}, err
+	})
+	return r.body, err
 }
 
 func (c *Cache) read(ctx context.Context, period, key string, load func() (cachedRead, error)) (cachedRead, error) {

@@ -12,11 +12,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/bus/bustest"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
@@ -88,6 +90,16 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		deps.CH = conn
 		e.ch = conn
 		deps.Alliances = alliance.NewStore(conn)
+		// Benchmarks are read through the cache the API runs with, so that every benchmark test
+		// also checks that one reader's cached answer never reaches another.
+		store, err := benchmark.NewStore(conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps.Benchmarks = benchmark.NewCache(store, time.Hour)
+		if err := deps.Benchmarks.Follow(t.Context(), ns.NC); err != nil {
+			t.Fatal(err)
+		}
 		if err := reference.Seed(ctx, conn); err != nil {
 			t.Fatal(err)
 		}

@@ -124,4 +124,27 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 			t.Errorf("North East for its alliance's analyst: %d named, position %+v", len(m.Orgs), m.Position)
 		}
 	})
+	t.Run("placement capacity flows into Standard 8 for the year its academic year ends", func(t *testing.T) {
+		// 2023/24 has no demo data: the fill rate for 2024 is the councils' confirmed places
+		// over the university's requested ones.
+		r.submitTo("demo-university", "/v1/placement-capacity", "org,academic_year,stage,requested\n10007799,2023/24,final,10\n", "")
+		r.submitTo("demo-council", "/v1/placement-capacity", "org,academic_year,stage,offered,confirmed\nE06000001,2023/24,final,8,6\n", "")
+		const want = 100 * 6.0 / 10
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var b api.StandardBenchmarks
+			code := r.do("demo-analyst", "GET", "/v1/benchmarks/standard-8?region=E12000001&period=2024", "", nil, &b)
+			m := metricOf(b, "placement_fill_rate")
+			if code == http.StatusOK && m != nil && m.RegionValue != nil && math.Abs(*m.RegionValue-want) < 1e-9 {
+				if m.Contributors != 2 || !m.Metric.AreaOnly {
+					t.Fatalf("fill rate %+v, want an area figure from 2 contributors", m)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("North East fill rate for 2024 still not %v after a minute: %d %+v", want, code, m)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
 }

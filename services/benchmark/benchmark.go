@@ -14,6 +14,7 @@ package benchmark
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -52,6 +53,10 @@ type RunConfig struct {
 
 // Consumer is the durable consumer's name on the EVENTS stream.
 const Consumer = "benchmark"
+
+// formerConsumer followed workforce returns only, before the benchmarks took every kind; it is
+// removed at start so that its unacknowledged events do not pile up.
+const formerConsumer = "benchmark-" + submission.KindWorkforce
 
 // Kinds are the data kinds whose stored rows feed the benchmarks.
 var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
@@ -182,6 +187,9 @@ func (s *Service) Run(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", Consumer, err)
+	}
+	if err := s.js.DeleteConsumer(ctx, bus.StreamEvents, formerConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		s.log.Warn("could not remove the former consumer", "consumer", formerConsumer, "err", err)
 	}
 	if err := s.whenAvailable(ctx, nil, s.rebuildIfEmpty); err != nil {
 		if ctx.Err() != nil {

@@ -3,6 +3,7 @@ package benchmark_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
@@ -135,6 +136,24 @@ func TestCatchesUpAfterRestart(t *testing.T) {
 	e.storeReturn("E06000001", 80, 20, t0.Add(time.Minute), true)
 	e.start()
 	e.waitFor(20)
+}
+
+// The consumer that followed workforce returns alone is removed, so that events do not pile up
+// for it.
+func TestRemovesTheFormerConsumer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.ns.JS.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
+		Durable: "benchmark-workforce", FilterSubject: bus.StoredFilter(submission.KindWorkforce), AckPolicy: jetstream.AckExplicitPolicy,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	e.storeReturn("E06000001", 90, 10, time.Now(), true)
+	e.waitFor(10)
+	if _, err := e.ns.JS.Consumer(ctx, bus.StreamEvents, "benchmark-workforce"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Fatalf("former consumer: %v, want it removed", err)
+	}
 }
 
 func TestBuildsWhatWasStoredBeforeItFirstRan(t *testing.T) {

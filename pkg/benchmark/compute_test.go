@@ -187,13 +187,7 @@ func TestAreas(t *testing.T) {
 			if !ok {
 				t.Fatal("no area")
 			}
-			if !near(a.Value, tt.value) || !near(a.Median, tt.median) || !near(a.P25, tt.p25) || !near(a.P75, tt.p75) {
-				t.Errorf("value %s median %s p25 %s p75 %s, want %v %v %v %v", fmtPtr(a.Value), fmtPtr(a.Median), fmtPtr(a.P25), fmtPtr(a.P75),
-					tt.value, tt.median, tt.p25, tt.p75)
-			}
-			if a.Contributors != tt.contributors || a.Excluded != tt.excluded {
-				t.Errorf("contributors %d excluded %d, want %d %d", a.Contributors, a.Excluded, tt.contributors, tt.excluded)
-			}
+			checkArea(t, a, tt.value, tt.median, tt.p25, tt.p75, tt.contributors, tt.excluded)
 		})
 	}
 }
@@ -272,6 +266,18 @@ func TestQuantileType7(t *testing.T) {
 	}
 	if got := benchmark.Quantile(nil, 0.5); !math.IsNaN(got) {
 		t.Errorf("Quantile(nil) = %v, want NaN", got)
+	}
+}
+
+// checkArea compares an area's figures with the expected ones (NaN: none).
+func checkArea(t *testing.T, a benchmark.Area, value, median, p25, p75 float64, contributors, excluded int) {
+	t.Helper()
+	if !near(a.Value, value) || !near(a.Median, median) || !near(a.P25, p25) || !near(a.P75, p75) {
+		t.Errorf("value %s median %s p25 %s p75 %s, want %v %v %v %v", fmtPtr(a.Value), fmtPtr(a.Median), fmtPtr(a.P25), fmtPtr(a.P75),
+			value, median, p25, p75)
+	}
+	if a.Contributors != contributors || a.Excluded != excluded {
+		t.Errorf("contributors %d excluded %d, want %d %d", a.Contributors, a.Excluded, contributors, excluded)
 	}
 }
 

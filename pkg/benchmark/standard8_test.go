@@ -253,13 +253,7 @@ func TestStandard8Areas(t *testing.T) {
 			if !ok {
 				t.Fatal("no area")
 			}
-			if !near(a.Value, tt.value) || !near(a.Median, tt.median) || !near(a.P25, tt.p25) || !near(a.P75, tt.p75) {
-				t.Errorf("value %s median %s p25 %s p75 %s, want %v %v %v %v", fmtPtr(a.Value), fmtPtr(a.Median), fmtPtr(a.P25), fmtPtr(a.P75),
-					tt.value, tt.median, tt.p25, tt.p75)
-			}
-			if a.Contributors != tt.contributors || a.Excluded != tt.excluded {
-				t.Errorf("contributors %d excluded %d, want %d %d", a.Contributors, a.Excluded, tt.contributors, tt.excluded)
-			}
+			checkArea(t, a, tt.value, tt.median, tt.p25, tt.p75, tt.contributors, tt.excluded)
 			if a.Withheld != "" {
 				t.Errorf("withheld %q: every survey figure here is from 10 respondents or more", a.Withheld)
 			}

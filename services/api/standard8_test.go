@@ -121,17 +121,7 @@ func standard8Env(t *testing.T) *env {
 		t.Fatal(err)
 	}
 
-	store, err := benchmark.NewStore(e.ch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := store.Rebuild(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if resp, b := e.do("PUT", "/v1/alliances/north-east", "demo-steward", "application/json",
-		fmt.Sprintf(`{"name": "North East", "members": [%q, %q]}`, councilA, councilB)); resp.StatusCode != 200 {
-		t.Fatalf("alliance: %d %s", resp.StatusCode, b)
-	}
+	e.rebuildBenchmarks(councilA, councilB)
 	return e
 }
 

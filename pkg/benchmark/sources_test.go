@@ -438,3 +438,41 @@ func TestCorrectedHostLeavesNoStaleValue(t *testing.T) {
 		t.Errorf("North East's series: %+v, %v", areas, err)
 	}
 }
+
+// A period whose every row is corrected into another period loses its benchmarks, rather than
+// keeping those of its last computation.
+func TestEmptiedPeriodIsCleared(t *testing.T) {
+	src, store := newSources(t)
+	ctx := context.Background()
+	p := src.placement("s9", "2023/24", "2024/25", placement.Final, redcar, true, 100, 100, placement.Passed)
+	src.insertPlacements(p)
+	if vs, _ := read(t, store, "2025"); !near(vs[[2]string{"placement_pass_rate", redcar}].Value, 100) {
+		t.Fatalf("Redcar in 2025: %s, want 100", fmtPtr(vs[[2]string{"placement_pass_rate", redcar}].Value))
+	}
+	p.AcademicYear = "2025/26"
+	src.insertPlacements(p)
+	if _, err := store.Recompute(ctx, "2025", "2026"); err != nil {
+		t.Fatal(err)
+	}
+	if vs, _ := read(t, store, "2026"); !near(vs[[2]string{"placement_pass_rate", redcar}].Value, 100) {
+		t.Fatalf("Redcar in 2026: %s, want 100", fmtPtr(vs[[2]string{"placement_pass_rate", redcar}].Value))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		members, err := store.Members(ctx, "2025", northEast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		periods, err := store.AreaPeriods(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(members) == 0 && slices.Equal(periods, []string{"2026"}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("2025 still has %d values; periods %v, want only 2026", len(members), periods)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

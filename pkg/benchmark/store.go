@@ -89,12 +89,31 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 			return n, err
 		}
 		res := Compute(in, Catalogue())
+		if len(res.Values) == 0 {
+			// Nothing is stored for the period any more (its rows were corrected into another):
+			// the rows of its last computation would otherwise stay the latest.
+			if err := s.clear(ctx, p); err != nil {
+				return n, fmt.Errorf("period %s: %w", p, err)
+			}
+			continue
+		}
 		if err := s.Write(ctx, res); err != nil {
 			return n, fmt.Errorf("period %s: %w", p, err)
 		}
 		n += len(res.Values)
 	}
 	return n, nil
+}
+
+// clear deletes a period's benchmarks. ClickHouse applies the deletion in the background, a
+// moment later; a computation written after it is not affected.
+func (s *Store) clear(ctx context.Context, period string) error {
+	for _, table := range []string{"benchmark_values", "benchmark_regions"} {
+		if err := s.conn.Exec(ctx, `ALTER TABLE `+table+` DELETE WHERE period = ?`, period); err != nil {
+			return fmt.Errorf("clear %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // Rebuild recomputes every period that has stored data of any kind.

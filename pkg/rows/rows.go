@@ -121,43 +121,67 @@ func scalar(v json.RawMessage) (string, error) {
 // DecodeCSV reads a CSV file with a header row naming some or all of the columns (in any order,
 // case-insensitive). Rows are numbered as a spreadsheet shows them: the header is row 1.
 func (l Layout) DecodeCSV(b []byte) (Decoded, error) {
-	cr := csv.NewReader(bytes.NewReader(b))
-	header, err := cr.Read()
+	var (
+		cols []string
+		d    Decoded
+	)
+	rejected, err := ScanCSV(bytes.NewReader(b), func(header []string) (int, error) {
+		var err error
+		cols, err = l.readHeader(header)
+		return len(cols), err
+	}, func(row int, cells []string) {
+		r := Record{Row: row, Cells: make(map[string]string, len(cols))}
+		for i, c := range cols {
+			r.Cells[c] = cells[i]
+		}
+		d.Records = append(d.Records, r)
+	})
+	d.Rejected = rejected
+	return d, err
+}
+
+// ScanCSV reads a CSV body with a header row. header checks the header row and says how many
+// cells a row must have; each is given every readable row's cells (a slice reused from row to
+// row), numbered as a spreadsheet shows them: the header is row 1. A row that cannot be read, or
+// has the wrong number of cells, is among the rejected. An empty body, an unreadable header or
+// a header without rows is a DocumentError.
+func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int, cells []string)) ([]submission.RowError, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	first, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return Decoded{}, documentError("", "the file is empty: it needs a header row and at least one row")
+		return nil, documentError("", "the file is empty: it needs a header row and at least one row")
 	}
 	if err != nil {
-		return Decoded{}, documentError("", "header row: %v", err)
+		return nil, documentError("", "header row: %v", err)
 	}
-	cols, err := l.readHeader(header)
+	n, err := header(first)
 	if err != nil {
-		return Decoded{}, err
+		return nil, err
 	}
-	cr.FieldsPerRecord = len(cols)
-	var d Decoded
+	cr.FieldsPerRecord = n
+	var rejected []submission.RowError
+	rows := 0
 	for row := 2; ; row++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		rows++
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-				err = fmt.Errorf("has %d cells, the header has %d", len(rec), len(cols))
+				err = fmt.Errorf("has %d cells, the header has %d", len(rec), n)
 			}
-			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: err.Error()})
+			rejected = append(rejected, submission.RowError{Row: row, Reason: err.Error()})
 			continue
 		}
-		r := Record{Row: row, Cells: make(map[string]string, len(cols))}
-		for i, c := range cols {
-			r.Cells[c] = rec[i]
-		}
-		d.Records = append(d.Records, r)
+		each(row, rec)
 	}
-	if len(d.Records)+len(d.Rejected) == 0 {
-		return Decoded{}, documentError("", "the file has a header but no rows")
+	if rows == 0 {
+		return nil, documentError("", "the file has a header but no rows")
 	}
-	return d, nil
+	return rejected, nil
 }
 
 func (l Layout) readHeader(header []string) ([]string, error) {

@@ -2,15 +2,18 @@ package workforce
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -133,39 +136,23 @@ func DecodeCSVBytes(b []byte) (Decoded, error) {
 }
 
 func decodeCSV(r io.Reader, sizeHint int) (Decoded, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return Decoded{}, documentError("", "the file is empty: it needs a header row and at least one row")
-	}
-	if err != nil {
-		return Decoded{}, documentError("", "header row: %v", err)
-	}
-	cols, err := readHeader(header)
+	var cols []column
+	d := Decoded{Rows: make([]Row, 0, sizeHint)}
+	rejected, err := rows.ScanCSV(r, func(header []string) (int, error) {
+		var err error
+		cols, err = readHeader(header)
+		return len(cols), err
+	}, func(row int, cells []string) {
+		rt, errs := decodeRecord(cols, cells)
+		d.add(row, rt, errs)
+	})
 	if err != nil {
 		return Decoded{}, err
 	}
-	cr.FieldsPerRecord = len(cols)
-	d := Decoded{Rows: make([]Row, 0, sizeHint)}
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-				err = fmt.Errorf("has %d cells, the header has %d", len(rec), len(cols))
-			}
-			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: err.Error()})
-			continue
-		}
-		rt, errs := decodeRecord(cols, rec)
-		d.add(row, rt, errs)
-	}
-	if len(d.Rows)+len(d.Rejected) == 0 {
-		return Decoded{}, documentError("", "the file has a header but no rows")
+	if len(rejected) > 0 {
+		// In row order, with the rows whose cells are wrong.
+		d.Rejected = append(d.Rejected, rejected...)
+		slices.SortStableFunc(d.Rejected, func(a, b submission.RowError) int { return cmp.Compare(a.Row, b.Row) })
 	}
 	d.rejectDuplicates()
 	return d, nil

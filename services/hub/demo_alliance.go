@@ -28,7 +28,7 @@ func putDemoAlliance(ctx context.Context, s Started, log *slog.Logger) error {
 	}
 	var members []string
 	for _, o := range orgs {
-		if o.Region == "E12000001" && o.Type == "local_authority" {
+		if o.Region == "E12000001" && o.Type == reference.TypeLocalAuthority {
 			members = append(members, o.Code)
 		}
 	}

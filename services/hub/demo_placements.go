@@ -48,9 +48,9 @@ func demoEmployers() (councils, others []reference.Organisation, err error) {
 	for _, o := range orgs {
 		switch {
 		case o.Region != "E12000001":
-		case o.Type == "local_authority":
+		case o.Type == reference.TypeLocalAuthority:
 			councils = append(councils, o)
-		case o.Type == "trust" || o.Type == "voluntary":
+		case o.Type == reference.TypeTrust || o.Type == reference.TypeVoluntary:
 			others = append(others, o)
 		}
 	}
@@ -111,8 +111,8 @@ func demoStandard8() ([]demoUpload, error) {
 						host, p.Setting, p.StatutoryTasks = councils[rng.IntN(len(councils))], "la", true
 					} else {
 						host = others[rng.IntN(len(others))]
-						p.Setting = map[string]string{"trust": "health", "voluntary": "voluntary"}[host.Type]
-						p.StatutoryTasks = host.Type == "trust" && rng.Float64() < 0.4
+						p.Setting = map[string]string{reference.TypeTrust: "health", reference.TypeVoluntary: "voluntary"}[host.Type]
+						p.StatutoryTasks = host.Type == reference.TypeTrust && rng.Float64() < 0.4
 					}
 					if stage == placement.SkillsDays {
 						// Skills days are taught at the university with a partner council.

@@ -11,9 +11,6 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-// typeUniversity is the organisation type of universities in the reference data.
-const typeUniversity = "university"
-
 // Placement checks and stores student placements.
 type Placement struct {
 	Placements *placement.Store
@@ -34,7 +31,7 @@ func (p *Placement) Check(ctx context.Context, env submission.Envelope) (Checked
 		if len(errs) == 0 {
 			errs, warns = placement.Validate(r.Placement, p.Now())
 		}
-		if len(errs) == 0 && org.Type != typeUniversity {
+		if len(errs) == 0 && org.Type != reference.TypeUniversity {
 			errs = []submission.RowError{{Field: "org", Reason: fmt.Sprintf("%s is of type %s: placements are reported by universities", org.Code, org.Type)}}
 		}
 		if len(errs) == 0 {
@@ -70,7 +67,7 @@ func (p *PlacementCapacity) Check(ctx context.Context, env submission.Envelope) 
 	return checkRows(ctx, p.Directory, env, placement.CapacityLayout, func(rec rows.Record, org reference.Organisation) (placement.StoredCapacity, string, []submission.RowError, []submission.RowError, error) {
 		r, errs := placement.CapacityFromRecord(rec)
 		if len(errs) == 0 {
-			errs = placement.ValidateCapacity(r.Capacity, org.Type == typeUniversity, p.Now())
+			errs = placement.ValidateCapacity(r.Capacity, org.Type == reference.TypeUniversity, p.Now())
 		}
 		return placement.StoredCapacity{CapacityRow: r, Received: received(env)}, r.AcademicYear, errs, nil, nil
 	})
@@ -118,44 +115,26 @@ func checkRows[T any](ctx context.Context, dir *reference.Directory, env submiss
 	if err != nil {
 		return Checked{}, fmt.Errorf("decode %s rows: %w", env.Kind, err)
 	}
-	var (
-		stored  = make([]T, 0, len(recs))
-		res     submission.ChunkResult
-		touched = map[string][]string{}
-	)
-	for _, rec := range recs {
-		org := rec.Cells["org"]
-		var errs []submission.RowError
-		if org == "" {
-			errs = []submission.RowError{{Field: "org", Reason: "organisation is missing"}}
-		} else if errs, err = checkOrg(ctx, dir, env, org); err != nil {
+	outcomes := make([]outcome[T], len(recs))
+	for i, rec := range recs {
+		o := &outcomes[i]
+		o.row, o.org = rec.Row, rec.Cells["org"]
+		if o.org == "" {
+			o.errs = []submission.RowError{{Field: "org", Reason: "organisation is missing"}}
+		} else if o.errs, err = checkOrg(ctx, dir, env, o.org); err != nil {
 			return Checked{}, err
 		}
-		var (
-			row   T
-			when  string
-			warns []submission.RowError
-		)
-		if len(errs) == 0 {
-			o, _, err := dir.Lookup(ctx, org)
+		if len(o.errs) == 0 {
+			org, _, err := dir.Lookup(ctx, o.org)
 			if err != nil {
 				return Checked{}, err
 			}
-			if row, when, errs, warns, err = check(rec, o); err != nil {
+			if o.stored, o.period, o.errs, o.warns, err = check(rec, org); err != nil {
 				return Checked{}, err
 			}
 		}
-		if len(errs) > 0 {
-			res.Rejected = append(res.Rejected, withRow(rec.Row, errs)...)
-			continue
-		}
-		res.Warnings = append(res.Warnings, withRow(rec.Row, warns)...)
-		stored = append(stored, row)
-		touched[org] = append(touched[org], when)
 	}
-	sortTouched(touched)
-	res.Accepted = len(stored)
-	return Checked{Rows: stored, Count: len(stored), Result: res, Touched: touched}, nil
+	return gather(outcomes), nil
 }
 
 func received(env submission.Envelope) placement.Received {

@@ -48,12 +48,12 @@ func sortTouched(touched map[string][]string) {
 }
 
 // outcome is what checking one row found: the row to store, for which organisation and period,
-// or why it is refused.
+// with its warnings, or why it is refused.
 type outcome[S any] struct {
 	row         int
 	stored      S
 	org, period string
-	errs        []submission.RowError
+	errs, warns []submission.RowError
 }
 
 // gather turns the outcomes of a chunk's rows into a Checked.
@@ -68,6 +68,7 @@ func gather[S any](outcomes []outcome[S]) Checked {
 			res.Rejected = append(res.Rejected, withRow(o.row, o.errs)...)
 			continue
 		}
+		res.Warnings = append(res.Warnings, withRow(o.row, o.warns)...)
 		stored = append(stored, o.stored)
 		touched[o.org] = append(touched[o.org], o.period)
 	}

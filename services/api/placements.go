@@ -82,7 +82,7 @@ func registerPlacements(api huma.API, d *Deps) {
 	huma.Register(api, listOperation("list-placements", "/v1/placements", "Read stored placements",
 		"Your university's placements, the latest report of each student, cohort and stage. Stewards may read any organisation's."),
 		func(ctx context.Context, in *placementListInput) (*placementListOutput, error) {
-			org, err := ownOrg(ctx, in.Org)
+			org, err := ownOrg(ctx, in.Org, "rows")
 			if err != nil {
 				return nil, err
 			}
@@ -98,7 +98,7 @@ func registerPlacements(api huma.API, d *Deps) {
 	huma.Register(api, listOperation("list-placement-capacity", "/v1/placement-capacity", "Read stored placement capacity",
 		"Your organisation's placement capacity per academic year and stage, the latest of each. Stewards may read any organisation's."),
 		func(ctx context.Context, in *placementListInput) (*capacityListOutput, error) {
-			org, err := ownOrg(ctx, in.Org)
+			org, err := ownOrg(ctx, in.Org, "rows")
 			if err != nil {
 				return nil, err
 			}
@@ -114,7 +114,7 @@ func registerPlacements(api huma.API, d *Deps) {
 	huma.Register(api, listOperation("list-practice-educators", "/v1/practice-educators", "Read stored practice educators",
 		"Your organisation's practice educators per period, the latest of each. Stewards may read any organisation's."),
 		func(ctx context.Context, in *educatorListInput) (*educatorListOutput, error) {
-			org, err := ownOrg(ctx, in.Org)
+			org, err := ownOrg(ctx, in.Org, "rows")
 			if err != nil {
 				return nil, err
 			}
@@ -137,9 +137,9 @@ func listOperation(id, path, summary, description string) huma.Operation {
 	}
 }
 
-// ownOrg is the organisation a reader of stored rows asks for: its own by default; another only
-// for a steward.
-func ownOrg(ctx context.Context, asked string) (string, error) {
+// ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;
+// another only for a steward.
+func ownOrg(ctx context.Context, asked, what string) (string, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return "", err
@@ -153,7 +153,7 @@ func ownOrg(ctx context.Context, asked string) (string, error) {
 	}
 	trail.Annotate(ctx, org, "")
 	if org != p.Org && !p.HasRole(auth.RoleSteward) {
-		return "", forbid(ctx, "you may only read your own organisation's rows")
+		return "", forbid(ctx, "you may only read your own organisation's "+what)
 	}
 	return org, nil
 }

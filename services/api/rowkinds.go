@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"slices"
@@ -68,37 +69,17 @@ func registerRowSubmit(api huma.API, d *Deps, k rowKind, op huma.Operation, body
 		if !anyOrg && p.Org == "" {
 			return nil, huma.Error403Forbidden("your token names no organisation")
 		}
-		var decoded rows.Decoded
-		switch {
-		case workforce.IsCSV(in.ContentType):
-			decoded, err = k.layout.DecodeCSV(in.RawBody)
-		case isJSON(in.ContentType):
-			if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
-				return nil, huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
-			}
-			decoded, err = k.layout.DecodeJSON(bytes.NewReader(in.RawBody))
-		default:
-			return nil, huma.NewError(http.StatusUnsupportedMediaType, "send application/json or text/csv")
-		}
-		var de *rows.DocumentError
-		if errors.As(err, &de) {
-			return nil, huma.Error422UnprocessableEntity("the body cannot be read as "+k.what, details(de.Problems)...)
-		}
+		decoded, err := decodeBody(d, in, k.what, k.layout.DecodeCSV, k.layout.DecodeJSON)
 		if err != nil {
-			return nil, huma.Error400BadRequest("the body cannot be read", err)
+			return nil, err
 		}
 		decoded.Normalise(k.normalise, k.key)
 		n := len(decoded.Records) + submission.DistinctRows(decoded.Rejected)
-		if n > d.Limits.MaxRows {
-			return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", n, d.Limits.MaxRows))
+		if err := d.Limits.checkRows(n); err != nil {
+			return nil, err
 		}
 		if !anyOrg {
-			var foreign []submission.RowError
-			for _, r := range decoded.Records {
-				if org := r.Cells["org"]; org != p.Org {
-					foreign = append(foreign, submission.RowError{Row: r.Row, Field: "org", Reason: fmt.Sprintf("%s is not your organisation (%s)", org, p.Org)})
-				}
-			}
+			foreign := foreignRows(p, decoded.Records, func(r rows.Record) (int, string) { return r.Row, r.Cells["org"] }, nil)
 			if len(foreign) > 0 {
 				d.Log.Warn("submission for another organisation refused", "kind", k.kind, "client", p.ClientID, "org", p.Org, "rows", len(foreign))
 				return nil, huma.Error403Forbidden(fmt.Sprintf("you may only submit %s for your own organisation: nothing was stored", k.what), details(foreign)...)
@@ -131,4 +112,57 @@ func regionalGet(id, path, summary, description string, tags ...string) huma.Ope
 
 func hasAnyRole(p auth.Principal, roles ...string) bool {
 	return slices.ContainsFunc(roles, p.HasRole)
+}
+
+// decodeBody reads a submission's body as CSV or JSON, by its content type, with the kind's
+// decoders: a body that cannot be read as what is a 422 problem listing why, a JSON body above
+// the JSON limit a 413.
+func decodeBody[D any](d *Deps, in *submitInput, what string, fromCSV func([]byte) (D, error), fromJSON func(io.Reader) (D, error)) (D, error) {
+	var (
+		decoded D
+		err     error
+	)
+	switch {
+	case workforce.IsCSV(in.ContentType):
+		decoded, err = fromCSV(in.RawBody)
+	case isJSON(in.ContentType):
+		if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
+			return decoded, huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
+		}
+		decoded, err = fromJSON(bytes.NewReader(in.RawBody))
+	default:
+		return decoded, huma.NewError(http.StatusUnsupportedMediaType, "send application/json or text/csv")
+	}
+	var de *submission.DocumentError
+	if errors.As(err, &de) {
+		return decoded, huma.Error422UnprocessableEntity("the body cannot be read as "+what, details(de.Problems)...)
+	}
+	if err != nil {
+		return decoded, huma.Error400BadRequest("the body cannot be read", err)
+	}
+	return decoded, nil
+}
+
+// checkRows refuses a submission of more rows than one may hold.
+func (l Limits) checkRows(n int) error {
+	if n > l.MaxRows {
+		return huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", n, l.MaxRows))
+	}
+	return nil
+}
+
+// foreignRows lists the rows that name another organisation than the caller's, each told to
+// seen (when not nil).
+func foreignRows[T any](p auth.Principal, rs []T, of func(T) (row int, org string), seen func(org string)) []submission.RowError {
+	var foreign []submission.RowError
+	for _, r := range rs {
+		row, org := of(r)
+		if org != p.Org {
+			if seen != nil {
+				seen(org)
+			}
+			foreign = append(foreign, submission.RowError{Row: row, Field: "org", Reason: fmt.Sprintf("%s is not your organisation (%s)", org, p.Org)})
+		}
+	}
+	return foreign
 }

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -73,37 +71,17 @@ func registerWorkforce(api huma.API, d *Deps) {
 		if !steward && p.Org == "" {
 			return nil, forbid(ctx, "your token names no organisation")
 		}
-		var decoded workforce.Decoded
-		switch {
-		case workforce.IsCSV(in.ContentType):
-			decoded, err = workforce.DecodeCSVBytes(in.RawBody)
-		case isJSON(in.ContentType):
-			if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
-				return nil, huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
-			}
-			decoded, err = workforce.DecodeJSON(bytes.NewReader(in.RawBody))
-		default:
-			return nil, huma.NewError(http.StatusUnsupportedMediaType, "send application/json or text/csv")
-		}
-		var de *workforce.DocumentError
-		if errors.As(err, &de) {
-			return nil, huma.Error422UnprocessableEntity("the body cannot be read as workforce returns", details(de.Problems)...)
-		}
+		decoded, err := decodeBody(d, in, "workforce returns", workforce.DecodeCSVBytes, workforce.DecodeJSON)
 		if err != nil {
-			return nil, huma.Error400BadRequest("the body cannot be read", err)
+			return nil, err
 		}
 		rows := len(decoded.Rows) + submission.DistinctRows(decoded.Rejected)
-		if rows > d.Limits.MaxRows {
-			return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", rows, d.Limits.MaxRows))
+		if err := d.Limits.checkRows(rows); err != nil {
+			return nil, err
 		}
 		if !steward {
-			var foreign []submission.RowError
-			for _, r := range decoded.Rows {
-				if r.Org != p.Org {
-					trail.Annotate(ctx, r.Org, "")
-					foreign = append(foreign, submission.RowError{Row: r.Row, Field: "org", Reason: fmt.Sprintf("%s is not your organisation (%s)", r.Org, p.Org)})
-				}
-			}
+			foreign := foreignRows(p, decoded.Rows, func(r workforce.Row) (int, string) { return r.Row, r.Org },
+				func(org string) { trail.Annotate(ctx, org, "") })
 			if len(foreign) > 0 {
 				d.Log.Warn("submission for another organisation refused", "client", p.ClientID, "org", p.Org, "rows", len(foreign))
 				return nil, forbid(ctx, "you may only submit returns for your own organisation: nothing was stored", details(foreign)...)
@@ -122,20 +100,9 @@ func registerWorkforce(api huma.API, d *Deps) {
 		Tags:        []string{"Workforce"},
 		Security:    secured,
 	}, func(ctx context.Context, in *listInput) (*listOutput, error) {
-		p, err := principal(ctx)
+		org, err := ownOrg(ctx, in.Org, "returns")
 		if err != nil {
 			return nil, err
-		}
-		org := workforce.NormaliseOrg(in.Org)
-		if org == "" {
-			org = p.Org
-		}
-		if org == "" {
-			return nil, huma.Error422UnprocessableEntity("name an organisation with org=")
-		}
-		trail.Annotate(ctx, org, "")
-		if org != p.Org && !p.HasRole(auth.RoleSteward) {
-			return nil, forbid(ctx, "you may only read your own organisation's returns")
 		}
 		returns, err := d.Returns.List(ctx, org, in.Period)
 		if err != nil {

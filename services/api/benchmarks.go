@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -439,7 +438,7 @@ func publishOrg(m benchmark.Metric, v benchmark.Value, dv *disclosed) OrgFigure 
 	}
 	f.Withheld = v.Withheld
 	if r := dv.org(v.Org); f.Withheld == "" && r != disclosure.Shown {
-		f.Withheld, f.Reason = string(r), withheldReason(r)
+		f.Withheld, f.Reason = string(r), benchmark.WithheldReason(r)
 	}
 	if f.Withheld != "" {
 		f.Value = nil
@@ -463,13 +462,6 @@ func publishArea(m benchmark.Metric, a benchmark.Area, dv *disclosed) (value *fl
 		respondents = a.Respondents
 	}
 	return a.Value, "", respondents
-}
-
-func withheldReason(r disclosure.Reason) string {
-	if r == disclosure.Primary {
-		return benchmark.ReasonFewRespondents
-	}
-	return benchmark.ReasonSecondary
 }
 
 // disclosed is what one reader may see of a disclosure-controlled metric in one period. The
@@ -567,63 +559,23 @@ func periodView(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader,
 // keeps every answer to rd consistent: no combination of the regions', England's and the named
 // organisations' figures rd may be given, in one answer or several, gives a hidden one away.
 func protectFor(rd reader, values []benchmark.Value, areas []benchmark.Area) *disclosed {
-	out := &disclosed{orgs: map[string]disclosure.Reason{}, areas: map[string]disclosure.Reason{}, partial: map[string]bool{}}
-	var t disclosure.Table
-	vs := slices.Clone(values)
-	slices.SortFunc(vs, func(x, y benchmark.Value) int { return cmp.Compare(x.Org, y.Org) })
-	orgCells, parts, respondents := map[string]int{}, map[string][]int{}, map[string]int{}
-	for _, v := range vs {
-		if !v.Counted() {
-			continue
-		}
-		named := rd.scope.Named(v.Org)
-		for _, code := range v.Regions {
-			respondents[code] += v.Respondents
-			if !named {
+	out := &disclosed{partial: map[string]bool{}}
+	for _, v := range values {
+		if v.Counted() && !rd.scope.Named(v.Org) {
+			for _, code := range v.Regions {
 				out.partial[code] = true
 			}
-		}
-		if v.Org == rd.org {
-			continue // known to rd: a constant in its areas' sums
-		}
-		c := t.Add(v.Respondents)
-		orgCells[v.Org] = c
-		if v.Withheld != "" || !named {
-			t.Hide(c)
-		} else {
-			t.Keep(c)
-		}
-		for _, code := range v.Regions {
-			parts[code] = append(parts[code], c)
 		}
 	}
 	withheld := map[string]bool{}
 	for _, a := range areas {
 		withheld[a.Region] = a.Withheld != ""
 	}
-	areaCells := map[string]int{}
-	for _, code := range slices.Sorted(maps.Keys(respondents)) {
-		c := t.Add(respondents[code])
-		areaCells[code] = c
-		if withheld[code] {
-			t.Hide(c)
-		}
-		// An area of rd's organisation alone is its figure, which rd knows: nothing to protect.
-		if len(parts[code]) > 0 {
-			t.Sum(c, parts[code]...)
-		}
-	}
-	t.Protect(disclosure.Threshold)
-	for org, c := range orgCells {
-		if r := t.Reason(c); r != disclosure.Shown {
-			out.orgs[org] = r
-		}
-	}
-	for code, c := range areaCells {
-		if r := t.Reason(c); r != disclosure.Shown {
-			out.areas[code] = r
-		}
-	}
+	out.orgs, out.areas = benchmark.Disclose(values, benchmark.View{
+		Hidden:     func(v benchmark.Value) bool { return v.Withheld != "" || !rd.scope.Named(v.Org) },
+		HiddenArea: func(code string) bool { return withheld[code] },
+		Known:      rd.org,
+	})
 	return out
 }
 

@@ -201,69 +201,57 @@ func (s *Store) OrgSeries(ctx context.Context, metric, org string) ([]Value, err
 
 // AreaPeriods lists the periods with computed benchmarks.
 func (s *Store) AreaPeriods(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, selectAreaPeriods)
-	if err != nil {
-		return nil, fmt.Errorf("read benchmark periods: %w", err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
+	err := s.scan(ctx, "benchmark periods", selectAreaPeriods, nil, func(scan func(...any) error) error {
 		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, fmt.Errorf("read benchmark periods: %w", err)
+		if err := scan(&p); err != nil {
+			return err
 		}
 		out = append(out, p)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 func (s *Store) queryAreas(ctx context.Context, query string, args ...any) ([]Area, error) {
-	rows, err := s.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read benchmark regions: %w", err)
-	}
-	defer rows.Close()
 	var out []Area
-	for rows.Next() {
+	err := s.scan(ctx, "benchmark regions", query, args, func(scan func(...any) error) error {
 		var (
 			a                   Area
 			contrib, excl, resp uint32
 		)
-		if err := rows.Scan(&a.Period, &a.Metric, &a.Region, &a.Name, &a.Level, &a.Num, &a.Den, &a.Value, &a.Median, &a.P25, &a.P75,
+		if err := scan(&a.Period, &a.Metric, &a.Region, &a.Name, &a.Level, &a.Num, &a.Den, &a.Value, &a.Median, &a.P25, &a.P75,
 			&contrib, &excl, &resp, &a.Withheld); err != nil {
-			return nil, fmt.Errorf("read benchmark regions: %w", err)
+			return err
 		}
 		a.Contributors, a.Excluded, a.Respondents = int(contrib), int(excl), int(resp)
 		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read benchmark regions: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 func (s *Store) queryValues(ctx context.Context, query string, args ...any) ([]Value, error) {
-	rows, err := s.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read benchmark values: %w", err)
-	}
-	defer rows.Close()
 	var out []Value
-	for rows.Next() {
+	err := s.scan(ctx, "benchmark values", query, args, func(scan func(...any) error) error {
 		var (
 			v    Value
 			sn   uint16
 			resp uint32
 		)
-		if err := rows.Scan(&v.Period, &v.Metric, &v.Org, &v.Name, &v.Regions, &v.Num, &v.Den, &v.Value, &v.Reason, &v.SNMedian, &sn,
+		if err := scan(&v.Period, &v.Metric, &v.Org, &v.Name, &v.Regions, &v.Num, &v.Den, &v.Value, &v.Reason, &v.SNMedian, &sn,
 			&resp, &v.Withheld); err != nil {
-			return nil, fmt.Errorf("read benchmark values: %w", err)
+			return err
 		}
 		v.SNCount, v.Respondents = int(sn), int(resp)
 		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read benchmark values: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

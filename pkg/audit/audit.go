@@ -7,12 +7,12 @@ package audit
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
@@ -123,16 +123,12 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 	if r.Org == "" {
 		fail("org", "organisation is missing")
 	}
-	year, err := strconv.Atoi(r.Cycle)
+	year, err := period.YearNumber(r.Cycle, "audit cycle", today)
 	switch {
 	case r.Cycle == "":
 		fail("cycle", "audit cycle is missing")
-	case err != nil || len(r.Cycle) != 4:
-		fail("cycle", "audit cycle %q must be a year YYYY", r.Cycle)
-	case year < 2000:
-		fail("cycle", "audit cycle %d is before 2000", year)
-	case year > today.Year():
-		fail("cycle", "audit cycle %d is in the future", year)
+	case err != nil:
+		fail("cycle", "%v", err)
 	default:
 		c.CycleYear = year
 		v, ok := fw.VersionFor(year)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -77,15 +78,16 @@ func PeriodOf(kind, p string) string {
 }
 
 // AcademicYearOf is PeriodOf's inverse for a reporting year: 2025 → 2024/25; "" for a quarter.
-func AcademicYearOf(period string) string {
-	if len(period) != 4 {
+// Unlike period.Parse it takes any year, so that the two are inverses whatever the year.
+func AcademicYearOf(p string) string {
+	if len(p) != 4 {
 		return ""
 	}
-	y, err := strconv.Atoi(period)
+	y, err := strconv.Atoi(p)
 	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf("%d/%02d", y-1, y%100)
+	return period.AcademicYearLabel(y - 1)
 }
 
 // merge adds one organisation's figures to those already gathered for it.

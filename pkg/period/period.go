@@ -86,6 +86,24 @@ func ParseKind(s string, kinds ...Kind) (Period, error) {
 	return Period{}, fmt.Errorf("%q: this kind of data takes %s: %w", s, describe(kinds), ErrInvalid)
 }
 
+// YearNumber reads a year YYYY from Earliest on, not after today's year: a survey year or an
+// audit cycle; what names it in the error ("survey year").
+func YearNumber(s, what string, today time.Time) (int, error) {
+	y, ok := digits(s, 0, 4)
+	switch {
+	case !ok || len(s) != 4:
+		return 0, fmt.Errorf("%s %q must be a year YYYY", what, s)
+	case y < Earliest:
+		return 0, fmt.Errorf("%s %d is before %d", what, y, Earliest)
+	case y > today.Year():
+		return 0, fmt.Errorf("%s %d is in the future", what, y)
+	}
+	return y, nil
+}
+
+// AcademicYearLabel is the label of the academic year that begins in year: 2024 → "2024/25".
+func AcademicYearLabel(year int) string { return fmt.Sprintf("%d/%02d", year, (year+1)%100) }
+
 // NotAfter refuses a period that ends after today: figures for it cannot exist yet.
 func (p Period) NotAfter(today time.Time) error {
 	if p.End.After(today) {

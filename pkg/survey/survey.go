@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
@@ -163,15 +164,9 @@ func Validate(r GroupResult, today time.Time) (Checked, []submission.RowError) {
 	if r.Org == "" {
 		fail("org", "organisation is missing")
 	}
-	year, err := strconv.Atoi(r.Year)
-	switch {
-	case err != nil || len(r.Year) != 4:
-		fail("year", "survey year %q must be a year YYYY", r.Year)
-	case year < 2000:
-		fail("year", "survey year %d is before 2000", year)
-	case year > today.Year():
-		fail("year", "survey year %d is in the future", year)
-	default:
+	if year, err := period.YearNumber(r.Year, "survey year", today); err != nil {
+		fail("year", "%v", err)
+	} else {
 		c.YearNumber = year
 	}
 	qs, err := Questions()

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/partnership-hub/hub/pkg/disclosure"
+	"github.com/partnership-hub/hub/pkg/measure"
 )
 
 // Figure is a published agreement figure, or why it is withheld.
@@ -187,10 +188,5 @@ func Quartiles(values []float64) (q1, q3 float64, ok bool) {
 	}
 	v := slices.Clone(values)
 	sort.Float64s(v)
-	at := func(p float64) float64 {
-		h := p * float64(len(v)-1)
-		lo := math.Floor(h)
-		return v[int(lo)] + (h-lo)*(v[min(int(lo)+1, len(v)-1)]-v[int(lo)])
-	}
-	return at(0.25), at(0.75), true
+	return measure.Quantile(v, 0.25), measure.Quantile(v, 0.75), true
 }

@@ -753,7 +753,10 @@ func csvOutput(name string, rows [][]string) (*tableOutput, error) {
 			return nil, err
 		}
 	}
-	return csvFile(name, buf.Bytes()), w.Flush()
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return csvFile(name, buf.Bytes()), nil
 }
 
 // csvFile is a CSV table to download as name.

@@ -65,8 +65,9 @@ type Deps struct {
 	Limits     Limits
 	Rate       RateLimit
 	// CH reads the access trail.
-	CH        driver.Conn
-	Alliances *alliance.Store
+	CH driver.Conn
+	// Alliances holds the alliances, read through a short-lived cache.
+	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
 	// Ready reports whether NATS and ClickHouse can be reached.

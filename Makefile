@@ -16,6 +16,7 @@ test:
 	bash scripts/test.sh
 
 build:
+	bash scripts/docs-ui.sh
 	mkdir -p bin
 	cd services/hub && go build -ldflags "$(LDFLAGS)" -o ../../bin/hub ./cmd/hub
 	cd services/api && go build -ldflags "$(LDFLAGS)" -o ../../bin/api ./cmd/api

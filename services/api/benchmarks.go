@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -22,6 +21,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/disclosure"
 	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -744,34 +744,24 @@ var csvHeader = []string{"period", "metric", "metric_label", "unit", "higher_is_
 
 func csvOutput(name string, rows [][]string) (*tableOutput, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true // what spreadsheets expect
+	w := sheet.NewWriter(&buf)
 	if err := w.Write(csvHeader); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		for i := range r {
-			r[i] = cellSafe(r[i])
-		}
 		if err := w.Write(r); err != nil {
 			return nil, err
 		}
 	}
-	w.Flush()
-	return csvFile(name, buf.Bytes()), w.Error()
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return csvFile(name, buf.Bytes()), nil
 }
 
 // csvFile is a CSV table to download as name.
 func csvFile(name string, body []byte) *tableOutput {
 	return &tableOutput{ContentType: "text/csv; charset=utf-8", ContentDisposition: `attachment; filename="` + name + `"`, Body: body}
-}
-
-// cellSafe stops a spreadsheet reading a text cell as a formula.
-func cellSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func num(p *float64) string {

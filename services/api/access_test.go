@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/services/api"
 )
@@ -62,17 +64,14 @@ func (e *env) trailRecords() []trail.Entry {
 // lastRecord waits for the record of the latest request (records are published asynchronously).
 func (e *env) lastRecord(n int) trail.Entry {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		recs := e.trailRecords()
-		if len(recs) >= n {
-			return recs[n-1]
+	var recs []trail.Entry
+	poll.Until(e.t, 5*time.Second, func() error {
+		if recs = e.trailRecords(); len(recs) < n {
+			return fmt.Errorf("access trail has %d records, want %d", len(recs), n)
 		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("access trail has %d records, want %d", len(recs), n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return recs[n-1]
 }
 
 // Tokens an attacker would try against the hub's own provider: each refused with 401, nothing

@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch),
 		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch), Members: reference.NewMembers(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
-		Ready: conns.Ready, Benchmarks: cache,
+		Ready: conns.Ready, Benchmarks: cache, Issuer: cfg.OIDCIssuer,
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err

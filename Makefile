@@ -7,13 +7,17 @@ VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X github.com/partnership-hub/hub/pkg/version.Version=$(VERSION) -X github.com/partnership-hub/hub/pkg/version.Commit=$(COMMIT)
 
-.PHONY: demo test build images openapi migrate bench clean
+.PHONY: demo test fuzz build images openapi migrate bench backtest clean
 
 demo:
 	bash scripts/demo.sh
 
 test:
 	bash scripts/test.sh
+
+# Runs every Go fuzz target of every module for FUZZTIME each (default 30s; see scripts/fuzz.sh).
+fuzz:
+	bash scripts/fuzz.sh
 
 build:
 	bash scripts/docs-ui.sh
@@ -46,6 +50,10 @@ openapi:
 # Applies ClickHouse migrations and loads reference data (HUB_CLICKHOUSE_* say where).
 migrate:
 	cd services/hub && go run ./cmd/hub migrate
+
+# The projection backtest on the DfE workforce figures: the table in the README.
+backtest:
+	cd services/hub && go run ./cmd/hub backtest
 
 clean:
 	rm -rf bin .demo

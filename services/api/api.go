@@ -67,8 +67,9 @@ type Deps struct {
 	Limits     Limits
 	Rate       RateLimit
 	// CH reads the access trail.
-	CH        driver.Conn
-	Alliances *alliance.Store
+	CH driver.Conn
+	// Alliances holds the alliances, read through a short-lived cache.
+	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.

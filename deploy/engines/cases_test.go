@@ -72,8 +72,16 @@ var cases = map[string]parityCase{
 	"pkg/benchmark.selectSurveyFigures":    {Runs: [][]any{{uint16(2025)}}},
 	"pkg/benchmark.selectAuditFigures":     {Runs: [][]any{{uint16(2025)}}},
 	"pkg/benchmark.selectSourcePeriods":    {Runs: none},
+	"pkg/benchmark.countProjectionInputs":  {Runs: none},
 	"pkg/benchmark.clearValues":            {Runs: [][]any{{"2023"}}, Mutation: true},
 	"pkg/benchmark.clearAreas":             {Runs: [][]any{{"2023"}}, Mutation: true},
+
+	"pkg/demand.selectDemand":        {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2024", "2024"}}},
+	"pkg/demand.selectDemandPeriod":  {Runs: [][]any{{"2024"}}},
+	"pkg/demand.selectDemandPeriods": {Runs: none},
+
+	"pkg/projection.selectInputs": {Runs: none},
+	"pkg/projection.clearInputs":  {Runs: [][]any{{"2023"}}, Mutation: true},
 }
 
 // row is one fixture row: column → value. Columns left out get the zero value of their type
@@ -166,6 +174,15 @@ var inserts = map[string][][]row{
 		{benchmarkValue("2024", "vacancy_rate", "E06000001", 2, 11.8), benchmarkValue("2024", "vacancy_rate", "E06000047", 2, 7.9),
 			benchmarkValue("2024", "caseload", "E06000001", 2, nil)},
 	},
+	"pkg/demand.insertDemand": {
+		{demandRow("E06000001", "2024", "children_in_need", 1200.0, "", 1), demandRow("E06000001", "2024", "looked_after", nil, "c", 1),
+			demandRow("E06000047", "2024", "children_in_need", 3400.0, "", 1), demandRow("E06000001", "2025", "children_in_need", 1250.0, "", 1)},
+		{demandRow("E06000001", "2024", "children_in_need", 1210.0, "", 2)},
+	},
+	"pkg/projection.insertInputs": {
+		{inputRow("2023", "E06000001", "inpost_fte", 140.0, 1), inputRow("2024", "E06000001", "inpost_fte", 150.0, 1), inputRow("2024", "E06000047", "inpost_fte", 400.0, 1)},
+		{inputRow("2024", "E06000001", "inpost_fte", 151.0, 2), inputRow("2024", "E06000001", "leavers_fte", nil, 2)},
+	},
 	"pkg/benchmark.insertAreas": {
 		{benchmarkArea("2023", "vacancy_rate", "E12000001", 1, 9.0), benchmarkArea("2024", "vacancy_rate", "E12000001", 1, 9.5)},
 		{benchmarkArea("2024", "vacancy_rate", "E12000001", 2, 9.4), benchmarkArea("2024", "vacancy_rate", "E92000001", 2, 15.2),
@@ -224,4 +241,14 @@ func benchmarkArea(period, metric, region string, version int, value any) row {
 	return row{"period": period, "metric": metric, "region_code": region, "region_name": region, "level": "region",
 		"num": 30.0, "den": 300.0, "value": value, "median": 10.0, "p25": 8.0, "p75": 12.0, "contributors": 12,
 		"excluded": 1, "respondents": 0, "withheld": "", "computed_at": "2025-03-01 10:00:00", "version": version}
+}
+
+func demandRow(org, period, figure string, value any, reason string, version int) row {
+	return row{"org_code": org, "period": period, "figure": figure, "value": value, "reason": reason, "submission_id": "d" + period,
+		"row_number": 2, "submitted_by": "steward", "received_at": "2025-03-01 10:00:00", "version": version}
+}
+
+func inputRow(period, org, figure string, value any, version int) row {
+	return row{"period": period, "org_code": org, "org_name": org, "regions": []string{"E12000001", "E92000001"}, "figure": figure,
+		"value": value, "reason": "", "computed_at": "2025-03-01 10:00:00", "version": version}
 }

@@ -70,6 +70,9 @@ const (
 	// ALTER … DELETE works on both, applied in the background on both.
 	clearValues = `ALTER TABLE benchmark_values DELETE WHERE period = ?`
 	clearAreas  = `ALTER TABLE benchmark_regions DELETE WHERE period = ?`
+
+	// Raw rows, without FINAL: only whether there are any matters.
+	countProjectionInputs = `SELECT count() FROM projection_inputs`
 )
 
 // Recompute works out every benchmark of each period from the stored returns, placements,
@@ -185,7 +188,7 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 		return true, err
 	}
 	var n uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM projection_inputs`).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, countProjectionInputs).Scan(&n); err != nil {
 		return false, fmt.Errorf("count projection inputs: %w", err)
 	}
 	return n == 0, nil

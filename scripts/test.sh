@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(pkg services/api services/ingest services/benchmark services/hub deploy)
+modules=(pkg services/api services/ingest services/benchmark services/dashboard services/hub deploy)
 # helm renders and lints charts/partnership-hub in the deploy module's tests; installed here if missing.
 helm_version=v3.22.0
 port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
@@ -28,6 +28,22 @@ if [[ "${1:-}" == bench ]]; then
 	cd services/hub && go test -run '^$' -bench Throughput -benchtime "${HUB_BENCH_TIMES:-3x}" -timeout 30m ./
 	exit
 fi
+
+# The dashboard's front-end assets: GOV.UK Frontend and axe-core from npm by the lockfile, built
+# into services/dashboard/web/static/dist, which the dashboard and hub binaries embed.
+echo "== dashboard assets (npm ci, npm run build in services/dashboard)"
+(cd services/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+
+# The dashboard's browser tests drive Debian's chromium (never a downloaded browser).
+if ! command -v chromium >/dev/null; then
+	if [[ $(id -u) -eq 0 ]]; then
+		echo "== apt-get install chromium (the dashboard's browser tests)"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	else
+		echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 1
+	fi
+fi
+export HUB_REQUIRE_BROWSER=1 # the browser tests must run, never skip
 
 echo "== gofmt"
 unformatted=$(gofmt -l pkg services deploy)

@@ -4,10 +4,12 @@ go 1.26.0
 
 require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.50.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/partnership-hub/hub/pkg v0.0.0
 	github.com/partnership-hub/hub/services/api v0.0.0
 	github.com/partnership-hub/hub/services/benchmark v0.0.0
+	github.com/partnership-hub/hub/services/dashboard v0.0.0
 	github.com/partnership-hub/hub/services/ingest v0.0.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	golang.org/x/oauth2 v0.37.0
@@ -16,6 +18,7 @@ require (
 
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect
+	github.com/alexedwards/scs/v2 v2.9.0 // indirect
 	github.com/andybalholm/brotli v1.2.6 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect
@@ -23,6 +26,7 @@ require (
 	github.com/caarlos0/env/v11 v11.4.2 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/cristalhq/jwt/v4 v4.0.2 // indirect
 	github.com/danielgtaylor/huma/v2 v2.37.2 // indirect
@@ -34,6 +38,7 @@ require (
 	github.com/go-faster/errors v0.7.1 // indirect
 	github.com/go-jose/go-jose/v3 v3.0.3 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/gobuffalo/pop/v6 v6.1.1 // indirect
@@ -119,5 +124,6 @@ replace (
 	github.com/partnership-hub/hub/pkg => ../../pkg
 	github.com/partnership-hub/hub/services/api => ../api
 	github.com/partnership-hub/hub/services/benchmark => ../benchmark
+	github.com/partnership-hub/hub/services/dashboard => ../dashboard
 	github.com/partnership-hub/hub/services/ingest => ../ingest
 )

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(pkg services/api services/ingest services/benchmark services/dashboard services/hub deploy)
+modules=(pkg services/api services/ingest services/benchmark services/dashboard services/hub services/cli deploy)
 # helm renders and lints charts/partnership-hub in the deploy module's tests; installed here if missing.
 helm_version=v3.22.0
 port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
@@ -34,17 +34,6 @@ fi
 echo "== dashboard assets (npm ci, npm run build in services/dashboard)"
 (cd services/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 
-# The dashboard's browser tests drive Debian's chromium (never a downloaded browser).
-if ! command -v chromium >/dev/null; then
-	if [[ $(id -u) -eq 0 ]]; then
-		echo "== apt-get install chromium (the dashboard's browser tests)"
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-	else
-		echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 1
-	fi
-fi
-export HUB_REQUIRE_BROWSER=1 # the browser tests must run, never skip
-
 echo "== gofmt"
 unformatted=$(gofmt -l pkg services deploy)
 if [[ -n "$unformatted" ]]; then
@@ -58,6 +47,18 @@ if ! command -v helm >/dev/null; then
 	fi
 fi
 export HUB_REQUIRE_HELM=1 # the chart tests must run, never skip
+echo "== API docs UI (npm ci in services/api/docsui, embedded in the binary)"
+bash scripts/docs-ui.sh
+export HUB_REQUIRE_DOCS_UI=1
+# The browser tests (the API docs at /docs, the dashboard) drive Debian's Chromium; installed here if missing.
+if ! command -v chromium >/dev/null; then
+	echo "== apt-get install chromium"
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "chromium is missing: run apt-get install -y chromium as root"; exit 1
+	fi
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+export HUB_REQUIRE_BROWSER=1 # the browser tests must run, never skip
 echo "== helm lint charts/partnership-hub (default, single-node and production values)"
 helm lint charts/partnership-hub
 helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml

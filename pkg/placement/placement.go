@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -289,7 +290,8 @@ func isPseudonym(s string) bool {
 // normaliseOrg tidies an organisation code: trimmed, upper case (ONS and ODS codes are).
 func normaliseOrg(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
-// wholeNumber reads a count of zero or more; an empty cell is 0 unless required.
+// wholeNumber reads a count of zero or more in the hub's number grammar (measure.ParseCount);
+// an empty cell is 0 unless required.
 func wholeNumber(s string, required bool) (int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -298,12 +300,5 @@ func wholeNumber(s string, required bool) (int, error) {
 		}
 		return 0, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number", s)
-	}
-	if n < 0 {
-		return 0, fmt.Errorf("must be zero or more, got %d", n)
-	}
-	return n, nil
+	return measure.ParseCount(s)
 }

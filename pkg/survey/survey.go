@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -105,13 +106,13 @@ func FromRecord(r rows.Record) (Row, []submission.RowError) {
 	var errs []submission.RowError
 	for i, name := range counts {
 		s := strings.TrimSpace(c[name])
-		v, err := strconv.Atoi(s)
+		if s == "" {
+			errs = append(errs, submission.RowError{Row: r.Row, Field: name, Reason: "is missing"})
+			continue
+		}
+		v, err := measure.ParseCount(s)
 		if err != nil {
-			reason := fmt.Sprintf("%q is not a whole number", s)
-			if s == "" {
-				reason = "is missing"
-			}
-			errs = append(errs, submission.RowError{Row: r.Row, Field: name, Reason: reason})
+			errs = append(errs, submission.RowError{Row: r.Row, Field: name, Reason: err.Error()})
 			continue
 		}
 		*out.count(i) = v

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/trail"
@@ -138,22 +140,19 @@ func listOperation(id, path, summary, description string) huma.Operation {
 }
 
 // ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;
-// another only for a steward.
+// another only for a steward (authz.MayReadRows).
 func ownOrg(ctx context.Context, asked, what string) (string, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return "", err
 	}
-	org := workforce.NormaliseOrg(asked)
-	if org == "" {
-		org = p.Org
-	}
-	if org == "" {
-		return "", huma.Error422UnprocessableEntity("name an organisation with org=")
-	}
+	org := cmp.Or(workforce.NormaliseOrg(asked), p.Org)
 	trail.Annotate(ctx, org, "")
-	if org != p.Org && !p.HasRole(auth.RoleSteward) {
-		return "", forbid(ctx, "you may only read your own organisation's "+what)
+	if err := authz.MayReadRows(p, org); err != nil {
+		return "", refusal(err)
+	}
+	if org == "" {
+		return "", huma.Error422UnprocessableEntity("name an organisation whose " + what + " to read with org=")
 	}
 	return org, nil
 }

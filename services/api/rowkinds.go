@@ -12,7 +12,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -78,8 +77,10 @@ func registerRowSubmit(api huma.API, d *Deps, k rowKind, op huma.Operation, body
 		if err := d.Limits.checkRows(n); err != nil {
 			return nil, err
 		}
+		orgOf := func(r rows.Record) (int, string) { return r.Row, r.Cells["org"] }
+		annotateOrg(ctx, decoded.Records, orgOf)
 		if !anyOrg {
-			foreign := foreignRows(p, decoded.Records, func(r rows.Record) (int, string) { return r.Row, r.Cells["org"] }, nil)
+			foreign := foreignRows(p, decoded.Records, orgOf, nil)
 			if len(foreign) > 0 {
 				d.Log.Warn("submission for another organisation refused", "kind", k.kind, "client", p.ClientID, "org", p.Org, "rows", len(foreign))
 				return nil, huma.Error403Forbidden(fmt.Sprintf("you may only submit %s for your own organisation: nothing was stored", k.what), details(foreign)...)
@@ -88,20 +89,6 @@ func registerRowSubmit(api huma.API, d *Deps, k rowKind, op huma.Operation, body
 		chunks := split(decoded.Records, func(r rows.Record) int { return r.Row }, decoded.Rejected, d.Limits.ChunkRows)
 		return publish(ctx, d, p, k.kind, in.IdempotencyKey, in.RawBody, chunks, n, k.layout.Encode)
 	})
-}
-
-// readerScope authorises a reader of regional figures and says whom it may see named, as for
-// benchmarks (alliance.ScopeOf): stewards everyone, analysts their alliances' members, an
-// employer itself. Anyone else is refused.
-func readerScope(ctx context.Context, d *Deps) (alliance.Scope, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return alliance.Scope{}, err
-	}
-	if p.HasRole(auth.RoleSteward) || p.HasRole(auth.RoleAnalyst) || (p.HasRole(auth.RoleSubmitter) && p.Org != "") {
-		return callerScope(ctx, d)
-	}
-	return alliance.Scope{}, forbid(ctx, "regional figures are for analysts, stewards and employers (role submitter)")
 }
 
 // regionalGet describes a GET of regional figures.

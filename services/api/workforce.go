@@ -11,7 +11,6 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -79,9 +78,10 @@ func registerWorkforce(api huma.API, d *Deps) {
 		if err := d.Limits.checkRows(rows); err != nil {
 			return nil, err
 		}
+		orgOf := func(r workforce.Row) (int, string) { return r.Row, r.Org }
+		annotateOrg(ctx, decoded.Rows, orgOf)
 		if !steward {
-			foreign := foreignRows(p, decoded.Rows, func(r workforce.Row) (int, string) { return r.Row, r.Org },
-				func(org string) { trail.Annotate(ctx, org, "") })
+			foreign := foreignRows(p, decoded.Rows, orgOf, nil)
 			if len(foreign) > 0 {
 				d.Log.Warn("submission for another organisation refused", "client", p.ClientID, "org", p.Org, "rows", len(foreign))
 				return nil, forbid(ctx, "you may only submit returns for your own organisation: nothing was stored", details(foreign)...)

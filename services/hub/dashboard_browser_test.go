@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,29 +16,20 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// browser is one headless Chromium shared by the browser tests, with axe-core's source to run
-// on every page and a directory for the screenshots.
-type browser struct {
-	alloc     context.Context
+// dashboardBrowser is one headless Chromium shared by the dashboard's browser tests, with
+// axe-core's source to run on every page and a directory for the screenshots.
+type dashboardBrowser struct {
+	root      context.Context
 	axe       string
 	artefacts string
 }
 
-// startBrowser starts Debian's chromium headless, with the flags that keep it from reaching out
-// to the network (this machine's network is closed). Without chromium the test is skipped,
-// unless HUB_REQUIRE_BROWSER is set (make test sets it, and installs chromium).
-func startBrowser(t *testing.T) *browser {
+// startBrowser starts Chromium (chromiumOptions: skipped without it unless HUB_REQUIRE_BROWSER
+// is set, as make test does) and says where the screenshots go: HUB_TEST_ARTEFACTS, or a
+// directory under the system's temporary directory.
+func startBrowser(t *testing.T) *dashboardBrowser {
 	t.Helper()
-	path := os.Getenv("HUB_CHROMIUM")
-	if path == "" {
-		path, _ = exec.LookPath("chromium")
-	}
-	if path == "" {
-		if os.Getenv("HUB_REQUIRE_BROWSER") != "" {
-			t.Fatal("chromium not found and HUB_REQUIRE_BROWSER is set")
-		}
-		t.Skip("chromium not found: apt-get install chromium (make test does)")
-	}
+	opts := chromiumOptions(t)
 	axe, err := os.ReadFile("../dashboard/node_modules/axe-core/axe.min.js")
 	if err != nil {
 		t.Fatalf("axe-core: %v (npm ci in services/dashboard; make test does)", err)
@@ -53,11 +43,7 @@ func startBrowser(t *testing.T) *browser {
 	}
 	fmt.Printf("dashboard screenshots: %s\n", dir)
 	t.Logf("dashboard screenshots: %s", dir)
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-default-browser-check", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	// The first context starts the browser; each person's window is a browser context of it.
 	root, cancelRoot := chromedp.NewContext(alloc)
@@ -65,20 +51,20 @@ func startBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(root); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return &browser{alloc: root, axe: string(axe), artefacts: dir}
+	return &dashboardBrowser{root: root, axe: string(axe), artefacts: dir}
 }
 
 // tab is one person's window: its own browser context, so its cookies are its own.
 type tab struct {
 	t   *testing.T
 	ctx context.Context
-	b   *browser
+	b   *dashboardBrowser
 	r   *running
 }
 
-func (b *browser) open(t *testing.T, r *running) *tab {
+func (b *dashboardBrowser) open(t *testing.T, r *running) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithNewBrowserContext())
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	ctx, cancelTime := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancelTime)
@@ -246,12 +232,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			last = tr.Points[i]
 		}
 		want := fmt.Sprintf("%.1f%%", *last.Value)
-		tb.do(chromedp.Navigate(r.s.DashboardURL + "/"), chromedp.WaitReady(chromedp.CSS("#table-standard-2")))
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/"), chromedp.WaitReady(chromedp.CSS("#table-standard-2")))
 		row := eval[string](tb, `Array.from(document.querySelectorAll("#table-standard-2 tbody tr")).find(tr => tr.textContent.includes("Vacancy rate")).textContent`)
 		if !strings.Contains(row, want) || !strings.Contains(row, last.Period) {
 			t.Errorf("overview's vacancy rate row %q lacks the API's %s for %s", strings.Join(strings.Fields(row), " "), want, last.Period)
 		}
-		tb.do(chromedp.Navigate(r.s.DashboardURL + "/indicators/vacancy_rate"), chromedp.WaitReady(chromedp.CSS("#table-trend")))
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/indicators/vacancy_rate"), chromedp.WaitReady(chromedp.CSS("#table-trend")))
 		cells := eval[[]string](tb, `Array.from(document.querySelectorAll("#table-trend tbody tr")).map(tr => tr.children[0].textContent.trim() + "=" + tr.children[1].textContent.trim())`)
 		for _, pt := range tr.Points {
 			want := pt.Period + "=" + "not"

@@ -19,6 +19,7 @@ import (
 	"github.com/partnership-hub/hub/deploy"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/benchmark"
+	"github.com/partnership-hub/hub/services/dashboard"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -228,6 +229,8 @@ func checkManifests(t *testing.T, name string, objs []object) {
 				requireSettings(t, where, env, deploy.Settings(api.RunConfig{}))
 			case "benchmark":
 				requireSettings(t, where, env, deploy.Settings(benchmark.RunConfig{}))
+			case "dashboard":
+				requireSettings(t, where, env, deploy.Settings(dashboard.Config{}))
 			default:
 				requireSettings(t, where, env, deploy.Settings(ingest.RunConfig{}))
 			}
@@ -242,8 +245,8 @@ func checkManifests(t *testing.T, name string, objs []object) {
 		t.Errorf("HUB_BENCHMARK_HEALTH_ADDR %q, want 0.0.0.0:8082", got)
 	}
 	want := map[string][]string{
-		"Deployment": {"api", "ingest", "benchmark"}, "Job": {"migrate"}, "Service": {"api", "ingest", "benchmark"},
-		"NetworkPolicy": {"api", "ingest", "benchmark"}, "ConfigMap": {""},
+		"Deployment": {"api", "ingest", "benchmark", "dashboard"}, "Job": {"migrate"}, "Service": {"api", "ingest", "benchmark", "dashboard"},
+		"NetworkPolicy": {"api", "ingest", "benchmark", "dashboard"}, "ConfigMap": {""},
 	}
 	if name != "single" {
 		want["PodDisruptionBudget"] = []string{"api", "ingest"}

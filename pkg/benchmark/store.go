@@ -9,6 +9,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/projection"
@@ -21,6 +22,7 @@ import (
 type Store struct {
 	conn       driver.Conn
 	returns    *workforce.Store
+	alliances  *alliance.Store
 	inputs     *projection.InputStore
 	neighbours map[string][]string
 }
@@ -31,7 +33,8 @@ func NewStore(conn driver.Conn) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, returns: workforce.NewStore(conn), inputs: projection.NewInputStore(conn), neighbours: ns}, nil
+	return &Store{conn: conn, returns: workforce.NewStore(conn), alliances: alliance.NewStore(conn), inputs: projection.NewInputStore(conn),
+		neighbours: ns}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
@@ -90,13 +93,18 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	alliances, err := s.alliances.List(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, p := range periods {
 		stored, err := s.returns.ListPeriod(ctx, p)
 		if err != nil {
 			return n, err
 		}
-		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Returns: make([]workforce.Return, len(stored))}
+		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Alliances: alliances,
+			Returns: make([]workforce.Return, len(stored))}
 		for i := range stored {
 			in.Returns[i] = stored[i].Return
 		}
@@ -165,19 +173,27 @@ func (s *Store) clear(ctx context.Context, period string) error {
 
 // Rebuild recomputes every period that has stored data of any kind.
 func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
-	ps, err := s.returns.Periods(ctx)
+	ps, err := s.Periods(ctx)
 	if err != nil {
 		return 0, 0, err
+	}
+	n, err := s.Recompute(ctx, ps...)
+	return len(ps), n, err
+}
+
+// Periods lists every benchmark period that has stored data of any kind.
+func (s *Store) Periods(ctx context.Context) ([]string, error) {
+	ps, err := s.returns.Periods(ctx)
+	if err != nil {
+		return nil, err
 	}
 	others, err := s.sourcePeriods(ctx)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	ps = append(ps, others...)
 	slices.Sort(ps)
-	ps = slices.Compact(ps)
-	n, err := s.Recompute(ctx, ps...)
-	return len(ps), n, err
+	return slices.Compact(ps), nil
 }
 
 // Empty reports whether no benchmark has been computed yet, or no projection input (a table

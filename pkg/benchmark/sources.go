@@ -59,74 +59,128 @@ const (
 		UNION ALL SELECT DISTINCT period FROM service_demand`
 )
 
-// sourceFigures reads the figures of every kind but workforce returns for a period.
-func (s *Store) sourceFigures(ctx context.Context, period string, orgs map[string]reference.Organisation) ([]Figures, error) {
-	by := map[string]*Figures{}
-	add := func(org, name string, v measure.Value) {
-		f, ok := by[org]
-		if !ok {
-			f = &Figures{Org: org, Values: map[string]measure.Value{}}
-			by[org] = f
-		}
-		f.Values[name] = v
-	}
-	count := func(n uint64) measure.Value { return measure.Of(float64(n)) }
+// source is a kind whose stored rows feed the benchmarks, with how its figures of one period
+// are read (each organisation's, from the latest version of every row).
+type source struct {
+	kind    string
+	figures func(s *Store, ctx context.Context, period string, orgs map[string]reference.Organisation) ([]Figures, error)
+	// moves: a row's period is not part of its key, so that a newer version of a row can move it
+	// into another period (a placement's academic year corrected): a change in one period may
+	// change the kind's figures of any other.
+	moves bool
+}
 
-	if ay := AcademicYearOf(period); ay != "" {
-		err := s.scan(ctx, "placements", selectPlacementFigures, []any{ay}, func(scan func(...any) error) error {
-			var (
-				org                                  string
-				final, statutory, finalPassed        uint64
-				ended, passed, withdrawn             uint64
-				planned, completed, completedUnknown uint64
-			)
-			if err := scan(&org, &final, &statutory, &finalPassed, &ended, &passed, &withdrawn, &planned, &completed, &completedUnknown); err != nil {
-				return err
-			}
-			add(org, FigFinalPlacements, count(final))
-			add(org, FigFinalPassed, count(finalPassed))
-			add(org, FigFinalStatutory, count(statutory))
-			add(org, FigEnded, count(ended))
-			add(org, FigPassed, count(passed))
-			add(org, FigWithdrawn, count(withdrawn))
-			add(org, FigPlannedDaysEnded, count(planned))
-			if completedUnknown > 0 {
-				add(org, FigCompletedDaysEnded, measure.Unknown(measure.NotReported))
-			} else {
-				add(org, FigCompletedDaysEnded, count(completed))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		// A university requests places; any other organisation confirms them. A figure not
-		// reported for one of its rows leaves the organisation's unknown.
-		err = s.scan(ctx, "placement capacity", selectCapacityFigures, []any{ay}, func(scan func(...any) error) error {
-			var (
-				org                  string
-				rows, nReq, nConf    uint64
-				requested, confirmed uint64
-			)
-			if err := scan(&org, &rows, &nReq, &requested, &nConf, &confirmed); err != nil {
-				return err
-			}
-			name, n, total := FigPlacesConfirmed, nConf, confirmed
-			if orgs[org].Type == reference.TypeUniversity {
-				name, n, total = FigPlacesRequested, nReq, requested
-			}
-			if n < rows {
-				add(org, name, measure.Unknown(measure.NotReported))
-			} else {
-				add(org, name, count(total))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
+// sources are the kinds the benchmarks are computed from, in the order their figures are merged.
+var sources = []source{
+	{kind: submission.KindWorkforce, figures: (*Store).workforceFigures},
+	{kind: submission.KindPlacement, figures: (*Store).placementFigures, moves: true},
+	{kind: submission.KindPlacementCapacity, figures: (*Store).capacityFigures},
+	{kind: submission.KindPracticeEducators, figures: (*Store).educatorFigures},
+	{kind: submission.KindSurvey, figures: (*Store).surveyFigures},
+	{kind: submission.KindAudit, figures: (*Store).auditFigures},
+	{kind: demand.Kind, figures: (*Store).demandFigures},
+}
 
+// gather collects the figures of one kind, organisation by organisation.
+type gather map[string]*Figures
+
+func (g gather) add(org, name string, v measure.Value) {
+	f, ok := g[org]
+	if !ok {
+		f = &Figures{Org: org, Values: map[string]measure.Value{}}
+		g[org] = f
+	}
+	f.Values[name] = v
+}
+
+func (g gather) list() []Figures {
+	out := make([]Figures, 0, len(g))
+	for _, f := range g {
+		out = append(out, *f)
+	}
+	return out
+}
+
+func count(n uint64) measure.Value { return measure.Of(float64(n)) }
+
+func (s *Store) workforceFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+	stored, err := s.returns.ListPeriod(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Figures, len(stored))
+	for i := range stored {
+		out[i] = ReturnFigures(&stored[i].Return)
+	}
+	return out, nil
+}
+
+func (s *Store) placementFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+	ay := AcademicYearOf(period)
+	if ay == "" {
+		return nil, nil
+	}
+	g := gather{}
+	err := s.scan(ctx, "placements", selectPlacementFigures, []any{ay}, func(scan func(...any) error) error {
+		var (
+			org                                  string
+			final, statutory, finalPassed        uint64
+			ended, passed, withdrawn             uint64
+			planned, completed, completedUnknown uint64
+		)
+		if err := scan(&org, &final, &statutory, &finalPassed, &ended, &passed, &withdrawn, &planned, &completed, &completedUnknown); err != nil {
+			return err
+		}
+		g.add(org, FigFinalPlacements, count(final))
+		g.add(org, FigFinalPassed, count(finalPassed))
+		g.add(org, FigFinalStatutory, count(statutory))
+		g.add(org, FigEnded, count(ended))
+		g.add(org, FigPassed, count(passed))
+		g.add(org, FigWithdrawn, count(withdrawn))
+		g.add(org, FigPlannedDaysEnded, count(planned))
+		if completedUnknown > 0 {
+			g.add(org, FigCompletedDaysEnded, measure.Unknown(measure.NotReported))
+		} else {
+			g.add(org, FigCompletedDaysEnded, count(completed))
+		}
+		return nil
+	})
+	return g.list(), err
+}
+
+// capacityFigures: a university requests places; any other organisation confirms them. A figure
+// not reported for one of its rows leaves the organisation's unknown.
+func (s *Store) capacityFigures(ctx context.Context, period string, orgs map[string]reference.Organisation) ([]Figures, error) {
+	ay := AcademicYearOf(period)
+	if ay == "" {
+		return nil, nil
+	}
+	g := gather{}
+	err := s.scan(ctx, "placement capacity", selectCapacityFigures, []any{ay}, func(scan func(...any) error) error {
+		var (
+			org                  string
+			rows, nReq, nConf    uint64
+			requested, confirmed uint64
+		)
+		if err := scan(&org, &rows, &nReq, &requested, &nConf, &confirmed); err != nil {
+			return err
+		}
+		name, n, total := FigPlacesConfirmed, nConf, confirmed
+		if orgs[org].Type == reference.TypeUniversity {
+			name, n, total = FigPlacesRequested, nReq, requested
+		}
+		if n < rows {
+			g.add(org, name, measure.Unknown(measure.NotReported))
+		} else {
+			g.add(org, name, count(total))
+		}
+		return nil
+	})
+	return g.list(), err
+}
+
+func (s *Store) educatorFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+	g := gather{}
 	err := s.scan(ctx, "practice educators", selectEducatorFigures, []any{period}, func(scan func(...any) error) error {
 		var (
 			org                              string
@@ -137,90 +191,98 @@ func (s *Store) sourceFigures(ctx context.Context, period string, orgs map[strin
 		}
 		for name, v := range map[string]*uint32{FigPEStage1: stage1, FigPEStage2: stage2, FigPEActive: active, FigPEStudents: students} {
 			if v == nil {
-				add(org, name, measure.Unknown(measure.NotReported))
+				g.add(org, name, measure.Unknown(measure.NotReported))
 			} else {
-				add(org, name, count(uint64(*v)))
+				g.add(org, name, count(uint64(*v)))
 			}
 		}
+		return nil
+	})
+	return g.list(), err
+}
+
+func (s *Store) surveyFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+	year, err := strconv.Atoi(period)
+	if err != nil {
+		return nil, nil
+	}
+	type tally struct{ respondents, answers, agreeing uint64 }
+	survey := map[string]map[int]*tally{}
+	err = s.scan(ctx, "survey results", selectSurveyFigures, []any{uint16(year)}, func(scan func(...any) error) error {
+		var (
+			org, group        string
+			std               uint8
+			respondents       uint32
+			answers, agreeing uint64
+		)
+		if err := scan(&org, &std, &group, &respondents, &answers, &agreeing); err != nil {
+			return err
+		}
+		if survey[org] == nil {
+			survey[org] = map[int]*tally{}
+		}
+		t := survey[org][int(std)]
+		if t == nil {
+			t = &tally{}
+			survey[org][int(std)] = t
+		}
+		t.respondents += uint64(respondents)
+		t.answers += answers
+		t.agreeing += agreeing
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-
-	if year, err := strconv.Atoi(period); err == nil {
-		type tally struct{ respondents, answers, agreeing uint64 }
-		survey := map[string]map[int]*tally{}
-		err := s.scan(ctx, "survey results", selectSurveyFigures, []any{uint16(year)}, func(scan func(...any) error) error {
-			var (
-				org, group        string
-				std               uint8
-				respondents       uint32
-				answers, agreeing uint64
-			)
-			if err := scan(&org, &std, &group, &respondents, &answers, &agreeing); err != nil {
-				return err
-			}
-			if survey[org] == nil {
-				survey[org] = map[int]*tally{}
-			}
-			t := survey[org][int(std)]
-			if t == nil {
-				t = &tally{}
-				survey[org][int(std)] = t
-			}
-			t.respondents += uint64(respondents)
-			t.answers += answers
-			t.agreeing += agreeing
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		for org, bs := range survey {
-			for std, t := range bs {
-				add(org, FigSurveyRespondents(std), count(t.respondents))
-				add(org, FigSurveyAnswers(std), count(t.answers))
-				add(org, FigSurveyAgreeing(std), count(t.agreeing))
-			}
-		}
-		err = s.scan(ctx, "audit ratings", selectAuditFigures, []any{uint16(year)}, func(scan func(...any) error) error {
-			var (
-				org                      string
-				std                      uint8
-				green, amber, red, rated uint64
-			)
-			if err := scan(&org, &std, &green, &amber, &red, &rated); err != nil {
-				return err
-			}
-			add(org, FigAudit(int(std), "GREEN"), count(green))
-			add(org, FigAudit(int(std), "AMBER"), count(amber))
-			add(org, FigAudit(int(std), "RED"), count(red))
-			add(org, FigAuditRated(int(std)), count(rated))
-			return nil
-		})
-		if err != nil {
-			return nil, err
+	g := gather{}
+	for org, bs := range survey {
+		for std, t := range bs {
+			g.add(org, FigSurveyRespondents(std), count(t.respondents))
+			g.add(org, FigSurveyAnswers(std), count(t.answers))
+			g.add(org, FigSurveyAgreeing(std), count(t.agreeing))
 		}
 	}
+	return g.list(), nil
+}
 
+func (s *Store) auditFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+	year, err := strconv.Atoi(period)
+	if err != nil {
+		return nil, nil
+	}
+	g := gather{}
+	err = s.scan(ctx, "audit ratings", selectAuditFigures, []any{uint16(year)}, func(scan func(...any) error) error {
+		var (
+			org                      string
+			std                      uint8
+			green, amber, red, rated uint64
+		)
+		if err := scan(&org, &std, &green, &amber, &red, &rated); err != nil {
+			return err
+		}
+		g.add(org, FigAudit(int(std), "GREEN"), count(green))
+		g.add(org, FigAudit(int(std), "AMBER"), count(amber))
+		g.add(org, FigAudit(int(std), "RED"), count(red))
+		g.add(org, FigAuditRated(int(std)), count(rated))
+		return nil
+	})
+	return g.list(), err
+}
+
+func (s *Store) demandFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
 	stored, err := demand.NewStore(s.conn).ListPeriod(ctx, period)
 	if err != nil {
 		return nil, err
 	}
+	g := gather{}
 	for _, d := range stored {
 		for _, f := range demand.Fields {
 			if v := *f.Of(&d.Return); v.Known || v.Reason != measure.NotReported {
-				add(d.Org, f.Name, v)
+				g.add(d.Org, f.Name, v)
 			}
 		}
 	}
-
-	out := make([]Figures, 0, len(by))
-	for _, f := range by {
-		out = append(out, *f)
-	}
-	return out, nil
+	return g.list(), nil
 }
 
 // foldJointDemand counts the demand of a joint return's authorities under the joint return when

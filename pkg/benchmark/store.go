@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -11,9 +12,11 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -85,58 +88,113 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
 	}
-	orgs, err := reference.ReadOrganisations(ctx, s.conn)
-	if err != nil {
-		return 0, err
-	}
-	regions, err := reference.ReadRegions(ctx, s.conn)
-	if err != nil {
-		return 0, err
-	}
-	alliances, err := s.alliances.List(ctx)
+	at, err := s.readPlaces(ctx)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, p := range periods {
-		stored, err := s.returns.ListPeriod(ctx, p)
+		figs, err := s.readFigures(ctx, p, at.orgs, nil)
 		if err != nil {
 			return n, err
 		}
-		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Alliances: alliances,
-			Returns: make([]workforce.Return, len(stored))}
-		for i := range stored {
-			in.Returns[i] = stored[i].Return
-		}
-		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
+		written, err := s.computeAndWrite(ctx, p, at, figs)
+		if err != nil {
 			return n, err
 		}
-		reporting := make(map[string]bool, len(in.Returns))
-		for _, r := range in.Returns {
-			reporting[r.Org] = true
-		}
-		in.Figures = foldJointDemand(in.Figures, reporting, orgs)
-		res := Compute(in, Catalogue())
-		if len(res.Values) == 0 {
-			// Nothing is stored for the period any more (its rows were corrected into another):
-			// the rows of its last computation would otherwise stay the latest.
-			if err := s.clear(ctx, p); err != nil {
-				return n, fmt.Errorf("period %s: %w", p, err)
-			}
-			if err := s.inputs.Clear(ctx, p); err != nil {
-				return n, fmt.Errorf("period %s: %w", p, err)
-			}
-			continue
-		}
-		if err := s.Write(ctx, res); err != nil {
-			return n, fmt.Errorf("period %s: %w", p, err)
-		}
-		if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
-			return n, fmt.Errorf("period %s: %w", p, err)
-		}
-		n += len(res.Values)
+		n += written
 	}
 	return n, nil
+}
+
+// places is the reference data that places organisations in areas, read once per
+// recomputation.
+type places struct {
+	orgs      map[string]reference.Organisation
+	regions   map[string]reference.Region
+	alliances []alliance.Alliance
+}
+
+func (s *Store) readPlaces(ctx context.Context) (places, error) {
+	orgs, err := reference.ReadOrganisations(ctx, s.conn)
+	if err != nil {
+		return places{}, err
+	}
+	regions, err := reference.ReadRegions(ctx, s.conn)
+	if err != nil {
+		return places{}, err
+	}
+	alliances, err := s.alliances.List(ctx)
+	if err != nil {
+		return places{}, err
+	}
+	return places{orgs: orgs, regions: regions, alliances: alliances}, nil
+}
+
+// kindFigures are one period's figures, by the kind they were read from (see sources).
+type kindFigures map[string][]Figures
+
+// readFigures reads a period's figures of the given kinds (nil: every source kind) from the
+// stored rows.
+func (s *Store) readFigures(ctx context.Context, period string, orgs map[string]reference.Organisation, kinds []string) (kindFigures, error) {
+	out := kindFigures{}
+	for _, src := range sources {
+		if kinds != nil && !slices.Contains(kinds, src.kind) {
+			continue
+		}
+		figs, err := src.figures(s, ctx, period, orgs)
+		if err != nil {
+			return nil, err
+		}
+		out[src.kind] = figs
+	}
+	return out, nil
+}
+
+// computeAndWrite computes a period's benchmarks from its figures and writes them with the
+// period's projection inputs, or clears the period when nothing is stored for it any more. The
+// figures are not modified. It returns the number of organisation rows written.
+func (s *Store) computeAndWrite(ctx context.Context, p string, at places, figs kindFigures) (int, error) {
+	in := Input{Period: p, Organisations: at.orgs, Regions: at.regions, Neighbours: s.neighbours, Alliances: at.alliances}
+	reporting := map[string]bool{}
+	for _, f := range figs[submission.KindWorkforce] {
+		reporting[f.Org] = true
+	}
+	for _, src := range sources {
+		if src.kind == demand.Kind {
+			in.Figures = append(in.Figures, foldJointDemand(cloneFigures(figs[src.kind]), reporting, at.orgs)...)
+		} else {
+			in.Figures = append(in.Figures, figs[src.kind]...)
+		}
+	}
+	res := Compute(in, Catalogue())
+	if len(res.Values) == 0 {
+		// Nothing is stored for the period any more (its rows were corrected into another):
+		// the rows of its last computation would otherwise stay the latest.
+		if err := s.clear(ctx, p); err != nil {
+			return 0, fmt.Errorf("period %s: %w", p, err)
+		}
+		if err := s.inputs.Clear(ctx, p); err != nil {
+			return 0, fmt.Errorf("period %s: %w", p, err)
+		}
+		return 0, nil
+	}
+	if err := s.Write(ctx, res); err != nil {
+		return 0, fmt.Errorf("period %s: %w", p, err)
+	}
+	if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
+		return 0, fmt.Errorf("period %s: %w", p, err)
+	}
+	return len(res.Values), nil
+}
+
+// cloneFigures copies figures whose maps are to be changed.
+func cloneFigures(figs []Figures) []Figures {
+	out := make([]Figures, len(figs))
+	for i, f := range figs {
+		out[i] = Figures{Org: f.Org, Values: maps.Clone(f.Values)}
+	}
+	return out
 }
 
 // projectionInputs are the period's figures the workforce projection starts from, for every
@@ -211,38 +269,81 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 }
 
 // Write stores a result; its rows replace those of an earlier computation of the same period.
+// Rows are appended column by column: a period of national organisations is tens of thousands
+// of rows, and appending them row by row costs more than computing them.
 func (s *Store) Write(ctx context.Context, res Result) error {
 	now := time.Now()
 	version, at := uint64(now.UnixNano()), now.UTC().Truncate(time.Second)
-	b, err := s.conn.PrepareBatch(chstore.BatchContext(ctx), insertValues)
+	vs := res.Values
+	err := insertColumns(ctx, s.conn, insertValues, len(vs),
+		column(vs, func(v *Value) string { return v.Period }),
+		column(vs, func(v *Value) string { return v.Metric }),
+		column(vs, func(v *Value) string { return v.Org }),
+		column(vs, func(v *Value) string { return v.Name }),
+		column(vs, func(v *Value) []string { return v.Regions }),
+		column(vs, func(v *Value) *float64 { return v.Num }),
+		column(vs, func(v *Value) *float64 { return v.Den }),
+		column(vs, func(v *Value) *float64 { return v.Value }),
+		column(vs, func(v *Value) string { return v.Reason }),
+		column(vs, func(v *Value) *float64 { return v.SNMedian }),
+		column(vs, func(v *Value) uint16 { return uint16(v.SNCount) }),
+		column(vs, func(v *Value) uint32 { return uint32(v.Respondents) }),
+		column(vs, func(v *Value) string { return v.Withheld }),
+		column(vs, func(*Value) time.Time { return at }),
+		column(vs, func(*Value) uint64 { return version }))
 	if err != nil {
 		return fmt.Errorf("insert benchmark values: %w", err)
 	}
-	for _, v := range res.Values {
-		if err := b.Append(v.Period, v.Metric, v.Org, v.Name, v.Regions, v.Num, v.Den, v.Value, v.Reason, v.SNMedian, uint16(v.SNCount),
-			uint32(v.Respondents), v.Withheld, at, version); err != nil {
-			_ = b.Abort()
-			return fmt.Errorf("insert benchmark values: %w", err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("insert benchmark values: %w", err)
-	}
-	b, err = s.conn.PrepareBatch(chstore.BatchContext(ctx), insertAreas)
+	as := res.Areas
+	err = insertColumns(ctx, s.conn, insertAreas, len(as),
+		column(as, func(a *Area) string { return a.Period }),
+		column(as, func(a *Area) string { return a.Metric }),
+		column(as, func(a *Area) string { return a.Region }),
+		column(as, func(a *Area) string { return a.Name }),
+		column(as, func(a *Area) string { return a.Level }),
+		column(as, func(a *Area) float64 { return a.Num }),
+		column(as, func(a *Area) float64 { return a.Den }),
+		column(as, func(a *Area) *float64 { return a.Value }),
+		column(as, func(a *Area) *float64 { return a.Median }),
+		column(as, func(a *Area) *float64 { return a.P25 }),
+		column(as, func(a *Area) *float64 { return a.P75 }),
+		column(as, func(a *Area) uint32 { return uint32(a.Contributors) }),
+		column(as, func(a *Area) uint32 { return uint32(a.Excluded) }),
+		column(as, func(a *Area) uint32 { return uint32(a.Respondents) }),
+		column(as, func(a *Area) string { return a.Withheld }),
+		column(as, func(*Area) time.Time { return at }),
+		column(as, func(*Area) uint64 { return version }))
 	if err != nil {
-		return fmt.Errorf("insert benchmark regions: %w", err)
-	}
-	for _, a := range res.Areas {
-		if err := b.Append(a.Period, a.Metric, a.Region, a.Name, a.Level, a.Num, a.Den, a.Value, a.Median, a.P25, a.P75,
-			uint32(a.Contributors), uint32(a.Excluded), uint32(a.Respondents), a.Withheld, at, version); err != nil {
-			_ = b.Abort()
-			return fmt.Errorf("insert benchmark regions: %w", err)
-		}
-	}
-	if err := b.Send(); err != nil {
 		return fmt.Errorf("insert benchmark regions: %w", err)
 	}
 	return nil
+}
+
+// column is one column of rows, as clickhouse-go appends it whole.
+func column[R, C any](rows []R, of func(*R) C) any {
+	out := make([]C, len(rows))
+	for i := range rows {
+		out[i] = of(&rows[i])
+	}
+	return out
+}
+
+// insertColumns inserts n rows given column by column, in the order of the statement's columns.
+func insertColumns(ctx context.Context, conn driver.Conn, stmt string, n int, columns ...any) error {
+	if n == 0 {
+		return nil
+	}
+	b, err := conn.PrepareBatch(chstore.BatchContext(ctx), stmt)
+	if err != nil {
+		return err
+	}
+	for i, c := range columns {
+		if err := b.Column(i).Append(c); err != nil {
+			_ = b.Abort()
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return b.Send()
 }
 
 // Areas reads the figures of the given areas for one period, every metric.

@@ -6,9 +6,11 @@
 // the API never aggregates raw rows on request.
 //
 // A whole period is recomputed, not only the touched organisation's region: England's figures,
-// every statistical-neighbour median and disclosure control may change with any row, and a
-// period is a few thousand rows. The consumer is durable, so after a restart the service catches up from the
-// stream; `hub rebuild` recomputes everything on demand.
+// every statistical-neighbour median and disclosure control may change with any row. Only the
+// kinds whose rows changed are read again (the others' figures of recent periods are kept in
+// memory), and a period asked for by several batches of events is recomputed once (schedule.go).
+// The consumer is durable, so after a restart the service catches up from the stream; `hub
+// rebuild` recomputes everything on demand.
 package benchmark
 
 import (
@@ -17,7 +19,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -41,8 +45,13 @@ import (
 type Config struct {
 	BatchMessages int           `env:"BATCH_MESSAGES" envDefault:"100"`  // events taken together: their periods are recomputed once
 	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"50ms"` // longest wait to fill a batch of events
-	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`        // redelivery after a silent consumer
-	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`     // longest pause between tries while ClickHouse is down
+	// Batches of events in hand at once: while one waits for its periods, the next ones' join the
+	// queue, so that a period asked for by several is recomputed once.
+	Workers     int           `env:"WORKERS" envDefault:"4"`
+	Recomputes  int           `env:"RECOMPUTES" envDefault:"2"`    // periods recomputed at once
+	KeptPeriods int           `env:"KEPT_PERIODS" envDefault:"16"` // periods whose figures are kept in memory between recomputations
+	AckWait     time.Duration `env:"ACK_WAIT" envDefault:"30s"`    // redelivery after a silent consumer
+	OutageRetry time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"` // longest pause between tries while ClickHouse is down
 	// /healthz, /readyz and /metrics; empty turns the listener off.
 	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8082"`
 }
@@ -118,6 +127,7 @@ type Service struct {
 	js    jetstream.JetStream
 	ch    driver.Conn
 	store *benchmarks.Store
+	queue *schedule
 
 	metrics *metrics.Benchmark
 	tracer  trace.Tracer
@@ -129,7 +139,15 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}, nil
+	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}
+	s.queue = newSchedule(store.NewRecomputer(cfg.KeptPeriods), cfg.Recomputes, s.written)
+	return s, nil
+}
+
+// written announces a recomputed period and counts it.
+func (s *Service) written(period string, took time.Duration) {
+	s.announce([]string{period})
+	s.metrics.Recomputed(1, took)
 }
 
 // Observe makes the service record its recomputations in m (nil records nothing).
@@ -201,7 +219,18 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	s.log.Info("consuming", "consumer", Consumer)
+	s.log.Info("consuming", "consumer", Consumer, "workers", max(s.cfg.Workers, 1))
+	var wg sync.WaitGroup
+	for range max(s.cfg.Workers, 1) {
+		wg.Go(func() { s.consume(ctx, cons) })
+	}
+	wg.Wait()
+	s.log.Info("stopped")
+	return nil
+}
+
+// consume fetches and processes batches of events until ctx is cancelled.
+func (s *Service) consume(ctx context.Context, cons jetstream.Consumer) {
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(max(s.cfg.BatchMessages, 1), jetstream.FetchMaxWait(s.cfg.FlushInterval))
 		if err != nil {
@@ -224,8 +253,6 @@ func (s *Service) Run(ctx context.Context) error {
 			s.process(context.WithoutCancel(ctx), ctx, msgs)
 		}
 	}
-	s.log.Info("stopped")
-	return nil
 }
 
 func (s *Service) rebuildIfEmpty(ctx context.Context) error {
@@ -254,7 +281,7 @@ func (s *Service) announce(periods []string) {
 
 // process recomputes the periods a batch of events touched, then acknowledges the events.
 func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
-	var periods []string
+	changes := map[string][]string{} // period → the kinds whose rows were stored for it
 	var held []jetstream.Msg
 	everyPeriod := false
 	for _, m := range msgs {
@@ -267,23 +294,31 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 			continue
 		}
 		touched, every := benchmarks.PeriodsTouched(ev)
-		periods, everyPeriod = append(periods, touched...), everyPeriod || every
+		for _, p := range touched {
+			if !slices.Contains(changes[p], ev.Kind) {
+				changes[p] = append(changes[p], ev.Kind)
+			}
+		}
+		everyPeriod = everyPeriod || every
 		held = append(held, m)
 	}
-	slices.Sort(periods)
-	periods = slices.Compact(periods)
+	periods := slices.Sorted(maps.Keys(changes))
 	start := time.Now()
 	_, span := s.recomputeSpan(ctx, held, periods)
 	defer span.End()
 	err := s.whenAvailable(stop, held, func(context.Context) error {
-		var err error
-		if everyPeriod { // an alliance changed
-			if periods, err = s.store.Periods(ctx); err != nil {
+		if everyPeriod { // an alliance changed: an area of every period
+			all, err := s.store.Periods(ctx)
+			if err != nil {
 				return err
 			}
+			for _, p := range all {
+				if _, ok := changes[p]; !ok {
+					changes[p] = nil
+				}
+			}
 		}
-		_, err = s.store.Recompute(ctx, periods...)
-		return err
+		return s.queue.recompute(ctx, changes)
 	})
 	if err != nil {
 		for _, m := range held {
@@ -296,8 +331,6 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 		}
 		return
 	}
-	s.announce(periods)
-	s.metrics.Recomputed(len(periods), time.Since(start))
 	s.log.Debug("benchmarks recomputed", "events", len(held), "periods", periods, "took", time.Since(start))
 	for _, m := range held {
 		_ = m.Ack()

@@ -1,0 +1,145 @@
+package benchmark
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
+)
+
+// schedule coalesces the recomputations that stored events ask for. Each batch of events asks
+// for its periods and waits until a recomputation of each that began after it asked has been
+// written; a period is recomputed once for every batch that asked while it was queued, and a
+// period asked for again while it is being recomputed is recomputed once more when that
+// recomputation ends, not once per batch. Periods wait their turn in the order they were first
+// asked for, and up to slots are recomputed at once, never one period twice at once.
+//
+// The waiting batches do the work: a batch that waits takes the next queued period whenever a
+// slot is free, so nothing runs in the background and a batch in hand is finished at shutdown
+// as before.
+type schedule struct {
+	rc    recomputer
+	slots int
+	// written is told of each period written, with how long its recomputation took.
+	written func(period string, took time.Duration)
+
+	mu      sync.Mutex
+	wake    *sync.Cond
+	queue   []string
+	periods map[string]*periodRun
+	running int
+}
+
+// recomputer is what the schedule runs: benchmarks.Recomputer.
+type recomputer interface {
+	Changed(kind string, periods ...string)
+	Recompute(ctx context.Context, period string) (int, error)
+}
+
+var _ recomputer = (*benchmarks.Recomputer)(nil)
+
+// periodRun is where one period's recomputations stand. The counters are request numbers:
+// started is the number of requests made when the running (or last) recomputation began, so it
+// serves every request up to it.
+type periodRun struct {
+	asked, started, done, failed uint64
+	err                          error // of the last failed recomputation
+	queued, running              bool
+}
+
+func newSchedule(rc recomputer, slots int, written func(string, time.Duration)) *schedule {
+	sc := &schedule{rc: rc, slots: max(slots, 1), written: written, periods: map[string]*periodRun{}}
+	sc.wake = sync.NewCond(&sc.mu)
+	return sc
+}
+
+// recompute asks for each period of changes to be recomputed after the changes (the kinds whose
+// rows were stored for it; none for a change of areas) and waits until it is, taking queued
+// periods in turn while a slot is free. It returns the first error of the recomputations it
+// waited for, once all are over.
+func (sc *schedule) recompute(ctx context.Context, changes map[string][]string) error {
+	for p, kinds := range changes {
+		for _, k := range kinds {
+			sc.rc.Changed(k, p)
+		}
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	want := make(map[string]uint64, len(changes))
+	for p := range changes {
+		r := sc.periods[p]
+		if r == nil {
+			r = &periodRun{}
+			sc.periods[p] = r
+		}
+		r.asked++
+		want[p] = r.asked
+		if !r.queued {
+			r.queued = true
+			sc.queue = append(sc.queue, p)
+		}
+	}
+	var first error
+	for {
+		pending := false
+		for p, w := range want {
+			switch r := sc.periods[p]; {
+			case r.done >= w:
+				delete(want, p)
+			case r.failed >= w:
+				if first == nil {
+					first = r.err
+				}
+				delete(want, p)
+			default:
+				pending = true
+			}
+		}
+		if !pending {
+			return first
+		}
+		if p, ok := sc.next(); ok {
+			sc.run(ctx, p)
+			continue
+		}
+		sc.wake.Wait()
+	}
+}
+
+// next takes the first queued period not being recomputed, if a slot is free.
+func (sc *schedule) next() (string, bool) {
+	if sc.running >= sc.slots {
+		return "", false
+	}
+	for i, p := range sc.queue {
+		if r := sc.periods[p]; !r.running {
+			sc.queue = slices.Delete(sc.queue, i, i+1)
+			r.queued, r.running, r.started = false, true, r.asked
+			sc.running++
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// run recomputes one period taken with next; sc.mu is held on entry and on return.
+func (sc *schedule) run(ctx context.Context, p string) {
+	sc.mu.Unlock()
+	start := time.Now()
+	_, err := sc.rc.Recompute(ctx, p)
+	if err == nil {
+		sc.written(p, time.Since(start))
+	}
+	sc.mu.Lock()
+	r := sc.periods[p]
+	r.running = false
+	sc.running--
+	if err == nil {
+		r.done = r.started
+	} else {
+		r.failed, r.err = r.started, err
+	}
+	sc.wake.Broadcast()
+}

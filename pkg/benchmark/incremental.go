@@ -16,7 +16,8 @@ import (
 // Store.Recompute would give at the same moment.
 //
 // What changed is told with Changed before the recomputation that must see it. It is safe for
-// concurrent use, but one period must not be recomputed twice at once.
+// concurrent use, but one period must not be recomputed twice at once (nor be given twice to
+// one Recompute).
 type Recomputer struct {
 	store *Store
 	keep  int
@@ -55,15 +56,24 @@ func (r *Recomputer) Changed(kind string, periods ...string) {
 	}
 }
 
-// Recompute works out every benchmark of period and writes them, re-reading only the figures
-// of the kinds that changed since it last read them (every kind when the period is not kept,
-// or when the reference data that places organisations changed); it returns the number of
-// organisation rows written.
-func (r *Recomputer) Recompute(ctx context.Context, period string) (int, error) {
+// Recompute works out every benchmark of periods and writes them (in one insert per table),
+// re-reading only the figures of the kinds that changed since it last read them (every kind
+// when a period is not kept, or when the reference data that places organisations changed); it
+// returns the number of organisation rows written.
+func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, error) {
+	if len(periods) == 0 {
+		return 0, nil
+	}
 	at, err := r.store.readPlaces(ctx)
 	if err != nil {
 		return 0, err
 	}
+	type reading struct {
+		k     *keptPeriod
+		figs  kindFigures
+		stale []string // the kinds to read; nil: every kind
+	}
+	rs := make([]reading, len(periods))
 	r.mu.Lock()
 	if !maps.Equal(at.orgs, r.places.orgs) {
 		// An organisation's type decides which figure its placement capacity gives; a new
@@ -75,60 +85,67 @@ func (r *Recomputer) Recompute(ctx context.Context, period string) (int, error) 
 		r.gen++
 	}
 	gen := r.gen
-	k, ok := r.kept[period]
-	if !ok {
-		k = &keptPeriod{stale: map[string]bool{}}
-		r.kept[period] = k
+	for i, p := range periods {
+		k, ok := r.kept[p]
+		if !ok {
+			k = &keptPeriod{stale: map[string]bool{}}
+			r.kept[p] = k
+		}
+		rs[i].k = k
+		if k.figs != nil {
+			rs[i].figs = maps.Clone(k.figs)
+			rs[i].stale = append([]string{}, slices.Collect(maps.Keys(k.stale))...)
+		}
+		clear(k.stale)
+		k.busy = true
 	}
-	var (
-		figs  kindFigures
-		stale []string // the kinds to read; nil: every kind
-	)
-	if k.figs != nil {
-		figs = maps.Clone(k.figs)
-		stale = append([]string{}, slices.Collect(maps.Keys(k.stale))...)
-	}
-	clear(k.stale)
-	k.busy = true
 	r.mu.Unlock()
 
-	figs, n, err := r.recompute(ctx, period, at, figs, stale)
+	stale := make([][]string, len(periods))
+	for i := range rs {
+		stale[i] = rs[i].stale
+	}
+	fresh, err := r.store.readFigures(ctx, periods, at.orgs, stale)
+	figs := make([]kindFigures, len(periods))
+	n := 0
+	for i := range periods {
+		if err != nil {
+			break
+		}
+		if rs[i].figs == nil {
+			rs[i].figs = fresh[i]
+		} else {
+			maps.Copy(rs[i].figs, fresh[i])
+		}
+		figs[i] = rs[i].figs
+	}
+	if err == nil {
+		n, err = r.store.computeAndWrite(ctx, at, periods, figs)
+	}
+
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	k.busy = false
-	switch {
-	case err != nil || gen != r.gen:
-		// What was to be read is read again next time (all of it when places changed meanwhile).
-		if stale == nil || gen != r.gen {
-			k.figs = nil
+	for i, p := range periods {
+		k := rs[i].k
+		k.busy = false
+		switch {
+		case err != nil || gen != r.gen:
+			// What was to be read is read again next time (all of it when places changed meanwhile).
+			if rs[i].stale == nil || gen != r.gen {
+				k.figs = nil
+			}
+			for _, kind := range rs[i].stale {
+				k.stale[kind] = true
+			}
+		case r.keep == 0:
+			delete(r.kept, p)
+		default:
+			r.clock++
+			k.figs, k.used = rs[i].figs, r.clock
 		}
-		for _, kind := range stale {
-			k.stale[kind] = true
-		}
-	case r.keep == 0:
-		delete(r.kept, period)
-	default:
-		r.clock++
-		k.figs, k.used = figs, r.clock
-		r.evict()
 	}
+	r.evict()
 	return n, err
-}
-
-// recompute reads the stale kinds' figures (every kind's when stale is nil) over the kept ones,
-// then computes and writes the period; it returns the figures it computed from.
-func (r *Recomputer) recompute(ctx context.Context, period string, at places, figs kindFigures, stale []string) (kindFigures, int, error) {
-	fresh, err := r.store.readFigures(ctx, period, at.orgs, stale)
-	if err != nil {
-		return nil, 0, err
-	}
-	if figs == nil {
-		figs = fresh
-	} else {
-		maps.Copy(figs, fresh)
-	}
-	n, err := r.store.computeAndWrite(ctx, period, at, figs)
-	return figs, n, err
 }
 
 // evict forgets the periods used longest ago while more than keep are kept, but never one

@@ -11,6 +11,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // The figures of the kinds other than workforce returns, summed per organisation for one period
@@ -59,11 +60,24 @@ const (
 		UNION ALL SELECT DISTINCT period FROM service_demand`
 )
 
-// source is a kind whose stored rows feed the benchmarks, with how its figures of one period
-// are read (each organisation's, from the latest version of every row).
+// selectWorkforceFigures reads the figures of the workforce returns of some periods, each
+// figure's value and reason. PREWHERE on the period filters before FINAL merges versions (every
+// version of a row has the same period), as workforce.Store's reads of a period do.
+var selectWorkforceFigures = func() string {
+	cols := make([]string, 0, 2*len(workforce.Fields))
+	for _, f := range workforce.Fields {
+		cols = append(cols, f.Name, f.Name+"_reason")
+	}
+	return `SELECT org_code, period, ` + strings.Join(cols, ", ") + `
+		FROM workforce_returns FINAL
+		PREWHERE has(CAST(? AS Array(String)), period)`
+}()
+
+// source is a kind whose stored rows feed the benchmarks, with how its figures of some periods
+// are read (each organisation's, from the latest version of every row), by period.
 type source struct {
 	kind    string
-	figures func(s *Store, ctx context.Context, period string, orgs map[string]reference.Organisation) ([]Figures, error)
+	figures func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error)
 	// moves: a row's period is not part of its key, so that a newer version of a row can move it
 	// into another period (a placement's academic year corrected): a change in one period may
 	// change the kind's figures of any other.
@@ -73,12 +87,27 @@ type source struct {
 // sources are the kinds the benchmarks are computed from, in the order their figures are merged.
 var sources = []source{
 	{kind: submission.KindWorkforce, figures: (*Store).workforceFigures},
-	{kind: submission.KindPlacement, figures: (*Store).placementFigures, moves: true},
-	{kind: submission.KindPlacementCapacity, figures: (*Store).capacityFigures},
-	{kind: submission.KindPracticeEducators, figures: (*Store).educatorFigures},
-	{kind: submission.KindSurvey, figures: (*Store).surveyFigures},
-	{kind: submission.KindAudit, figures: (*Store).auditFigures},
-	{kind: demand.Kind, figures: (*Store).demandFigures},
+	{kind: submission.KindPlacement, figures: perPeriod((*Store).placementFigures), moves: true},
+	{kind: submission.KindPlacementCapacity, figures: perPeriod((*Store).capacityFigures)},
+	{kind: submission.KindPracticeEducators, figures: perPeriod((*Store).educatorFigures)},
+	{kind: submission.KindSurvey, figures: perPeriod((*Store).surveyFigures)},
+	{kind: submission.KindAudit, figures: perPeriod((*Store).auditFigures)},
+	{kind: demand.Kind, figures: perPeriod((*Store).demandFigures)},
+}
+
+// perPeriod reads a kind's figures one period at a time.
+func perPeriod(read func(*Store, context.Context, string, map[string]reference.Organisation) ([]Figures, error)) func(*Store, context.Context, []string, map[string]reference.Organisation) (map[string][]Figures, error) {
+	return func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
+		out := make(map[string][]Figures, len(periods))
+		for _, p := range periods {
+			figs, err := read(s, ctx, p, orgs)
+			if err != nil {
+				return nil, err
+			}
+			out[p] = figs
+		}
+		return out, nil
+	}
 }
 
 // gather collects the figures of one kind, organisation by organisation.
@@ -103,16 +132,30 @@ func (g gather) list() []Figures {
 
 func count(n uint64) measure.Value { return measure.Of(float64(n)) }
 
-func (s *Store) workforceFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
-	stored, err := s.returns.ListPeriod(ctx, period)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Figures, len(stored))
-	for i := range stored {
-		out[i] = ReturnFigures(&stored[i].Return)
-	}
-	return out, nil
+// workforceFigures reads the returns of several periods in one query, and only the figures: the
+// table is ordered by organisation, so that each query reads the whole of it.
+func (s *Store) workforceFigures(ctx context.Context, periods []string, _ map[string]reference.Organisation) (map[string][]Figures, error) {
+	out := make(map[string][]Figures, len(periods))
+	vals := make([]*float64, len(workforce.Fields))
+	reasons := make([]string, len(workforce.Fields))
+	err := s.scan(ctx, "workforce returns", selectWorkforceFigures, []any{periods}, func(scan func(...any) error) error {
+		var org, period string
+		dest := make([]any, 0, 2+2*len(workforce.Fields))
+		dest = append(dest, &org, &period)
+		for i := range workforce.Fields {
+			dest = append(dest, &vals[i], &reasons[i])
+		}
+		if err := scan(dest...); err != nil {
+			return err
+		}
+		f := Figures{Org: org, Values: make(map[string]measure.Value, len(workforce.Fields))}
+		for i, fd := range workforce.Fields {
+			f.Values[fd.Name] = measure.FromPtr(vals[i], measure.Reason(reasons[i]))
+		}
+		out[period] = append(out[period], f)
+		return nil
+	})
+	return out, err
 }
 
 func (s *Store) placementFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {

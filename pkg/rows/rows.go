@@ -85,6 +85,10 @@ func (l Layout) DecodeJSON(r io.Reader) (Decoded, error) {
 				errs = append(errs, submission.RowError{Row: row, Field: k, Reason: err.Error()})
 				continue
 			}
+			if HasCarriageReturn(s) {
+				errs = append(errs, submission.RowError{Row: row, Field: k, Reason: CarriageReturn})
+				continue
+			}
 			rec.Cells[k] = s
 		}
 		if len(errs) > 0 {
@@ -105,9 +109,7 @@ func scalar(v json.RawMessage) (string, error) {
 	case bytes.Equal(v, []byte("true")), bytes.Equal(v, []byte("false")):
 		return string(v), nil
 	case len(v) > 0 && v[0] == '"':
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err
+		return jsonText(v)
 	case len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')):
 		var n json.Number
 		if err := json.Unmarshal(v, &n); err != nil {
@@ -144,9 +146,14 @@ func (l Layout) DecodeCSV(b []byte) (Decoded, error) {
 // cells a row must have; each is given every readable row's cells (a slice reused from row to
 // row), numbered as a spreadsheet shows them: the header is row 1. A row that cannot be read, or
 // has the wrong number of cells, is among the rejected. An empty body, an unreadable header or
-// a header without rows is a DocumentError.
+// a header without rows is a DocumentError. A row with a carriage return in a cell is refused
+// (see CarriageReturn), never read with it removed.
 func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int, cells []string)) ([]submission.RowError, error) {
-	cr := csv.NewReader(r)
+	return scanCSV(&lineEnds{r: r}, header, each)
+}
+
+func scanCSV(lines *lineEnds, header func([]string) (int, error), each func(row int, cells []string)) ([]submission.RowError, error) {
+	cr := csv.NewReader(lines)
 	cr.ReuseRecord = true
 	first, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -154,6 +161,10 @@ func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int,
 	}
 	if err != nil {
 		return nil, documentError("", "header row: %v", err)
+	}
+	names := make([]string, len(first))
+	for i, h := range first {
+		names[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 	}
 	n, err := header(first)
 	if err != nil {
@@ -170,10 +181,17 @@ func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int,
 		rows++
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-				err = fmt.Errorf("has %d cells, the header has %d", len(rec), n)
+			if errors.As(err, &pe) {
+				lines.forget(pe.StartLine)
+				if errors.Is(pe.Err, csv.ErrFieldCount) {
+					err = fmt.Errorf("has %d cells, the header has %d", len(rec), n)
+				}
 			}
 			rejected = append(rejected, submission.RowError{Row: row, Reason: err.Error()})
+			continue
+		}
+		if i, ok := carriageReturn(cr, lines, rec); ok {
+			rejected = append(rejected, submission.RowError{Row: row, Field: names[i], Reason: CarriageReturn})
 			continue
 		}
 		each(row, rec)

@@ -26,11 +26,13 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/consumer"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
@@ -59,9 +61,10 @@ const Consumer = "benchmark"
 // removed at start so that its unacknowledged events do not pile up.
 const formerConsumer = "benchmark-" + submission.KindWorkforce
 
-// Kinds are the data kinds whose stored rows feed the benchmarks.
+// Kinds are the data kinds whose stored rows feed the benchmarks; alliance changes are followed
+// too, and recompute every period.
 var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
-	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit}
+	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit, demand.Kind}
 
 // Run follows stored events until ctx is cancelled.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
@@ -177,10 +180,11 @@ func (s *Service) recomputeSpan(ctx context.Context, events []consumer.Delivery[
 // benchmarks (events older than the stream keeps, or tables a migration recreated), it rebuilds
 // everything first.
 func (s *Service) Run(ctx context.Context) error {
-	filters := make([]string, len(Kinds))
+	filters := make([]string, len(Kinds), len(Kinds)+1)
 	for i, k := range Kinds {
 		filters[i] = bus.StoredFilter(k)
 	}
+	filters = append(filters, bus.StoredFilter(alliance.Kind)) // alliances are benchmark areas
 	if err := s.js.DeleteConsumer(ctx, bus.StreamEvents, formerConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		s.log.Warn("could not remove the former consumer", "consumer", formerConsumer, "err", err)
 	}
@@ -240,10 +244,16 @@ func (s *Service) announce(periods []string) {
 	}
 }
 
-// handle recomputes the periods a batch of stored events touched; the events are acknowledged
-// once it is done.
+// handle recomputes the periods a batch of stored events touched (every period when an alliance
+// changed); the events are acknowledged once it is done.
 func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submission.Event]) []consumer.Outcome {
-	periods := touchedPeriods(events)
+	periods, every := touchedPeriods(events)
+	if every {
+		var err error
+		if periods, err = s.store.Periods(ctx); err != nil {
+			return consumer.All(len(events), consumer.Retry(fmt.Errorf("read the periods: %w", err)))
+		}
+	}
 	ctx, span := s.recomputeSpan(ctx, events, periods)
 	defer span.End()
 	if err := s.recompute(ctx, periods); err != nil {
@@ -255,18 +265,14 @@ func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submiss
 }
 
 // touchedPeriods are the benchmark periods the events' rows touch (an academic year 2024/25
-// touches 2025), each once, in order.
-func touchedPeriods(events []consumer.Delivery[submission.Event]) []string {
-	var periods []string
+// touches 2025), each once, in order, and whether an event touches every period.
+func touchedPeriods(events []consumer.Delivery[submission.Event]) (periods []string, every bool) {
 	for _, e := range events {
-		for _, ps := range e.Value.Touched {
-			for _, p := range ps {
-				periods = append(periods, benchmarks.PeriodOf(e.Value.Kind, p))
-			}
-		}
+		ps, all := benchmarks.PeriodsTouched(e.Value)
+		periods, every = append(periods, ps...), every || all
 	}
 	slices.Sort(periods)
-	return slices.Compact(periods)
+	return slices.Compact(periods), every
 }
 
 // recomputePeriods recomputes the benchmarks of periods and tells the API's caches.

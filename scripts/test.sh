@@ -69,6 +69,7 @@ echo "== helm lint charts/partnership-hub (default, single-node and production v
 helm lint charts/partnership-hub
 helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml
 helm lint charts/partnership-hub -f charts/partnership-hub/values-production.yaml
+helm lint charts/partnership-hub-with-nats # warns that its dependencies are not downloaded
 for m in "${modules[@]}"; do
 	echo "== go vet $m"
 	(cd "$m" && go vet $(tags "$m") ./...)

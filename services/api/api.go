@@ -28,6 +28,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -62,7 +63,6 @@ type Deps struct {
 	Surveys *survey.Store
 	// Placements holds the Standard 8 kinds: placements, placement capacity, practice educators.
 	Placements *placement.Store
-	Members    *reference.Members
 	Verifier   Verifier
 	Limits     Limits
 	Rate       RateLimit
@@ -72,7 +72,9 @@ type Deps struct {
 	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
-	// Directory holds the organisations in memory; nil reads them through a new one.
+	// Projections reads the projection inputs, with a cache; nil reads them uncached.
+	Projections *projection.Cache
+	// Directory holds the organisations and regions in memory; nil reads them through a new one.
 	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
 	Issuer string
@@ -132,6 +134,9 @@ func Register(api huma.API, d *Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Directory == nil {
+		d.Directory = reference.NewDirectory(d.CH, time.Minute)
+	}
 	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)))
 	registerSubmissions(api, d)
 	registerWorkforce(api, d)
@@ -140,6 +145,7 @@ func Register(api huma.API, d *Deps) {
 	registerPlacements(api, d)
 	registerTrail(api, d)
 	registerAlliances(api, d)
+	registerProjections(api, d)
 	registerBenchmarks(api, d)
 }
 

@@ -9,6 +9,8 @@ require (
 	github.com/partnership-hub/hub/services/ingest v0.0.0
 )
 
+require gonum.org/v1/gonum v0.17.0 // indirect
+
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect
 	github.com/ClickHouse/clickhouse-go/v2 v2.50.0 // indirect

@@ -13,12 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
-	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -80,11 +78,7 @@ func registerBenchmarks(api huma.API, d *Deps) {
 		uncached, storeErr = benchmark.NewStore(d.CH)
 		store = benchmark.NewCache(uncached, 0)
 	}
-	orgs := d.Directory
-	if orgs == nil {
-		orgs = reference.NewDirectory(d.CH, time.Minute)
-	}
-	view := benchmark.NewReaderView(store, orgs)
+	view := benchmark.NewReaderView(store, d.Directory)
 	reg := api.OpenAPI().Components.Schemas
 	table := func(v any) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{

@@ -348,7 +348,7 @@ func TestAccessRule(t *testing.T) {
 func subjectOf(client string) string { return client }
 
 // trailSeq is the sequence of the access trail's last record.
-func (e *env) trailSeq() uint64 { return e.stream(bus.StreamAudit).LastSeq }
+func (e *env) trailSeq() uint64 { return e.stream(bus.StreamTrail).LastSeq }
 
 // recordAfter waits for the first access-trail record after seq and returns it.
 func (e *env) recordAfter(seq uint64) trail.Entry {
@@ -360,7 +360,7 @@ func (e *env) recordAfter(seq uint64) trail.Entry {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	s, err := e.nats.JS.Stream(context.Background(), bus.StreamAudit)
+	s, err := e.nats.JS.Stream(context.Background(), bus.StreamTrail)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -58,14 +58,29 @@ var (
 // alone, through its replace directives) and its RUN commands, so that a module that needs a
 // go.sum line, or a go.mod the stage does not copy before `go mod download`, fails here rather
 // than on the first `docker build` (there is no Docker engine on the build machines). The
-// stage's COPY --from=docs takes the docs UI as scripts/docs-ui.sh built it in the work tree.
+// stage's COPY --from lines take what the Node stages build from the work tree, where
+// scripts/test.sh builds it first (the docs UI, the dashboard's assets).
 func TestImageBuildStage(t *testing.T) {
 	steps := buildStage(t)
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, service := range []string{"api", "ingest", "benchmark", "hub"} {
+	// Every service an image can be built for: the stage builds services/$SERVICE/cmd/$SERVICE.
+	mains, err := filepath.Glob(filepath.Join(repo, "services", "*", "cmd", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services []string
+	for _, m := range mains {
+		if name := filepath.Base(m); name == filepath.Base(filepath.Dir(filepath.Dir(m))) {
+			services = append(services, name)
+		}
+	}
+	if len(services) < 4 {
+		t.Fatalf("found only the services %v", services)
+	}
+	for _, service := range services {
 		t.Run(service, func(t *testing.T) {
 			src := t.TempDir()
 			out := filepath.Join(t.TempDir(), "out") + "/"
@@ -88,6 +103,9 @@ func TestImageBuildStage(t *testing.T) {
 					from := f[:len(f)-1]
 					if strings.HasPrefix(f[0], "--from=") {
 						from = []string{strings.TrimPrefix(f[1], "/src/")}
+						if _, err := os.Stat(filepath.Join(repo, from[0])); err != nil {
+							t.Fatalf("COPY %s: the work tree has no %s: build it as scripts/test.sh does", args, from[0])
+						}
 					}
 					for _, p := range from {
 						copyPath(t, filepath.Join(repo, p), filepath.Join(src, f[len(f)-1]), strings.HasSuffix(f[len(f)-1], "/"))

@@ -26,8 +26,10 @@ import (
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -71,6 +73,8 @@ type Deps struct {
 	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
+	// Projections reads the projection inputs, with a cache; nil reads them uncached.
+	Projections *projection.Cache
 	// Directory holds the organisations and regions in memory; nil reads them through a new one.
 	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
@@ -104,22 +108,7 @@ func Config() huma.Config {
 // health endpoints.
 func Handler(d *Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.Ready(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
-			d.Log.Warn("not ready", "err", err)
-			return
-		}
-		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
-	})
+	lifecycle.HandleHealth(mux, d.Ready, d.Log)
 	api := humago.New(mux, Config())
 	Register(api, d)
 	docsui.Register(mux, origin(d.Issuer))
@@ -142,6 +131,7 @@ func Register(api huma.API, d *Deps) {
 	registerPlacements(api, d)
 	registerTrail(api, d)
 	registerAlliances(api, d)
+	registerProjections(api, d)
 	registerBenchmarks(api, d)
 }
 

@@ -2,6 +2,7 @@ package benchmark
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -36,7 +37,6 @@ type schedule struct {
 
 // recomputer is what the schedule runs: benchmarks.Recomputer.
 type recomputer interface {
-	Changed(kind string, periods ...string)
 	Recompute(ctx context.Context, periods ...string) (int, error)
 }
 
@@ -57,20 +57,14 @@ func newSchedule(rc recomputer, slots int, written func([]string, time.Duration)
 	return sc
 }
 
-// recompute asks for each period of changes to be recomputed after the changes (the kinds whose
-// rows were stored for it; none for a change of areas) and waits until it is, taking queued
-// periods in turn while a slot is free. It returns the first error of the recomputations it
-// waited for, once all are over.
-func (sc *schedule) recompute(ctx context.Context, changes map[string][]string) error {
-	for p, kinds := range changes {
-		for _, k := range kinds {
-			sc.rc.Changed(k, p)
-		}
-	}
+// recompute asks for periods to be recomputed (what changed in them told to the Recomputer
+// first) and waits until they are, taking queued periods in turn while a slot is free. It
+// returns the first error of the recomputations it waited for, once all are over.
+func (sc *schedule) recompute(ctx context.Context, periods []string) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	want := make(map[string]uint64, len(changes))
-	for p := range changes {
+	want := make(map[string]uint64, len(periods))
+	for _, p := range periods {
 		r := sc.periods[p]
 		if r == nil {
 			r = &periodRun{}
@@ -131,15 +125,26 @@ func (sc *schedule) next() []string {
 	return out
 }
 
-// run recomputes periods taken with next; sc.mu is held on entry and on return.
+// errPanicked fails the waiters of a recomputation that panicked (the panic goes on up).
+var errPanicked = errors.New("the recomputation panicked")
+
+// run recomputes periods taken with next; sc.mu is held on entry and on return, a panic
+// included.
 func (sc *schedule) run(ctx context.Context, ps []string) {
 	sc.mu.Unlock()
+	err := errPanicked
+	defer func() {
+		sc.mu.Lock()
+		sc.finish(ps, err)
+	}()
 	start := time.Now()
-	_, err := sc.rc.Recompute(ctx, ps...)
-	if err == nil {
+	if _, err = sc.rc.Recompute(ctx, ps...); err == nil {
 		sc.written(ps, time.Since(start))
 	}
-	sc.mu.Lock()
+}
+
+// finish records how a recomputation of ps ended and wakes the waiters.
+func (sc *schedule) finish(ps []string, err error) {
 	sc.running--
 	for _, p := range ps {
 		r := sc.periods[p]

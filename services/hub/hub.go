@@ -50,10 +50,16 @@ type Config struct {
 	Demo bool `env:"DEMO" envDefault:"false"` // load the DfE workforce figures 2017–2025 through the API at start
 }
 
+// Logger builds the structured logger the API's settings ask for (HUB_LOG_LEVEL, HUB_LOG_FORMAT).
+func (c Config) Logger() (*slog.Logger, error) { return c.API.Logger() }
+
 // Started tells where the running hub is.
 type Started struct {
 	APIURL, Issuer, NATSURL, ClickHouse string
 	DashboardURL                        string // empty when the dashboard is off
+	// The development provider's demo clients and people; empty when it is off.
+	DemoClients []devoidc.Client
+	DemoUsers   []devoidc.User
 }
 
 // Run starts everything, calls started once the API listens (and the demo data is loaded, if
@@ -109,6 +115,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started
 			return nil
 		case addr := <-ready:
 			s := Started{APIURL: "http://" + addr, Issuer: cfg.API.OIDCIssuer, NATSURL: ns.ClientURL(), ClickHouse: cfg.API.ClickHouseAddr}
+			if cfg.DevOIDC {
+				s.DemoClients, s.DemoUsers = devoidc.DemoClients(), devoidc.DemoUsers()
+			}
 			if dashboardLn != nil {
 				d := cfg.Dashboard
 				d.APIURL, d.OIDCIssuer, d.OIDCAudience = s.APIURL, cfg.API.OIDCIssuer, cfg.API.OIDCAudience

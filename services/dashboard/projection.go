@@ -72,7 +72,7 @@ type projectionAnswer struct {
 // projectionField is one assumption of the form: its parameter, label, hint and value as typed.
 type projectionField struct {
 	Name, Label, Hint, Value, Suffix, Error string
-	Width                                  int
+	Width                                   int
 }
 
 type projectionData struct {
@@ -257,7 +257,9 @@ func projectionChart(a *projectionAnswer) (*ProjectionChart, []*Table) {
 		}
 		return round1(c.PlotLeft + (c.PlotRight-c.PlotLeft)*float64(year-first)/float64(last-first))
 	}
-	y := func(v float64) float64 { return round1(c.PlotBottom - (c.PlotBottom-c.PlotTop)*(v-bottom)/(top-bottom)) }
+	y := func(v float64) float64 {
+		return round1(c.PlotBottom - (c.PlotBottom-c.PlotTop)*(v-bottom)/(top-bottom))
+	}
 	for _, t := range ticks {
 		c.Ticks = append(c.Ticks, Tick{Y: y(t), TextY: y(t) + 5, Label: formatTick(t, "")})
 	}

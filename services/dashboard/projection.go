@@ -178,6 +178,16 @@ func (v *visit) projections(w http.ResponseWriter) {
 		} else if err != nil {
 			v.refuse(w, err)
 			return
+		} else if ans.Included == 0 {
+			why := "their figures are not known"
+			if len(ans.Excluded) > 0 {
+				why = ans.Excluded[0].Reason
+			}
+			field := "years"
+			if strings.Contains(why, "demand") {
+				field = "demand-" + demandChoices[0].Value
+			}
+			d.Errors = append(d.Errors, formError{Field: field, Text: fmt.Sprintf("No organisation of %s could be projected: %s", ans.Area.Name, why)})
 		} else {
 			d.Answer = &ans
 			d.Name = ans.Area.Name
@@ -324,9 +334,9 @@ func projectionChart(a *projectionAnswer) (*ProjectionChart, []*Table) {
 	}
 	c.Height = int(c.PlotBottom) + 40
 	if n := len(pr.Points); n > 0 {
-		b, e := all[len(pr.History)-1:][0], pr.Points[n-1]
-		if len(pr.History) == 0 {
-			b = pr.Points[0]
+		b, e := all[0], pr.Points[n-1]
+		if h := len(pr.History); h > 0 {
+			b = pr.History[h-1]
 		}
 		c.Summary = fmt.Sprintf("In-post FTE goes from %s in %d to %s in %d (between %s and %s in the low and high scenarios); the establishment needed is %s, a gap of %s FTE.",
 			formatValue(b.Inpost, ""), b.Year, formatValue(e.Inpost, ""), e.Year, formatValue(e.InpostLow, ""), formatValue(e.InpostHigh, ""),

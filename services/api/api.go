@@ -139,6 +139,7 @@ func Register(api huma.API, d *Deps) {
 	registerTrail(api, d)
 	registerAlliances(api, d)
 	registerBenchmarks(api, d)
+	registerOpenData(api, d)
 }
 
 var secured = []map[string][]string{{bearerScheme: {}}}

@@ -161,12 +161,7 @@ const (
 )
 
 func registerBenchmarks(api huma.API, d *Deps) {
-	store, storeErr := d.Benchmarks, error(nil)
-	if store == nil {
-		var uncached *benchmark.Store
-		uncached, storeErr = benchmark.NewStore(d.CH)
-		store = benchmark.NewCache(uncached, 0)
-	}
+	store, storeErr := benchmarkStore(d)
 	reg := api.OpenAPI().Components.Schemas
 	table := func(v any) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
@@ -299,6 +294,15 @@ func registerBenchmarks(api huma.API, d *Deps) {
 		}
 		return jsonOutput(res)
 	})
+}
+
+// benchmarkStore is the benchmark tables' reader: the cached one of d, or one without a cache.
+func benchmarkStore(d *Deps) (*benchmark.Cache, error) {
+	if d.Benchmarks != nil {
+		return d.Benchmarks, nil
+	}
+	uncached, err := benchmark.NewStore(d.CH)
+	return benchmark.NewCache(uncached, 0), err
 }
 
 func areaRef(a benchmark.Area) AreaRef { return AreaRef{Code: a.Region, Name: a.Name, Level: a.Level} }

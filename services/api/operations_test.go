@@ -143,6 +143,12 @@ var accessRows = map[string]accessRow{
 	"get-benchmark-trend": {method: "GET", path: "/v1/benchmarks/vacancy_rate/trend?org={org}",
 		want: map[string]want{"submitter": {200, 403, 403}, "university": {404, 403, 403}, "survey_provider": all(403),
 			"analyst": {422, 200, 403}, "steward": {422, 200, 200}, "no token": all(401)}},
+	// Open data: the workforce table is stored rows (an organisation its own, a steward all; the
+	// path names no organisation), a benchmark table is for every reader.
+	"get-open-data": {method: "GET", path: "/v1/open-data/workforce?period=2025",
+		want: map[string]want{"submitter": all(200), "university": all(200), "survey_provider": all(403),
+			"analyst": all(403), "steward": all(200), "no token": all(401)}},
+	"get-open-data-meta":   {method: "GET", path: "/v1/open-data/standard-2/meta?region=E12000001&period=2024", want: readers},
 	"list-metrics":         {method: "GET", path: "/v1/metrics", want: readers},
 	"get-rag-mix":          {method: "GET", path: "/v1/audits/rag-mix?cycle=2026&region=E12000001", want: readers},
 	"get-survey-agreement": {method: "GET", path: "/v1/surveys/agreement?year=2026&region=E12000001", want: readers},

@@ -28,6 +28,7 @@ const (
 	FigPlacesConfirmed = "places_confirmed"
 	// Placements, counted towards the host organisation.
 	FigFinalPlacements    = "final_placements"
+	FigFinalPassed        = "final_placements_passed"
 	FigFinalStatutory     = "final_placements_statutory"
 	FigEnded              = "placements_ended"
 	FigPassed             = "placements_passed"
@@ -39,6 +40,14 @@ const (
 	FigPEStage2   = "pe_stage2"
 	FigPEActive   = "pe_active"
 	FigPEStudents = "pe_students_supported"
+)
+
+// Figures of the service demand kind: its fields (demand.Fields) by their names, of the demand
+// year to 31 March that ends in the period's year (see package demand on the alignment).
+const (
+	FigChildrenInNeed  = "cin_at_31_march"
+	FigLookedAfter     = "cla_at_31_march"
+	FigChildPopulation = "child_population"
 )
 
 // FigSurveyAnswers, FigSurveyAgreeing and FigSurveyRespondents name a standard's health-check

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -75,6 +76,21 @@ var Standard2 = standard(2, submission.KindWorkforce,
 	Metric{ID: "early_career_leavers", Label: "Leavers with under five years' service", Unit: "%", HigherIsBetter: false,
 		Formula:   "leavers with under 5 years' service FTE ÷ leavers FTE × 100",
 		Numerator: []string{"leavers_under_5_years_fte"}, Denominator: []string{"leavers_fte"}, Scale: 100},
+	// Demand (the service demand kind). Lower is ranked first: less need for the service per
+	// child, or fewer children in need for each social worker holding cases. A rate of need
+	// measures pressure on the service, not its quality.
+	Metric{ID: "children_in_need_per_10000", Label: "Children in need per 10,000 children", Unit: "per 10,000 children", HigherIsBetter: false,
+		Source:    demand.Kind,
+		Formula:   "children in need at 31 March ÷ child population 0–17 × 10,000 (the year to 31 March of the period's year)",
+		Numerator: []string{FigChildrenInNeed}, Denominator: []string{FigChildPopulation}, Scale: 10000},
+	Metric{ID: "children_in_need_per_case_holder", Label: "Children in need per case-holding FTE", Unit: "children per FTE", HigherIsBetter: false,
+		Source:    demand.Kind,
+		Formula:   "children in need at 31 March ÷ case-holders FTE at 30 September of the same year (the workforce return of the period)",
+		Numerator: []string{FigChildrenInNeed}, Denominator: []string{"case_holders_fte"}, Scale: 1},
+	Metric{ID: "children_looked_after_per_10000", Label: "Children looked after per 10,000 children", Unit: "per 10,000 children", HigherIsBetter: false,
+		Source:    demand.Kind,
+		Formula:   "children looked after on 31 March ÷ child population 0–17 × 10,000 (the year to 31 March of the period's year)",
+		Numerator: []string{FigLookedAfter}, Denominator: []string{FigChildPopulation}, Scale: 10000},
 	surveyAgreement(2),
 	auditShare(2, "GREEN"), auditShare(2, "AMBER"), auditShare(2, "RED"),
 )

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -16,7 +18,7 @@ import (
 const (
 	// Placements count towards their host; ended ones are passed, failed or withdrawn.
 	selectPlacementFigures = `SELECT host_org,
-			countIf(stage = 'final'), countIf(stage = 'final' AND statutory_tasks = 1),
+			countIf(stage = 'final'), countIf(stage = 'final' AND statutory_tasks = 1), countIf(stage = 'final' AND outcome = 'passed'),
 			countIf(outcome IN ('passed', 'failed', 'withdrawn')), countIf(outcome = 'passed'), countIf(outcome = 'withdrawn'),
 			sumIf(planned_days, outcome IN ('passed', 'failed', 'withdrawn')),
 			sumIf(ifNull(completed_days, 0), outcome IN ('passed', 'failed', 'withdrawn')),
@@ -53,7 +55,8 @@ const (
 		UNION ALL SELECT DISTINCT academic_year FROM placement_capacity
 		UNION ALL SELECT DISTINCT period FROM practice_educators
 		UNION ALL SELECT DISTINCT toString(year) FROM survey_results
-		UNION ALL SELECT DISTINCT toString(cycle) FROM audit_ratings`
+		UNION ALL SELECT DISTINCT toString(cycle) FROM audit_ratings
+		UNION ALL SELECT DISTINCT period FROM service_demand`
 )
 
 // sourceFigures reads the figures of every kind but workforce returns for a period.
@@ -72,14 +75,16 @@ func (s *Store) sourceFigures(ctx context.Context, period string, orgs map[strin
 	if ay := AcademicYearOf(period); ay != "" {
 		err := s.scan(ctx, "placements", selectPlacementFigures, []any{ay}, func(scan func(...any) error) error {
 			var (
-				org                                        string
-				final, statutory, ended, passed, withdrawn uint64
-				planned, completed, completedUnknown       uint64
+				org                                  string
+				final, statutory, finalPassed        uint64
+				ended, passed, withdrawn             uint64
+				planned, completed, completedUnknown uint64
 			)
-			if err := scan(&org, &final, &statutory, &ended, &passed, &withdrawn, &planned, &completed, &completedUnknown); err != nil {
+			if err := scan(&org, &final, &statutory, &finalPassed, &ended, &passed, &withdrawn, &planned, &completed, &completedUnknown); err != nil {
 				return err
 			}
 			add(org, FigFinalPlacements, count(final))
+			add(org, FigFinalPassed, count(finalPassed))
 			add(org, FigFinalStatutory, count(statutory))
 			add(org, FigEnded, count(ended))
 			add(org, FigPassed, count(passed))
@@ -199,11 +204,78 @@ func (s *Store) sourceFigures(ctx context.Context, period string, orgs map[strin
 		}
 	}
 
+	stored, err := demand.NewStore(s.conn).ListPeriod(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range stored {
+		for _, f := range demand.Fields {
+			if v := *f.Of(&d.Return); v.Known || v.Reason != measure.NotReported {
+				add(d.Org, f.Name, v)
+			}
+		}
+	}
+
 	out := make([]Figures, 0, len(by))
 	for _, f := range by {
 		out = append(out, *f)
 	}
 	return out, nil
+}
+
+// foldJointDemand counts the demand of a joint return's authorities under the joint return when
+// it is the joint return that reports the workforce in the period (Kingston upon Thames with
+// Richmond upon Thames, say), so that children in need are set against the social workers who
+// serve them and counted once in an area: each figure is the sum of the authorities', unknown
+// when one of theirs is.
+func foldJointDemand(figs []Figures, returns map[string]bool, orgs map[string]reference.Organisation) []Figures {
+	byOrg := make(map[string]map[string]measure.Value, len(figs))
+	for _, f := range figs {
+		byOrg[f.Org] = f.Values
+	}
+	for code, o := range orgs {
+		if o.Type != reference.TypeJointReturn || !returns[code] {
+			continue
+		}
+		members := strings.Split(code, "_")
+		for _, f := range demand.Fields {
+			var sum measure.Value
+			given := 0
+			for _, m := range members {
+				v, ok := byOrg[m][f.Name]
+				if !ok || returns[m] { // a member with its own workforce return keeps its demand
+					continue
+				}
+				given++
+				delete(byOrg[m], f.Name)
+				switch {
+				case given == 1:
+					sum = v
+				case sum.Known && v.Known:
+					sum.V += v.V
+				case sum.Known:
+					sum = v // unknown, with the first reason
+				}
+			}
+			if given == 0 {
+				continue
+			}
+			if given < len(members) && sum.Known {
+				sum = measure.Unknown(measure.NotReported)
+			}
+			if byOrg[code] == nil {
+				byOrg[code] = map[string]measure.Value{}
+			}
+			byOrg[code][f.Name] = sum
+		}
+	}
+	out := make([]Figures, 0, len(byOrg))
+	for org, values := range byOrg {
+		if len(values) > 0 {
+			out = append(out, Figures{Org: org, Values: values})
+		}
+	}
+	return out
 }
 
 // sourcePeriods lists the benchmark periods the kinds other than workforce returns have data for.

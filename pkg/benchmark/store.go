@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -9,6 +10,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -18,6 +21,7 @@ import (
 type Store struct {
 	conn       driver.Conn
 	returns    *workforce.Store
+	inputs     *projection.InputStore
 	neighbours map[string][]string
 }
 
@@ -27,7 +31,7 @@ func NewStore(conn driver.Conn) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, returns: workforce.NewStore(conn), neighbours: ns}, nil
+	return &Store{conn: conn, returns: workforce.NewStore(conn), inputs: projection.NewInputStore(conn), neighbours: ns}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
@@ -88,6 +92,11 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
 			return n, err
 		}
+		reporting := make(map[string]bool, len(in.Returns))
+		for _, r := range in.Returns {
+			reporting[r.Org] = true
+		}
+		in.Figures = foldJointDemand(in.Figures, reporting, orgs)
 		res := Compute(in, Catalogue())
 		if len(res.Values) == 0 {
 			// Nothing is stored for the period any more (its rows were corrected into another):
@@ -95,14 +104,41 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 			if err := s.clear(ctx, p); err != nil {
 				return n, fmt.Errorf("period %s: %w", p, err)
 			}
+			if err := s.inputs.Clear(ctx, p); err != nil {
+				return n, fmt.Errorf("period %s: %w", p, err)
+			}
 			continue
 		}
 		if err := s.Write(ctx, res); err != nil {
 			return n, fmt.Errorf("period %s: %w", p, err)
 		}
+		if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
+			return n, fmt.Errorf("period %s: %w", p, err)
+		}
 		n += len(res.Values)
 	}
 	return n, nil
+}
+
+// projectionInputs are the period's figures the workforce projection starts from, for every
+// organisation with any of them (written beside the benchmarks, from the same figures).
+func projectionInputs(in Input) []projection.Input {
+	names := projection.InputFigures()
+	var out []projection.Input
+	for _, f := range OrgFigures(in) {
+		values := map[string]measure.Value{}
+		for _, name := range names {
+			if v, ok := f.Values[name]; ok {
+				values[name] = v
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		o := in.Organisations[f.Org]
+		out = append(out, projection.Input{Org: f.Org, Name: cmp.Or(o.Name, f.Org), Areas: areasOf(o.Region, in.Regions), Values: values})
+	}
+	return out
 }
 
 // clear deletes a period's benchmarks. ClickHouse applies the deletion in the background, a
@@ -133,10 +169,18 @@ func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
 	return len(ps), n, err
 }
 
-// Empty reports whether no benchmark has been computed yet.
+// Empty reports whether no benchmark has been computed yet, or no projection input (a table
+// added after the benchmarks: a database from before it is rebuilt once).
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	ps, err := s.AreaPeriods(ctx)
-	return len(ps) == 0, err
+	if err != nil || len(ps) == 0 {
+		return true, err
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM projection_inputs`).Scan(&n); err != nil {
+		return false, fmt.Errorf("count projection inputs: %w", err)
+	}
+	return n == 0, nil
 }
 
 // Write stores a result; its rows replace those of an earlier computation of the same period.

@@ -30,6 +30,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
@@ -60,7 +61,7 @@ const formerConsumer = "benchmark-" + submission.KindWorkforce
 
 // Kinds are the data kinds whose stored rows feed the benchmarks.
 var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
-	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit}
+	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit, demand.Kind}
 
 // Run follows stored events until ctx is cancelled.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {

@@ -72,6 +72,8 @@ type Deps struct {
 	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
+	// Directory holds the organisations in memory; nil reads them through a new one.
+	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
 	Issuer string
 	// Ready reports whether NATS and ClickHouse can be reached.

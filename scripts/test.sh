@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(pkg services/api services/ingest services/benchmark services/hub services/cli deploy deploy/engines)
+modules=(pkg services/api services/ingest services/benchmark services/dashboard services/hub services/cli deploy deploy/engines)
 # helm renders and lints charts/partnership-hub in the deploy module's tests; installed here if missing.
 helm_version=v3.22.0
 port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
@@ -28,6 +28,11 @@ if [[ "${1:-}" == bench ]]; then
 	cd services/hub && go test -run '^$' -bench Throughput -benchtime "${HUB_BENCH_TIMES:-3x}" -timeout 30m ./
 	exit
 fi
+
+# The dashboard's front-end assets: GOV.UK Frontend and axe-core from npm by the lockfile, built
+# into services/dashboard/web/static/dist, which the dashboard and hub binaries embed.
+echo "== dashboard assets (npm ci, npm run build in services/dashboard)"
+(cd services/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 
 echo "== gofmt"
 unformatted=$(gofmt -l pkg services deploy)
@@ -51,7 +56,7 @@ tags() { [[ $1 == deploy/engines ]] && echo "-tags=chdb"; true; }
 echo "== API docs UI (npm ci in services/api/docsui, embedded in the binary)"
 bash scripts/docs-ui.sh
 export HUB_REQUIRE_DOCS_UI=1
-# The browser tests (the API docs at /docs) drive Debian's Chromium; installed here if missing.
+# The browser tests (the API docs at /docs, the dashboard) drive Debian's Chromium; installed here if missing.
 if ! command -v chromium >/dev/null; then
 	echo "== apt-get install chromium"
 	if [[ $(id -u) -ne 0 ]]; then
@@ -64,6 +69,7 @@ echo "== helm lint charts/partnership-hub (default, single-node and production v
 helm lint charts/partnership-hub
 helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml
 helm lint charts/partnership-hub -f charts/partnership-hub/values-production.yaml
+helm lint charts/partnership-hub-with-nats # warns that its dependencies are not downloaded
 for m in "${modules[@]}"; do
 	echo "== go vet $m"
 	(cd "$m" && go vet $(tags "$m") ./...)

@@ -62,7 +62,6 @@ type Deps struct {
 	Surveys *survey.Store
 	// Placements holds the Standard 8 kinds: placements, placement capacity, practice educators.
 	Placements *placement.Store
-	Members    *reference.Members
 	Verifier   Verifier
 	Limits     Limits
 	Rate       RateLimit
@@ -72,7 +71,7 @@ type Deps struct {
 	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
-	// Directory holds the organisations in memory; nil reads them through a new one.
+	// Directory holds the organisations and regions in memory; nil reads them through a new one.
 	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
 	Issuer string
@@ -131,6 +130,9 @@ func Handler(d *Deps) http.Handler {
 func Register(api huma.API, d *Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Directory == nil {
+		d.Directory = reference.NewDirectory(d.CH, time.Minute)
 	}
 	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)))
 	registerSubmissions(api, d)

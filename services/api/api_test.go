@@ -91,7 +91,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
 		deps.Returns = workforce.NewStore(conn)
-		deps.Audits, deps.Surveys, deps.Members = audit.NewStore(conn), survey.NewStore(conn), reference.NewMembers(conn)
+		deps.Audits, deps.Surveys = audit.NewStore(conn), survey.NewStore(conn)
 		deps.Placements = placement.NewStore(conn)
 		deps.CH = conn
 		e.ch = conn

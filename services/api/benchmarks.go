@@ -13,12 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
-	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -82,11 +80,7 @@ func benchmarkView(d *Deps) (*benchmark.Cache, *benchmark.ReaderView, error) {
 		uncached, err = benchmark.NewStore(d.CH)
 		store = benchmark.NewCache(uncached, 0)
 	}
-	orgs := d.Directory
-	if orgs == nil {
-		orgs = reference.NewDirectory(d.CH, time.Minute)
-	}
-	return store, benchmark.NewReaderView(store, orgs), err
+	return store, benchmark.NewReaderView(store, d.Directory), err
 }
 
 func registerBenchmarks(api huma.API, d *Deps) {

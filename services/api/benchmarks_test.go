@@ -15,6 +15,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -322,4 +323,52 @@ func fmtPtr(p *float64) any {
 		return "null"
 	}
 	return *p
+}
+
+// Text in a benchmark table that a spreadsheet would run as a formula (here an organisation's
+// name beginning with -) reaches the CSV behind an apostrophe; the figures stay numbers.
+func TestBenchmarkCSVIsSafeForSpreadsheets(t *testing.T) {
+	if os.Getenv(chtest.AddrEnv) == "" {
+		t.Skip(chtest.AddrEnv + " is not set")
+	}
+	e := newEnv(t, defaultLimits)
+	ctx := context.Background()
+	const name = `-2+3+cmd|' /C calc'!A0` // OWASP's example
+	batch, err := e.ch.PrepareBatch(ctx, `INSERT INTO organisations (code, old_code, name, type, region_code, updated_at, version)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Append("E06099999", "", name, "local_authority", "E12000001", time.Now().Truncate(time.Second), uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	r := workforce.Return{Org: "E06099999", Period: "2024", InpostFTE: measure.Of(90), VacancyFTE: measure.Of(10)}
+	if err := workforce.NewStore(e.ch).Insert(ctx, []workforce.Stored{{Row: workforce.Row{Row: 2, Return: r}, SubmissionID: "s", ReceivedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	e.rebuildBenchmarks("E06099999")
+	resp, b := e.do("GET", "/v1/benchmarks/standard-2?region=E12000001&period=2024", "demo-steward", "", "", "Accept", "text/csv")
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if resp.StatusCode != 200 || err != nil {
+		t.Fatalf("%d %v: %s", resp.StatusCode, err, b)
+	}
+	found := false
+	for _, rec := range recs[1:] {
+		if rec[7] == "E06099999" && rec[1] == "vacancy_rate" {
+			found = true
+			if rec[8] != "'"+name || rec[9] != "10" {
+				t.Errorf("org_name %q, value %q; want %q and 10", rec[8], rec[9], "'"+name)
+			}
+		}
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) && !sheet.IsNumber(cell) {
+				t.Errorf("cell %q would run as a formula", cell)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no vacancy rate row for E06099999 in %s", b)
+	}
 }

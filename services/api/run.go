@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 	}
 	deps := &Deps{
 		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch),
-		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch), Members: reference.NewMembers(ch),
+		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
 		Ready: conns.Ready, Benchmarks: cache, Issuer: cfg.OIDCIssuer, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
 	}

@@ -1,7 +1,7 @@
 # Partnership Hub. On a fresh Debian machine: `make demo` runs the hub with demo data,
 # `make test` runs every test. Both install ClickHouse with apt-get when it is missing.
 
-MODULES := pkg services/api services/ingest services/benchmark services/hub services/cli deploy
+MODULES := pkg services/api services/ingest services/benchmark services/hub services/cli deploy deploy/engines
 # Stamped into every binary and image (`<binary> --version`).
 VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

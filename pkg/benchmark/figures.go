@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -84,6 +85,20 @@ func PeriodOf(kind, p string) string {
 		return p
 	}
 	return strconv.Itoa(y + 1)
+}
+
+// PeriodsTouched gives the benchmark periods a stored event touches. An alliance change
+// touches every period (every is true): an alliance is an area in each of them.
+func PeriodsTouched(ev submission.Event) (periods []string, every bool) {
+	if ev.Kind == alliance.Kind {
+		return nil, true
+	}
+	for _, ps := range ev.Touched {
+		for _, p := range ps {
+			periods = append(periods, PeriodOf(ev.Kind, p))
+		}
+	}
+	return periods, false
 }
 
 // AcademicYearOf is PeriodOf's inverse for a reporting year: 2025 → 2024/25; "" for a quarter.

@@ -179,6 +179,19 @@ func (d *Directory) Lookup(ctx context.Context, code string) (Organisation, bool
 	return o, ok, nil
 }
 
+// Organisations returns every known organisation by code, from memory, read again once the
+// refresh interval has passed. The map is shared: do not modify it.
+func (d *Directory) Organisations(ctx context.Context) (map[string]Organisation, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.known == nil || time.Since(d.loaded) >= d.refresh {
+		if err := d.load(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return d.known, nil
+}
+
 func (d *Directory) load(ctx context.Context) error {
 	known, err := ReadOrganisations(ctx, d.conn)
 	if err != nil {

@@ -75,6 +75,8 @@ type Deps struct {
 	// Contract says where the hub is reached and where tokens come from, for the OpenAPI
 	// document; the docs page may call the OpenID provider for the OAuth2 flows.
 	Contract Contract
+	// Directory holds the organisations in memory; nil reads them through a new one.
+	Directory *reference.Directory
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time

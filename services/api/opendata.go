@@ -48,7 +48,7 @@ const openDataDoc = "In the layout of the Department for Education's open data (
 	"Who: every benchmark table for stewards, analysts and organisations (named rows as in the benchmarks); the workforce table holds stored rows, so an organisation reads its own and a steward every organisation's."
 
 func registerOpenData(api huma.API, d *Deps) {
-	store, storeErr := benchmarkStore(d)
+	store, view, storeErr := benchmarkView(d)
 	csvOnly := func(description string) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: description, Content: map[string]*huma.MediaType{
 			mediaCSV: {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row, CRLF line ends"}},
@@ -75,7 +75,7 @@ func registerOpenData(api huma.API, d *Deps) {
 			if storeErr != nil {
 				return nil, errInternal(d.Log, "benchmarks unavailable", storeErr)
 			}
-			t, err := openDataTable(ctx, d, store, in)
+			t, err := openDataTable(ctx, d, store, view, in)
 			if err != nil {
 				return nil, err
 			}
@@ -95,7 +95,7 @@ func registerOpenData(api huma.API, d *Deps) {
 }
 
 // openDataTable builds the table asked for, as the caller may see it.
-func openDataTable(ctx context.Context, d *Deps, store *benchmark.Cache, in *openDataInput) (opendata.Table, error) {
+func openDataTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *benchmark.ReaderView, in *openDataInput) (opendata.Table, error) {
 	region := cmp.Or(in.Region, reference.England)
 	orgs, err := reference.ReadOrganisations(ctx, d.CH)
 	if err != nil {
@@ -120,7 +120,7 @@ func openDataTable(ctx context.Context, d *Deps, store *benchmark.Cache, in *ope
 	if err != nil {
 		return opendata.Table{}, err
 	}
-	return standardTable(ctx, d, store, rd, g, std, in.Period)
+	return standardTable(ctx, d, store, view, rd, g, std, in.Period)
 }
 
 // geography places organisations and areas in the DfE's columns, and says which are in the
@@ -177,7 +177,8 @@ func periods(ctx context.Context, d *Deps, store *benchmark.Cache, asked string)
 
 // standardTable is every metric of a standard, per period, for England, the regions and the
 // local authorities the reader may see by name, disclosure controlled for the reader.
-func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, g geography, std int, asked string) (opendata.Table, error) {
+func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *benchmark.ReaderView, rd authz.Reader, g geography,
+	std int, asked string) (opendata.Table, error) {
 	metrics := benchmark.OfStandard(std)
 	t := opendata.Table{Name: fmt.Sprintf("standard-%d", std)}
 	for _, m := range metrics {
@@ -196,42 +197,26 @@ func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, rd auth
 		}
 	})
 	for _, p := range ps {
-		areas, err := store.Areas(ctx, p, codes)
+		areas, orgs, err := view.Published(ctx, rd, metrics, p, codes)
 		if err != nil {
 			return t, errInternal(d.Log, "could not read benchmarks", err)
-		}
-		members, err := store.Members(ctx, p, reference.England)
-		if err != nil {
-			return t, errInternal(d.Log, "could not read benchmarks", err)
-		}
-		views, err := readerViews(ctx, d, store, rd, metrics, p, members)
-		if err != nil {
-			return t, err
 		}
 		rows := map[string]*opendata.Row{}
-		row := func(code string, geo opendata.Geography) *opendata.Row {
-			if rows[code] == nil {
-				rows[code] = &opendata.Row{Period: p, Geography: geo, Values: map[string]measure.Value{}}
+		add := func(f benchmark.Published, geo opendata.Geography) {
+			if rows[f.Code] == nil {
+				rows[f.Code] = &opendata.Row{Period: p, Geography: geo, Values: map[string]measure.Value{}}
 			}
-			return rows[code]
+			rows[f.Code].Values[f.Metric] = openDataValue(f.Value, f.Withheld, f.Reason)
 		}
-		for _, a := range areas {
-			m, ok := benchmark.Lookup(a.Metric)
-			geo, in := g.area(a.Region)
-			if !ok || !in || m.Standard != std {
-				continue
+		for _, f := range areas {
+			if geo, ok := g.area(f.Code); ok {
+				add(f, geo)
 			}
-			value, withheld, _ := publishArea(m, a, views[m.ID])
-			row(a.Region, geo).Values[m.ID] = openDataValue(value, withheld, "")
 		}
-		for _, v := range members {
-			m, ok := benchmark.Lookup(v.Metric)
-			geo, la := g.localAuthority(v.Org)
-			if !ok || !la || m.Standard != std || !rd.Named(v.Org) {
-				continue
+		for _, f := range orgs {
+			if geo, ok := g.localAuthority(f.Code); ok {
+				add(f, geo)
 			}
-			f := publishOrg(m, v, views[m.ID])
-			row(v.Org, geo).Values[m.ID] = openDataValue(f.Value, f.Withheld, f.Reason)
 		}
 		t.Rows = append(t.Rows, sortedRows(rows)...)
 	}

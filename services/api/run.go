@@ -34,6 +34,8 @@ type RunConfig struct {
 	BenchmarkCacheTTL time.Duration `env:"BENCHMARK_CACHE_TTL" envDefault:"30s"`
 	// How long the list of alliances is kept without news of a change; 0: no cache.
 	AllianceCacheTTL time.Duration `env:"ALLIANCE_CACHE_TTL" envDefault:"10s"`
+	// How often the organisations held in memory are read again.
+	ReferenceRefresh time.Duration `env:"REFERENCE_REFRESH" envDefault:"1m"`
 
 	// PublicURL is the API's address as clients reach it (behind a proxy, say), for the OpenAPI
 	// document's servers; empty: http:// and the address it listens on.
@@ -95,7 +97,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch),
 		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch), Members: reference.NewMembers(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
-		Ready: conns.Ready, Benchmarks: cache,
+		Ready: conns.Ready, Benchmarks: cache, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err

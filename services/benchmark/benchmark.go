@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
@@ -59,7 +60,8 @@ const Consumer = "benchmark"
 // removed at start so that its unacknowledged events do not pile up.
 const formerConsumer = "benchmark-" + submission.KindWorkforce
 
-// Kinds are the data kinds whose stored rows feed the benchmarks.
+// Kinds are the data kinds whose stored rows feed the benchmarks; alliance changes are followed
+// too, and recompute every period.
 var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
 	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit, demand.Kind}
 
@@ -173,10 +175,11 @@ func (s *Service) recomputeSpan(ctx context.Context, msgs []jetstream.Msg, perio
 // benchmarks (events older than the stream keeps, or tables a migration recreated), it rebuilds
 // everything first.
 func (s *Service) Run(ctx context.Context) error {
-	filters := make([]string, len(Kinds))
+	filters := make([]string, len(Kinds), len(Kinds)+1)
 	for i, k := range Kinds {
 		filters[i] = bus.StoredFilter(k)
 	}
+	filters = append(filters, bus.StoredFilter(alliance.Kind)) // alliances are benchmark areas
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
 		Durable:        Consumer,
 		Description:    "Recomputes the benchmarks of the periods stored rows touch",
@@ -253,6 +256,7 @@ func (s *Service) announce(periods []string) {
 func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 	var periods []string
 	var held []jetstream.Msg
+	everyPeriod := false
 	for _, m := range msgs {
 		var ev submission.Event
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
@@ -262,11 +266,8 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 			}
 			continue
 		}
-		for _, ps := range ev.Touched {
-			for _, p := range ps {
-				periods = append(periods, benchmarks.PeriodOf(ev.Kind, p))
-			}
-		}
+		touched, every := benchmarks.PeriodsTouched(ev)
+		periods, everyPeriod = append(periods, touched...), everyPeriod || every
 		held = append(held, m)
 	}
 	slices.Sort(periods)
@@ -275,7 +276,13 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 	_, span := s.recomputeSpan(ctx, held, periods)
 	defer span.End()
 	err := s.whenAvailable(stop, held, func(context.Context) error {
-		_, err := s.store.Recompute(ctx, periods...)
+		var err error
+		if everyPeriod { // an alliance changed
+			if periods, err = s.store.Periods(ctx); err != nil {
+				return err
+			}
+		}
+		_, err = s.store.Recompute(ctx, periods...)
 		return err
 	})
 	if err != nil {

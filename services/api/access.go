@@ -225,7 +225,7 @@ func serveMux(d *Deps, mux *http.ServeMux, w http.ResponseWriter, r *http.Reques
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail})
 }
 
 // recorder keeps what ServeMux answers to a request no route matches.

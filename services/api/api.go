@@ -37,7 +37,7 @@ import (
 )
 
 // Version of the API document.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // Limits bound what one request may carry.
 type Limits struct {

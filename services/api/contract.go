@@ -37,15 +37,15 @@ var DocumentContract = Contract{
 }
 
 // Security schemes: OAuth2 (client credentials for systems, authorization code with PKCE for
-// people), the same provider by OpenID Connect discovery, and a bearer token as such (for the
-// docs page's "Authorize", where a token is pasted).
+// people), and the bearer token as such (for the docs page's "Authorize", where a token is
+// pasted). No OpenID Connect discovery scheme: the docs page would fetch the discovery document
+// from the provider as it loads.
 const (
 	schemeOAuth2 = "oauth2"
-	schemeOIDC   = "openIdConnect"
 	schemeBearer = "bearer"
 )
 
-var secured = []map[string][]string{{schemeOAuth2: {}}, {schemeOIDC: {}}, {schemeBearer: {}}}
+var secured = []map[string][]string{{schemeOAuth2: {}}, {schemeBearer: {}}}
 
 // Tags group the operations; each is declared with what it holds.
 var tags = []*huma.Tag{
@@ -321,18 +321,17 @@ const apiDescription = `Workforce, placement, survey and audit data from employe
 
 **Changes** are listed in the API changelog (CHANGELOG.md in the repository).`
 
-// securitySchemes says where tokens come from: OAuth2 with both flows, the same provider by
-// OpenID Connect discovery, and the bearer token itself.
+// securitySchemes says where tokens come from: OAuth2 with both flows (the provider's discovery
+// document, at the issuer's /.well-known/openid-configuration, names the same endpoints), and
+// the bearer token itself.
 func securitySchemes(c Contract) map[string]*huma.SecurityScheme {
 	return map[string]*huma.SecurityScheme{
-		schemeOAuth2: {Type: "oauth2", Description: "The hub's OpenID provider. Systems use the client-credentials flow; people the authorization-code flow with PKCE (code_challenge_method S256 only). " +
+		schemeOAuth2: {Type: "oauth2", Description: "The hub's OpenID provider (issuer " + c.Issuer + "; discovery at /.well-known/openid-configuration). Systems use the client-credentials flow; people the authorization-code flow with PKCE (code_challenge_method S256 only). " +
 			"The hub takes no scopes: what a caller may do comes from the roles in its token (x-hub-roles of each operation).",
 			Flows: &huma.OAuthFlows{
 				ClientCredentials: &huma.OAuthFlow{TokenURL: c.TokenURL, Scopes: map[string]string{}},
 				AuthorizationCode: &huma.OAuthFlow{AuthorizationURL: c.AuthorizeURL, TokenURL: c.TokenURL, Scopes: map[string]string{}},
 			}},
-		schemeOIDC: {Type: "openIdConnect", Description: "The same provider, by OpenID Connect discovery.",
-			OpenIDConnectURL: strings.TrimRight(c.Issuer, "/") + "/.well-known/openid-configuration"},
 		schemeBearer: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "An access token from the provider, sent as Authorization: Bearer <token> (RS256 or ES256; issuer, audience and expiry checked)."},
 	}

@@ -80,9 +80,14 @@ func (l *limiter) wait(key string) time.Duration {
 	return 0
 }
 
-// refuseTooMany answers 429 with the seconds to wait in Retry-After.
-func refuseTooMany(api huma.API, ctx huma.Context, wait time.Duration) {
-	ctx.SetHeader("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+// refuseTooMany answers 429 with the seconds to wait in Retry-After, and the limit in the
+// RateLimit fields (limit: the burst; remaining: none; reset: the same wait).
+func refuseTooMany(api huma.API, ctx huma.Context, burst int, wait time.Duration) {
+	secs := fmt.Sprint(int(math.Ceil(wait.Seconds())))
+	ctx.SetHeader("Retry-After", secs)
+	ctx.SetHeader("RateLimit-Limit", fmt.Sprint(max(burst, 1)))
+	ctx.SetHeader("RateLimit-Remaining", "0")
+	ctx.SetHeader("RateLimit-Reset", secs)
 	_ = huma.WriteErr(api, ctx, http.StatusTooManyRequests, "too many requests: slow down and try again after Retry-After seconds")
 }
 
@@ -220,7 +225,7 @@ func serveMux(d *Deps, mux *http.ServeMux, w http.ResponseWriter, r *http.Reques
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail})
 }
 
 // recorder keeps what ServeMux answers to a request no route matches.

@@ -39,11 +39,36 @@ type document struct {
 		RequestBody *struct {
 			Content map[string]json.RawMessage `json:"content"`
 		} `json:"requestBody"`
-		Responses map[string]struct {
-			Headers map[string]json.RawMessage `json:"headers"`
-			Content map[string]json.RawMessage `json:"content"`
-		} `json:"responses"`
+		Responses map[string]response `json:"responses"`
 	} `json:"paths"`
+}
+
+type response struct {
+	Headers map[string]json.RawMessage `json:"headers"`
+	Content map[string]json.RawMessage `json:"content"`
+}
+
+// bodies gives each body's example (empty when it has none), by where it is.
+func bodies(request *struct {
+	Content map[string]json.RawMessage `json:"content"`
+}, responses map[string]response) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	add := func(where string, content map[string]json.RawMessage) {
+		for ct, raw := range content {
+			var mt struct {
+				Example json.RawMessage `json:"example"`
+			}
+			_ = json.Unmarshal(raw, &mt)
+			out[where+" "+ct] = mt.Example
+		}
+	}
+	if request != nil {
+		add("request", request.Content)
+	}
+	for code, r := range responses {
+		add(code, r.Content)
+	}
+	return out
 }
 
 func readDocument(t *testing.T) document {
@@ -106,6 +131,11 @@ func TestTheContract(t *testing.T) {
 				}
 				if _, ok := op.Responses["default"]; ok {
 					t.Error("a default answer: every status is listed instead")
+				}
+				for ct, mt := range bodies(op.RequestBody, op.Responses) {
+					if len(mt) == 0 {
+						t.Errorf("%s has no example", ct)
+					}
 				}
 				for code, r := range op.Responses {
 					if code >= "400" {

@@ -303,7 +303,7 @@ func refusal(err error) error {
 }
 
 type trailInput struct {
-	Org     string    `query:"org" maxLength:"40" doc:"The caller's or the concerned organisation"`
+	Org     string    `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"The caller's or the concerned organisation"`
 	Outcome string    `query:"outcome" enum:"allowed,refused,failed" doc:"Only this outcome"`
 	From    time.Time `query:"from" doc:"From this time (RFC 3339); default 24 hours ago"`
 	To      time.Time `query:"to" doc:"Before this time (RFC 3339); default now"`

@@ -32,18 +32,18 @@ type metricsOutput struct {
 }
 
 type standardInput struct {
-	Region   string `query:"region" maxLength:"9" doc:"Region (E12…), London sub-region (E13…) or England (E92000001); or give alliance=" example:"E12000001"`
-	Alliance string `query:"alliance" maxLength:"40" doc:"An alliance you may see (its id), as the area instead of a region" example:"north-east"`
-	Period   string `query:"period" required:"true" maxLength:"7" doc:"Reporting year YYYY or quarter YYYY-Qn" example:"2024"`
-	Org      string `query:"org" maxLength:"40" doc:"Add this organisation's position and statistical-neighbour group"`
+	Region   string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" maxLength:"9" doc:"Region (E12…), London sub-region (E13…) or England (E92000001); or give alliance=" example:"E12000001"`
+	Alliance string `query:"alliance" pattern:"^[a-z0-9-]{1,40}$" maxLength:"40" doc:"An alliance you may see (its id), as the area instead of a region" example:"north-east"`
+	Period   string `query:"period" pattern:"^[0-9]{4}(-Q[1-4])?$" required:"true" maxLength:"7" doc:"Reporting year YYYY or quarter YYYY-Qn" example:"2024"`
+	Org      string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Add this organisation's position and statistical-neighbour group"`
 	Accept   string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
 
 type trendInput struct {
-	Metric   string `path:"metric" maxLength:"40" doc:"Metric id (GET /v1/metrics)" example:"vacancy_rate"`
-	Org      string `query:"org" maxLength:"40" doc:"An organisation (or give region=)"`
-	Region   string `query:"region" maxLength:"9" doc:"An area (or give org= or alliance=)"`
-	Alliance string `query:"alliance" maxLength:"40" doc:"An alliance you may see, as the area (or give org= or region=)"`
+	Metric   string `path:"metric" pattern:"^[a-z0-9_]{1,40}$" maxLength:"40" doc:"Metric id (GET /v1/metrics)" example:"vacancy_rate"`
+	Org      string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"An organisation (or give region=)"`
+	Region   string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" maxLength:"9" doc:"An area (or give org= or alliance=)"`
+	Alliance string `query:"alliance" pattern:"^[a-z0-9-]{1,40}$" maxLength:"40" doc:"An alliance you may see, as the area (or give org= or region=)"`
 	Accept   string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
 

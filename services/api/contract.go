@@ -147,6 +147,7 @@ func describe(api huma.API) {
 				}
 			}
 			delete(op.Responses, "default")
+			addExamples(doc.Components.Schemas, op)
 		}
 	}
 	noNullArrays(doc.Components.Schemas.Map())

@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/services/api"
 )
 
@@ -37,11 +39,36 @@ type document struct {
 		RequestBody *struct {
 			Content map[string]json.RawMessage `json:"content"`
 		} `json:"requestBody"`
-		Responses map[string]struct {
-			Headers map[string]json.RawMessage `json:"headers"`
-			Content map[string]json.RawMessage `json:"content"`
-		} `json:"responses"`
+		Responses map[string]response `json:"responses"`
 	} `json:"paths"`
+}
+
+type response struct {
+	Headers map[string]json.RawMessage `json:"headers"`
+	Content map[string]json.RawMessage `json:"content"`
+}
+
+// bodies gives each body's example (empty when it has none), by where it is.
+func bodies(request *struct {
+	Content map[string]json.RawMessage `json:"content"`
+}, responses map[string]response) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	add := func(where string, content map[string]json.RawMessage) {
+		for ct, raw := range content {
+			var mt struct {
+				Example json.RawMessage `json:"example"`
+			}
+			_ = json.Unmarshal(raw, &mt)
+			out[where+" "+ct] = mt.Example
+		}
+	}
+	if request != nil {
+		add("request", request.Content)
+	}
+	for code, r := range responses {
+		add(code, r.Content)
+	}
+	return out
 }
 
 func readDocument(t *testing.T) document {
@@ -104,6 +131,11 @@ func TestTheContract(t *testing.T) {
 				}
 				if _, ok := op.Responses["default"]; ok {
 					t.Error("a default answer: every status is listed instead")
+				}
+				for ct, mt := range bodies(op.RequestBody, op.Responses) {
+					if len(mt) == 0 {
+						t.Errorf("%s has no example", ct)
+					}
 				}
 				for code, r := range op.Responses {
 					if code >= "400" {
@@ -172,5 +204,92 @@ func TestProblemsAreTyped(t *testing.T) {
 	}
 	if resp, _ := e.do("GET", "/problems/nonsense", "", "", ""); resp.StatusCode != 404 {
 		t.Errorf("a page for no problem: %d", resp.StatusCode)
+	}
+}
+
+// page is a paged list's answer.
+type page struct {
+	Entries []struct {
+		RequestID string `json:"request_id"`
+	} `json:"entries"`
+	Alliances  []struct{ ID string } `json:"alliances"`
+	NextCursor string                `json:"next_cursor"`
+}
+
+// readPages follows a paged list from path to its last page, checking that next_cursor and the
+// Link header agree, and returns the pages.
+func readPages(t *testing.T, e *env, path string) []page {
+	t.Helper()
+	var pages []page
+	for next := path; next != ""; {
+		resp, body := e.do("GET", next, "demo-steward", "", "")
+		var p page
+		if resp.StatusCode != 200 || json.Unmarshal(body, &p) != nil {
+			t.Fatalf("GET %s: %d %s", next, resp.StatusCode, body)
+		}
+		pages = append(pages, p)
+		link := resp.Header.Get("Link")
+		if (p.NextCursor == "") != (link == "") || (link != "" && !strings.Contains(link, "cursor="+p.NextCursor)) {
+			t.Fatalf("next_cursor %q beside Link %q", p.NextCursor, link)
+		}
+		next = ""
+		if link != "" {
+			next = strings.TrimSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+		}
+		if len(pages) > 10 {
+			t.Fatal("more pages than items")
+		}
+	}
+	return pages
+}
+
+// TestPagedLists reads the access trail and the alliances a page at a time: every item once, in
+// order, and a cursor the hub did not give refused.
+func TestPagedLists(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	if e.ch == nil {
+		t.Skip("needs ClickHouse (HUB_TEST_CLICKHOUSE_ADDR)")
+	}
+	ctx := t.Context()
+	at := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
+	var entries []trail.Entry
+	for i, id := range []string{"r-c", "r-a", "r-e", "r-b", "r-d"} {
+		// Two records a second: a page may end inside a second.
+		entries = append(entries, trail.Entry{At: at.Add(-time.Duration(i/2) * time.Second), RequestID: id, Method: "GET", Path: "/v1/metrics",
+			Operation: "list-metrics", Status: 200, Outcome: trail.Allowed, Org: "E06000099"})
+	}
+	if err := trail.Insert(ctx, e.ch, entries); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range readPages(t, e, "/v1/access-trail?org=E06000099&limit=2") {
+		for _, r := range p.Entries {
+			got = append(got, r.RequestID)
+		}
+	}
+	// Newest first, then by request id.
+	if want := []string{"r-a", "r-c", "r-b", "r-e", "r-d"}; !slices.Equal(got, want) {
+		t.Errorf("trail pages %v, want %v", got, want)
+	}
+
+	for _, id := range []string{"pages-b", "pages-a", "pages-c"} {
+		if resp, body := e.do("PUT", "/v1/alliances/"+id, "demo-steward", "application/json", `{"name": "Pages", "members": ["E06000001"]}`); resp.StatusCode != 200 {
+			t.Fatalf("PUT %s: %d %s", id, resp.StatusCode, body)
+		}
+	}
+	got = nil
+	pages := readPages(t, e, "/v1/alliances?limit=2")
+	for _, p := range pages {
+		for _, a := range p.Alliances {
+			if strings.HasPrefix(a.ID, "pages-") {
+				got = append(got, a.ID)
+			}
+		}
+	}
+	if want := []string{"pages-a", "pages-b", "pages-c"}; !slices.Equal(got, want) || len(pages) < 2 {
+		t.Errorf("alliances over %d pages: %v, want %v", len(pages), got, want)
+	}
+	if resp, body := e.do("GET", "/v1/alliances?cursor=bm9uc2Vuc2U", "demo-steward", "", ""); resp.StatusCode != 422 {
+		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, body)
 	}
 }

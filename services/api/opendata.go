@@ -25,7 +25,7 @@ import (
 
 type openDataInput struct {
 	Table  string `path:"table" enum:"workforce,standard-2,standard-8" doc:"workforce: the stored workforce returns with the DfE's rates; standard-2, standard-8: every benchmark of the standard" example:"standard-2"`
-	Region string `query:"region" pattern:"^E(92|12|13)[0-9]{6}$" doc:"Only this region or London sub-region (with England's row); default all of England" example:"E12000001"`
+	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" doc:"Only this region or London sub-region (with England's row); default all of England" example:"E12000001"`
 	Period string `query:"period" pattern:"^[0-9]{4}(-Q[1-4])?$" doc:"Only this reporting year YYYY or quarter YYYY-Qn; default every period" example:"2024"`
 }
 

@@ -39,7 +39,7 @@ type areaRef struct {
 }
 
 type orgFigure struct {
-	Code        string   `json:"code"`
+	Code        string   `json:"org"`
 	Name        string   `json:"name"`
 	Value       *float64 `json:"value"`
 	Reason      string   `json:"reason"`
@@ -53,7 +53,7 @@ type orgFigure struct {
 
 type neighbour struct {
 	OldCode string   `json:"old_la_code"`
-	Code    string   `json:"code"`
+	Code    string   `json:"org"`
 	Name    string   `json:"name"`
 	Value   *float64 `json:"value"`
 }

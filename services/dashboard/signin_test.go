@@ -102,3 +102,18 @@ func TestExpiredTokenSignsInAgain(t *testing.T) {
 		t.Errorf("with an expired token the dashboard went on to %s, want the sign-in page again", end)
 	}
 }
+
+// TestSessionCookie: the session cookie is HttpOnly and SameSite=Lax always, and Secure, with
+// the __Host- prefix that binds it to the origin, when the dashboard is served over TLS.
+func TestSessionCookie(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		s := newSessions(Config{SessionLifetime: time.Hour, IdleTimeout: time.Minute}, secure)
+		c := s.Cookie
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != secure || c.Path != "/" || c.Persist {
+			t.Errorf("secure %v: cookie %+v", secure, c)
+		}
+		if secure && !strings.HasPrefix(c.Name, "__Host-") {
+			t.Errorf("over TLS the cookie is %q, want the __Host- prefix", c.Name)
+		}
+	}
+}

@@ -37,7 +37,6 @@ var cases = map[string]parityCase{
 
 	"pkg/reference.selectRegions":       {Runs: none},
 	"pkg/reference.selectOrganisations": {Runs: none},
-	"pkg/reference.selectInRegion":      {Runs: [][]any{{"E12000001", "E12000001"}, {"E12000007", "E12000007"}, {"E13000001", "E13000001"}}},
 
 	"pkg/alliance.selectAlliances": {Runs: none},
 	"pkg/alliance.selectKnown":     {Runs: [][]any{{[]string{"E06000001", "E99999999"}}, {[]string{}}}, Empty: true},
@@ -66,6 +65,7 @@ var cases = map[string]parityCase{
 	"pkg/benchmark.selectAreaSeries":       {Runs: [][]any{{"vacancy_rate", areas}, {"vacancy_rate", []string{}}}, Empty: true},
 	"pkg/benchmark.selectOrgSeries":        {Runs: [][]any{{"vacancy_rate", "E06000001"}}},
 	"pkg/benchmark.selectAreaPeriods":      {Runs: none},
+	"pkg/benchmark.selectWorkforceFigures": {Runs: [][]any{{[]string{"2024", "2025-Q1"}}, {[]string{"2024"}}, {[]string{}}}, Empty: true},
 	"pkg/benchmark.selectPlacementFigures": {Runs: [][]any{{"2024/25"}}},
 	"pkg/benchmark.selectCapacityFigures":  {Runs: [][]any{{"2024/25"}}},
 	"pkg/benchmark.selectEducatorFigures":  {Runs: [][]any{{"2025"}}},

@@ -107,33 +107,43 @@ const LevelAlliance = "alliance"
 func Compute(in Input, metrics []Metric) Result {
 	figs := OrgFigures(in)
 	at := placeOrgs(in, figs)
-	res := Result{Values: make([]Value, 0, len(figs)*len(metrics))}
-	from := make([]int32, 0, len(figs)) // the index in figs of each value of a metric
-	for _, m := range metrics {
-		start := len(res.Values)
-		from = from[:0]
-		for i, f := range figs {
+	// Organisation by organisation, every metric: one organisation's figures stay in the cache
+	// while its values are worked out. Each metric's values fill their own part of one slab.
+	slab := make([]Value, len(figs)*len(metrics))
+	values := make([][]Value, len(metrics))
+	from := make([][]int32, len(metrics)) // the index in figs of each value of a metric
+	for j := range metrics {
+		values[j] = slab[j*len(figs) : j*len(figs) : (j+1)*len(figs)]
+		from[j] = make([]int32, 0, len(figs))
+	}
+	for i, f := range figs {
+		for j, m := range metrics {
 			if v, ok := orgValue(in, m, f, &at.orgs[i]); ok {
-				res.Values = append(res.Values, v)
-				from = append(from, int32(i))
+				values[j] = append(values[j], v)
+				from[j] = append(from[j], int32(i))
 			}
 		}
-		values := res.Values[start:]
+	}
+	res := Result{}
+	for j, m := range metrics {
+		vs := values[j]
 		var areas []Area
 		if m.Disclosure {
-			areas = protect(in, m, values)
+			areas = protect(in, m, vs)
 		} else {
-			areas = sumAreas(in, m, values)
+			areas = sumAreas(in, m, vs)
 		}
-		at.neighbourMedians(values, from)
+		at.neighbourMedians(vs, from[j])
 		if m.Disclosure {
 			// A median of one or two neighbours is their value, or gives one from the other.
-			for i := range values {
-				if values[i].SNCount < 3 {
-					values[i].SNMedian, values[i].SNCount = nil, 0
+			for i := range vs {
+				if vs[i].SNCount < 3 {
+					vs[i].SNMedian, vs[i].SNCount = nil, 0
 				}
 			}
 		}
+		// Close the gaps: each metric's values move down the slab, behind the previous ones'.
+		res.Values = append(slab[:len(res.Values)], vs...)
 		res.Areas = append(res.Areas, areas...)
 	}
 	return res

@@ -60,18 +60,22 @@ const (
 		UNION ALL SELECT DISTINCT period FROM service_demand`
 )
 
-// selectWorkforceFigures reads the figures of the workforce returns of some periods, each
-// figure's value and reason. PREWHERE on the period filters before FINAL merges versions (every
-// version of a row has the same period), as workforce.Store's reads of a period do.
-var selectWorkforceFigures = func() string {
+// workforceFigureColumns lists each figure's value and reason column, in the order of
+// workforce.Fields.
+var workforceFigureColumns = func() string {
 	cols := make([]string, 0, 2*len(workforce.Fields))
 	for _, f := range workforce.Fields {
 		cols = append(cols, f.Name, f.Name+"_reason")
 	}
-	return `SELECT org_code, period, ` + strings.Join(cols, ", ") + `
+	return strings.Join(cols, ", ")
+}()
+
+// selectWorkforceFigures reads the figures of the workforce returns of some periods. PREWHERE on
+// the period filters before FINAL merges versions (every version of a row has the same period),
+// as workforce.Store's reads of a period do.
+var selectWorkforceFigures = `SELECT org_code, period, ` + workforceFigureColumns + `
 		FROM workforce_returns FINAL
 		PREWHERE has(CAST(? AS Array(String)), period)`
-}()
 
 // source is a kind whose stored rows feed the benchmarks, with how its figures of some periods
 // are read (each organisation's, from the latest version of every row), by period.

@@ -1,8 +1,6 @@
 package hub_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,12 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/services/benchmark"
 )
 
 // BenchmarkBulkLoad sends a census-time bulk load through the API — uploads of 200,000
@@ -43,84 +36,20 @@ func BenchmarkBulkLoad(b *testing.B) {
 	}
 }
 
-// storedEvent is a stored chunk's event as the EVENTS stream keeps it.
-type storedEvent struct {
-	seq  uint64
-	at   time.Time
-	id   string
-	rows int
-}
-
 func bulkLoad(b *testing.B, uploads, iteration int) {
 	r := startBenchHub(b)
-	ctx := context.Background()
-	nc, err := nats.Connect(r.s.NATSURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
 	bodies := make([]string, uploads)
 	for u := range bodies {
 		bodies[u] = variedCSV(r.orgs, benchRows, iteration*uploads+u)
 	}
-	cons, err := js.Consumer(ctx, bus.StreamEvents, benchmark.Consumer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// caughtUp reads the benchmark consumer's acknowledgement floor, and whether it has
-	// acknowledged every event (false too when the server cannot say).
-	caughtUp := func() (uint64, bool) {
-		info, err := cons.Info(ctx)
-		if err != nil {
-			return 0, false
-		}
-		return info.AckFloor.Stream, info.NumPending == 0 && info.NumAckPending == 0
-	}
-	// The demo data's benchmarks first, so that the load starts on a quiet service.
-	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		if _, ok := caughtUp(); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("the demo data's benchmarks are not caught up")
-		}
-	}
-
-	var (
-		mu     sync.Mutex
-		events []storedEvent
-	)
-	ordered, err := js.OrderedConsumer(ctx, bus.StreamEvents, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{bus.StoredFilter(submission.KindWorkforce)}, DeliverPolicy: jetstream.DeliverNewPolicy})
-	if err != nil {
-		b.Fatal(err)
-	}
-	watch, err := ordered.Consume(func(m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		var ev submission.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			b.Error(err)
-			return
-		}
-		mu.Lock()
-		events = append(events, storedEvent{seq: md.Sequence.Stream, at: md.Timestamp, id: ev.ID, rows: ev.Rows})
-		mu.Unlock()
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer watch.Stop()
+	w := watchBenchmarks(b, r)
+	w.waitCaughtUp(b, 5*time.Minute) // the demo data's benchmarks first: the load starts on a quiet service
+	events, stopFollowing := w.follow(b, submission.KindWorkforce)
+	defer stopFollowing()
 
 	// The acknowledgement floor over time: floors[i] was read at times[i].
 	var (
+		mu     sync.Mutex
 		floors []uint64
 		times  []time.Time
 		stop   = make(chan struct{})
@@ -133,7 +62,7 @@ func bulkLoad(b *testing.B, uploads, iteration int) {
 				t.Stop()
 				return
 			case now := <-t.C:
-				floor, _ := caughtUp()
+				floor, _ := w.floor()
 				mu.Lock()
 				if n := len(floors); n > 0 {
 					floor = max(floor, floors[n-1]) // a failed reading says nothing
@@ -154,9 +83,8 @@ func bulkLoad(b *testing.B, uploads, iteration int) {
 	want := uploads * benchRows
 	var last storedEvent
 	for deadline := time.Now().Add(20 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		mu.Lock()
 		stored := 0
-		for _, ev := range events {
+		for _, ev := range events() {
 			if ids[ev.id] {
 				stored += ev.rows
 				if ev.at.After(last.at) {
@@ -164,7 +92,6 @@ func bulkLoad(b *testing.B, uploads, iteration int) {
 				}
 			}
 		}
-		mu.Unlock()
 		if stored >= want {
 			break
 		}
@@ -174,7 +101,7 @@ func bulkLoad(b *testing.B, uploads, iteration int) {
 	}
 	loaded := last.at.Sub(start)
 	for deadline := time.Now().Add(20 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if floor, ok := caughtUp(); ok && floor >= last.seq {
+		if floor, ok := w.floor(); ok && floor >= last.seq {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -189,7 +116,7 @@ func bulkLoad(b *testing.B, uploads, iteration int) {
 	// When the floor first passed each event's sequence.
 	var fresh []time.Duration
 	var caught time.Time
-	for _, ev := range events {
+	for _, ev := range events() {
 		if !ids[ev.id] {
 			continue
 		}

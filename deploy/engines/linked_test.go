@@ -19,6 +19,8 @@ var (
 	workforceSelectPeriod string
 	//go:linkname benchmarkSelectWorkforceFigures github.com/partnership-hub/hub/pkg/benchmark.selectWorkforceFigures
 	benchmarkSelectWorkforceFigures string
+	//go:linkname benchmarkSelectWorkforceFiguresOf github.com/partnership-hub/hub/pkg/benchmark.selectWorkforceFiguresOf
+	benchmarkSelectWorkforceFiguresOf string
 )
 
 // linked maps a variable's id to its text.
@@ -27,7 +29,8 @@ var linked = map[string]*string{
 	"pkg/workforce.selectReturns": &workforceSelectReturns,
 	"pkg/workforce.selectPeriod":  &workforceSelectPeriod,
 
-	"pkg/benchmark.selectWorkforceFigures": &benchmarkSelectWorkforceFigures,
+	"pkg/benchmark.selectWorkforceFigures":   &benchmarkSelectWorkforceFigures,
+	"pkg/benchmark.selectWorkforceFiguresOf": &benchmarkSelectWorkforceFiguresOf,
 }
 
 // sqlText returns the text of a statement: its constant value, or its linked variable's.

@@ -8,12 +8,14 @@ import (
 )
 
 // Recomputer recomputes periods as their stored rows change, keeping the figures of the periods
-// it computed last in memory, kind by kind, so that a recomputation re-reads only the kinds whose
-// rows changed (a council's workforce return does not re-read a year's placements, survey
-// results and audit ratings) and redoes the rest in memory: areas, quartiles, ranks, neighbour
-// medians and disclosure control, then writes the whole period as Store.Recompute does, so that
-// the period's latest computation holds every row. Its result is always the one
-// Store.Recompute would give at the same moment.
+// it computed last in memory, kind by kind and organisation by organisation, so that a
+// recomputation re-reads only what changed: the rows of the organisations whose rows of a kind
+// were stored (a council's survey results do not re-read the year's other survey results, nor
+// its placements or audit ratings), or the whole kind where its figures are not the reporting
+// organisation's (placements count towards their host). It redoes the rest in memory: areas,
+// quartiles, ranks, neighbour medians and disclosure control, then writes the whole period as
+// Store.Recompute does, so that the period's latest computation holds every row. Its result is
+// always the one Store.Recompute would give at the same moment.
 //
 // What changed is told with Changed before the recomputation that must see it. It is safe for
 // concurrent use, but one period must not be recomputed twice at once (nor be given twice to
@@ -29,11 +31,11 @@ type Recomputer struct {
 	clock  uint64
 }
 
-// keptPeriod is one period's figures as last read (nil: none yet, or to be read whole), and the
-// kinds whose rows changed since.
+// keptPeriod is one period's figures as last read (nil: none yet, or to be read whole), and
+// what changed since.
 type keptPeriod struct {
 	figs  kindFigures
-	stale map[string]bool
+	stale reading
 	used  uint64
 	busy  bool // being recomputed: kept whatever the limit, so that changes meanwhile are marked
 }
@@ -43,15 +45,48 @@ func (s *Store) NewRecomputer(keep int) *Recomputer {
 	return &Recomputer{store: s, keep: max(keep, 0), kept: map[string]*keptPeriod{}}
 }
 
-// Changed tells that rows of kind were stored for periods. A kind whose rows can move between
-// periods (a placement's academic year corrected) may have changed every period's figures.
-func (r *Recomputer) Changed(kind string, periods ...string) {
+// Changed tells that rows of kind were stored for periods, reported by orgs (nil: by any). A
+// kind whose rows can move between periods (a placement's academic year corrected) may have
+// changed every period's figures.
+func (r *Recomputer) Changed(kind string, orgs []string, periods ...string) {
 	moves := slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.moves })
+	if !byOrg(kind) {
+		orgs = nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for p, k := range r.kept {
 		if moves || slices.Contains(periods, p) {
-			k.stale[kind] = true
+			k.stale.add(kind, orgs)
+		}
+	}
+}
+
+// add marks the rows of kind of orgs (nil: the whole kind) to be read again.
+func (rd reading) add(kind string, orgs []string) {
+	set, ok := rd[kind]
+	switch {
+	case ok && set == nil: // already the whole kind
+	case orgs == nil:
+		rd[kind] = nil
+	default:
+		if set == nil {
+			set = map[string]bool{}
+			rd[kind] = set
+		}
+		for _, o := range orgs {
+			set[o] = true
+		}
+	}
+}
+
+// merge marks again what another reading was to read.
+func (rd reading) merge(other reading) {
+	for kind, set := range other {
+		if set == nil {
+			rd.add(kind, nil)
+		} else {
+			rd.add(kind, slices.Collect(maps.Keys(set)))
 		}
 	}
 }
@@ -68,12 +103,12 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 	if err != nil {
 		return 0, err
 	}
-	type reading struct {
-		k     *keptPeriod
-		figs  kindFigures
-		stale []string // the kinds to read; nil: every kind
+	type recomputing struct {
+		k    *keptPeriod
+		figs kindFigures
+		read reading // nil: every kind whole
 	}
-	rs := make([]reading, len(periods))
+	rs := make([]recomputing, len(periods))
 	r.mu.Lock()
 	if !maps.Equal(at.orgs, r.places.orgs) {
 		// An organisation's type decides which figure its placement capacity gives; a new
@@ -88,24 +123,24 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 	for i, p := range periods {
 		k, ok := r.kept[p]
 		if !ok {
-			k = &keptPeriod{stale: map[string]bool{}}
+			k = &keptPeriod{stale: reading{}}
 			r.kept[p] = k
 		}
 		rs[i].k = k
 		if k.figs != nil {
 			rs[i].figs = maps.Clone(k.figs)
-			rs[i].stale = append([]string{}, slices.Collect(maps.Keys(k.stale))...)
+			rs[i].read = k.stale
 		}
-		clear(k.stale)
+		k.stale = reading{}
 		k.busy = true
 	}
 	r.mu.Unlock()
 
-	stale := make([][]string, len(periods))
+	reads := make([]reading, len(periods))
 	for i := range rs {
-		stale[i] = rs[i].stale
+		reads[i] = rs[i].read
 	}
-	fresh, err := r.store.readFigures(ctx, periods, at.orgs, stale)
+	fresh, err := r.store.readFigures(ctx, periods, at.orgs, reads)
 	figs := make([]kindFigures, len(periods))
 	n := 0
 	for i := range periods {
@@ -114,8 +149,12 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		}
 		if rs[i].figs == nil {
 			rs[i].figs = fresh[i]
-		} else {
-			maps.Copy(rs[i].figs, fresh[i])
+		}
+		for kind, fs := range fresh[i] {
+			if only := rs[i].read[kind]; rs[i].read != nil && only != nil && byOrg(kind) {
+				fs = replaceOrgs(rs[i].figs[kind], only, fs)
+			}
+			rs[i].figs[kind] = fs
 		}
 		figs[i] = rs[i].figs
 	}
@@ -131,12 +170,10 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		switch {
 		case err != nil || gen != r.gen:
 			// What was to be read is read again next time (all of it when places changed meanwhile).
-			if rs[i].stale == nil || gen != r.gen {
+			if rs[i].read == nil || gen != r.gen {
 				k.figs = nil
 			}
-			for _, kind := range rs[i].stale {
-				k.stale[kind] = true
-			}
+			k.stale.merge(rs[i].read)
 		case r.keep == 0:
 			delete(r.kept, p)
 		default:
@@ -163,4 +200,16 @@ func (r *Recomputer) evict() {
 		}
 		delete(r.kept, oldest)
 	}
+}
+
+// replaceOrgs gives a kind's figures with those of the organisations in only replaced by fresh
+// (theirs as read again); kept is not modified.
+func replaceOrgs(kept []Figures, only map[string]bool, fresh []Figures) []Figures {
+	out := make([]Figures, 0, len(kept)+len(fresh))
+	for _, f := range kept {
+		if !only[f.Org] {
+			out = append(out, f)
+		}
+	}
+	return append(out, fresh...)
 }

@@ -38,7 +38,7 @@ func readBack(t *testing.T, store *benchmark.Store, period string) benchmark.Res
 
 // An incremental recomputation gives exactly what a full one gives, whatever changed before it:
 // random rows of every kind are stored for random organisations and periods, each change is told
-// to the Recomputer, and a random period or two (touched or not) are recomputed by it and then
+// to the Recomputer with the organisation that reported it, and a random period or two (touched or not) are recomputed by it and then
 // in full, and the two computations read back from the tables are compared. Only two periods of three
 // are kept, so that periods are forgotten and read whole again; placements move between
 // academic years, which changes a period that no event names.
@@ -59,9 +59,9 @@ func TestIncrementalRecomputeEqualsFull(t *testing.T) {
 
 	changes := []struct {
 		kind  string
-		store func(org, period string) (touched string)
+		store func(org, period string) (reporter, touched string)
 	}{
-		{submission.KindWorkforce, func(org, period string) string {
+		{submission.KindWorkforce, func(org, period string) (string, string) {
 			r := workforce.Return{Org: org, Period: period}
 			for _, f := range workforce.Fields {
 				if rng.IntN(8) == 0 {
@@ -72,9 +72,9 @@ func TestIncrementalRecomputeEqualsFull(t *testing.T) {
 			}
 			*workforce.Fields[0].Of(&r) = measure.Of(float64(n(50, 200))) // in-post FTE
 			src.insertReturns(r)
-			return period
+			return org, period
 		}},
-		{submission.KindPlacement, func(_, period string) string {
+		{submission.KindPlacement, func(_, period string) (string, string) {
 			// A new placement, or an earlier one reported again with another year or host.
 			p := placed{fmt.Sprint("student-", students), academic[period], councils[rng.IntN(len(councils))]}
 			if len(placements) > 0 && rng.IntN(2) == 0 {
@@ -87,43 +87,43 @@ func TestIncrementalRecomputeEqualsFull(t *testing.T) {
 			}
 			outcome := []string{"passed", "failed", "withdrawn", "ongoing"}[rng.IntN(4)]
 			src.insertPlacements(src.placement(p.student, "2022/23", p.year, "final", p.host, rng.IntN(2) == 0, 100, n(40, 100), outcome))
-			return period
+			return newcastleUni, period
 		}},
-		{submission.KindPlacementCapacity, func(org, period string) string {
+		{submission.KindPlacementCapacity, func(org, period string) (string, string) {
 			if rng.IntN(2) == 0 {
 				src.insertCapacity(newcastleUni, academic[period], true, [4]int{2, n(5, 40), -1, -1})
-			} else {
-				offered := n(0, 20)
-				src.insertCapacity(org, academic[period], false, [4]int{2, -1, offered, n(0, offered)})
+				return newcastleUni, period
 			}
-			return period
+			offered := n(0, 20)
+			src.insertCapacity(org, academic[period], false, [4]int{2, -1, offered, n(0, offered)})
+			return org, period
 		}},
-		{submission.KindPracticeEducators, func(org, period string) string {
+		{submission.KindPracticeEducators, func(org, period string) (string, string) {
 			s1, s2 := n(0, 10), n(0, 10)
 			src.insertEducators(org, period, s1, s2, n(0, s1+s2), n(0, 30))
-			return period
+			return org, period
 		}},
-		{submission.KindSurvey, func(org, period string) string {
+		{submission.KindSurvey, func(org, period string) (string, string) {
 			// Few respondents now and then, so that disclosure control withholds figures.
 			src.insertSurvey(org, period, [7]any{"Q2.1", "social_worker", n(0, 5), n(0, 5), n(0, 3), n(0, 8), n(0, 6)},
 				[7]any{"Q8.1", "manager", n(0, 2), n(0, 2), n(0, 2), n(0, 4), n(0, 4)})
-			return period
+			return org, period
 		}},
-		{submission.KindAudit, func(org, period string) string {
+		{submission.KindAudit, func(org, period string) (string, string) {
 			ratings := []string{audit.Green, audit.Amber, audit.Red}
 			src.insertAudit(org, period, [2]string{"S2.1", ratings[rng.IntN(3)]}, [2]string{"S8.1", ratings[rng.IntN(3)]})
-			return period
+			return org, period
 		}},
-		{demand.Kind, func(org, period string) string {
+		{demand.Kind, func(org, period string) (string, string) {
 			src.insertDemand(demand.Return{Org: org, Period: period, CINAt31March: measure.Of(float64(n(100, 2000))),
 				CLAAt31March: measure.Of(float64(n(50, 500))), ChildPopulation: measure.Of(float64(n(10000, 40000)))})
-			return period
+			return org, period
 		}},
 	}
 	for step := range 40 {
 		c := changes[rng.IntN(len(changes))]
-		touched := c.store(councils[rng.IntN(len(councils))], periods[rng.IntN(len(periods))])
-		rc.Changed(c.kind, touched)
+		reporter, touched := c.store(councils[rng.IntN(len(councils))], periods[rng.IntN(len(periods))])
+		rc.Changed(c.kind, []string{reporter}, touched)
 
 		// One period, or two written together.
 		ps := []string{periods[rng.IntN(len(periods))]}
@@ -160,15 +160,15 @@ func TestIncrementalSeesMovedPlacement(t *testing.T) {
 	src.insertReturns(in2025(figures(hartlepool, "inpost_fte", 100)), in2025(figures(middlesbrough, "inpost_fte", 100)))
 	src.insertPlacements(src.placement("a", "2022/23", "2024/25", "final", hartlepool, true, 100, 100, "passed"),
 		src.placement("b", "2022/23", "2024/25", "final", middlesbrough, true, 100, 100, "passed"))
-	rc.Changed(submission.KindPlacement, "2025")
+	rc.Changed(submission.KindPlacement, []string{newcastleUni}, "2025")
 	if _, err := rc.Recompute(ctx, "2025"); err != nil {
 		t.Fatal(err)
 	}
 	// a moves to 2023/24 (period 2024); then a return changes in 2025.
 	src.insertPlacements(src.placement("a", "2022/23", "2023/24", "final", hartlepool, true, 100, 100, "passed"))
-	rc.Changed(submission.KindPlacement, "2024")
+	rc.Changed(submission.KindPlacement, []string{newcastleUni}, "2024")
 	src.insertReturns(in2025(figures(middlesbrough, "inpost_fte", 120)))
-	rc.Changed(submission.KindWorkforce, "2025")
+	rc.Changed(submission.KindWorkforce, []string{middlesbrough}, "2025")
 	if _, err := rc.Recompute(ctx, "2025"); err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func BenchmarkRecomputePeriod(b *testing.B) {
 				b.StopTimer()
 				resubmit(i)
 				i++
-				rc.Changed(submission.KindWorkforce, "2024")
+				rc.Changed(submission.KindWorkforce, []string{rows[(i-1)%n].Org}, "2024")
 				b.StartTimer()
 				if err := recompute(); err != nil {
 					b.Fatal(err)

@@ -27,25 +27,46 @@ const (
 		FROM placements FINAL
 		WHERE academic_year = ?
 		GROUP BY host_org`
-	selectCapacityFigures = `SELECT org_code, count(),
+	// The figures of capacity, practice educators, survey results and audit ratings belong to the
+	// organisation whose rows they are: each query reads every organisation's, and its "Of" twin
+	// only the organisations bound first (PREWHERE on the leading key column, which ClickHouse
+	// reads through the primary key; has() would read every row).
+	selectCapacityFigures   = `SELECT ` + capacityFrom + capacityWhere
+	selectCapacityFiguresOf = `SELECT ` + capacityFrom + ofOrgs + capacityWhere
+	selectEducatorFigures   = `SELECT ` + educatorsFrom + educatorsWhere
+	selectEducatorFiguresOf = `SELECT ` + educatorsFrom + ofOrgs + educatorsWhere
+	selectSurveyFigures     = `SELECT ` + surveyFrom + surveyWhere
+	selectSurveyFiguresOf   = `SELECT ` + surveyFrom + ofOrgs + surveyWhere
+	selectAuditFigures      = `SELECT ` + auditCounts + auditFrom + auditWhere
+	selectAuditFiguresOf    = `SELECT ` + auditCounts + auditFrom + ofOrgs + auditWhere
+
+	ofOrgs = `
+		PREWHERE org_code IN (SELECT arrayJoin(CAST(? AS Array(String))))`
+
+	capacityFrom = `org_code, count(),
 			countIf(isNotNull(requested)), sum(ifNull(requested, 0)),
 			countIf(isNotNull(confirmed)), sum(ifNull(confirmed, 0))
-		FROM placement_capacity FINAL
+		FROM placement_capacity FINAL`
+	capacityWhere = `
 		WHERE academic_year = ?
 		GROUP BY org_code`
-	selectEducatorFigures = `SELECT org_code, stage1, stage2, active, students_supported
-		FROM practice_educators FINAL
+	educatorsFrom = `org_code, stage1, stage2, active, students_supported
+		FROM practice_educators FINAL`
+	educatorsWhere = `
 		WHERE period = ?`
 	// Standards 2 and 8 (Standards) are the ones with benchmarks. Per group, the respondents are the most who answered any one of the standard's questions.
-	selectSurveyFigures = `SELECT org_code, standard, respondent_group, max(n), sum(n), sum(agree + strongly_agree)
-		FROM survey_results FINAL
+	surveyFrom = `org_code, standard, respondent_group, max(n), sum(n), sum(agree + strongly_agree)
+		FROM survey_results FINAL`
+	surveyWhere = `
 		WHERE year = ? AND standard IN (2, 8)
 		GROUP BY org_code, standard, respondent_group`
 	// The current rating of an item is its latest submission's.
-	selectAuditFigures = `SELECT org_code, standard, countIf(rating = 'GREEN'), countIf(rating = 'AMBER'), countIf(rating = 'RED'), count()
+	auditCounts = `org_code, standard, countIf(rating = 'GREEN'), countIf(rating = 'AMBER'), countIf(rating = 'RED'), count()
 		FROM (
-			SELECT org_code, item_id, standard, rating
-			FROM audit_ratings FINAL
+			SELECT org_code, item_id, standard, rating`
+	auditFrom = `
+			FROM audit_ratings FINAL`
+	auditWhere = `
 			WHERE cycle = ? AND standard IN (2, 8)
 			ORDER BY org_code, item_id, version DESC
 			LIMIT 1 BY org_code, item_id
@@ -77,11 +98,20 @@ var selectWorkforceFigures = `SELECT org_code, period, ` + workforceFigureColumn
 		FROM workforce_returns FINAL
 		PREWHERE has(CAST(? AS Array(String)), period)`
 
+// selectWorkforceFiguresOf reads the figures of some organisations' returns of one period,
+// through the primary key.
+var selectWorkforceFiguresOf = `SELECT org_code, period, ` + workforceFigureColumns + `
+		FROM workforce_returns FINAL
+		PREWHERE org_code IN (SELECT arrayJoin(CAST(? AS Array(String)))) AND period = ?`
+
 // source is a kind whose stored rows feed the benchmarks, with how its figures of some periods
 // are read (each organisation's, from the latest version of every row), by period.
 type source struct {
 	kind    string
 	figures func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error)
+	// of reads the figures of some organisations' rows of one period, when the kind's figures
+	// belong to the organisation whose rows they are (nil: the kind is read whole).
+	of func(s *Store, ctx context.Context, period string, orgs map[string]reference.Organisation, only []string) ([]Figures, error)
 	// moves: a row's period is not part of its key, so that a newer version of a row can move it
 	// into another period (a placement's academic year corrected): a change in one period may
 	// change the kind's figures of any other.
@@ -90,21 +120,35 @@ type source struct {
 
 // sources are the kinds the benchmarks are computed from, in the order their figures are merged.
 var sources = []source{
-	{kind: submission.KindWorkforce, figures: (*Store).workforceFigures},
-	{kind: submission.KindPlacement, figures: perPeriod((*Store).placementFigures), moves: true},
-	{kind: submission.KindPlacementCapacity, figures: perPeriod((*Store).capacityFigures)},
-	{kind: submission.KindPracticeEducators, figures: perPeriod((*Store).educatorFigures)},
-	{kind: submission.KindSurvey, figures: perPeriod((*Store).surveyFigures)},
-	{kind: submission.KindAudit, figures: perPeriod((*Store).auditFigures)},
-	{kind: demand.Kind, figures: perPeriod((*Store).demandFigures)},
+	{kind: submission.KindWorkforce, figures: (*Store).workforceFigures, of: (*Store).workforceFiguresOf},
+	{kind: submission.KindPlacement, figures: perPeriod(whole((*Store).placementFigures)), moves: true},
+	{kind: submission.KindPlacementCapacity, figures: perPeriod((*Store).capacityFigures), of: (*Store).capacityFigures},
+	{kind: submission.KindPracticeEducators, figures: perPeriod((*Store).educatorFigures), of: (*Store).educatorFigures},
+	{kind: submission.KindSurvey, figures: perPeriod((*Store).surveyFigures), of: (*Store).surveyFigures},
+	{kind: submission.KindAudit, figures: perPeriod((*Store).auditFigures), of: (*Store).auditFigures},
+	{kind: demand.Kind, figures: perPeriod(whole((*Store).demandFigures))},
 }
 
-// perPeriod reads a kind's figures one period at a time.
-func perPeriod(read func(*Store, context.Context, string, map[string]reference.Organisation) ([]Figures, error)) func(*Store, context.Context, []string, map[string]reference.Organisation) (map[string][]Figures, error) {
+// byOrg reports whether a kind's figures can be read organisation by organisation.
+func byOrg(kind string) bool {
+	return slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.of != nil })
+}
+
+type periodReader = func(*Store, context.Context, string, map[string]reference.Organisation, []string) ([]Figures, error)
+
+// whole is a reader of every organisation's figures as a periodReader.
+func whole(read func(*Store, context.Context, string, map[string]reference.Organisation) ([]Figures, error)) periodReader {
+	return func(s *Store, ctx context.Context, p string, orgs map[string]reference.Organisation, _ []string) ([]Figures, error) {
+		return read(s, ctx, p, orgs)
+	}
+}
+
+// perPeriod reads every organisation's figures of a kind one period at a time.
+func perPeriod(read periodReader) func(*Store, context.Context, []string, map[string]reference.Organisation) (map[string][]Figures, error) {
 	return func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
 		out := make(map[string][]Figures, len(periods))
 		for _, p := range periods {
-			figs, err := read(s, ctx, p, orgs)
+			figs, err := read(s, ctx, p, orgs, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -112,6 +156,15 @@ func perPeriod(read func(*Store, context.Context, string, map[string]reference.O
 		}
 		return out, nil
 	}
+}
+
+// query picks a kind's query of every organisation's figures of a period, or its twin of only
+// some organisations, with its binds.
+func query(all, of, period string, only []string) (string, []any) {
+	if only == nil {
+		return all, []any{period}
+	}
+	return of, []any{only, period}
 }
 
 // gather collects the figures of one kind, organisation by organisation.
@@ -139,10 +192,20 @@ func count(n uint64) measure.Value { return measure.Of(float64(n)) }
 // workforceFigures reads the returns of several periods in one query, and only the figures: the
 // table is ordered by organisation, so that each query reads the whole of it.
 func (s *Store) workforceFigures(ctx context.Context, periods []string, _ map[string]reference.Organisation) (map[string][]Figures, error) {
-	out := make(map[string][]Figures, len(periods))
+	return s.scanWorkforce(ctx, selectWorkforceFigures, periods)
+}
+
+func (s *Store) workforceFiguresOf(ctx context.Context, period string, _ map[string]reference.Organisation, only []string) ([]Figures, error) {
+	figs, err := s.scanWorkforce(ctx, selectWorkforceFiguresOf, only, period)
+	return figs[period], err
+}
+
+// scanWorkforce reads workforce figures, by period.
+func (s *Store) scanWorkforce(ctx context.Context, query string, args ...any) (map[string][]Figures, error) {
+	out := map[string][]Figures{}
 	vals := make([]*float64, len(workforce.Fields))
 	reasons := make([]string, len(workforce.Fields))
-	err := s.scan(ctx, "workforce returns", selectWorkforceFigures, []any{periods}, func(scan func(...any) error) error {
+	err := s.scan(ctx, "workforce returns", query, args, func(scan func(...any) error) error {
 		var org, period string
 		dest := make([]any, 0, 2+2*len(workforce.Fields))
 		dest = append(dest, &org, &period)
@@ -197,13 +260,14 @@ func (s *Store) placementFigures(ctx context.Context, period string, _ map[strin
 
 // capacityFigures: a university requests places; any other organisation confirms them. A figure
 // not reported for one of its rows leaves the organisation's unknown.
-func (s *Store) capacityFigures(ctx context.Context, period string, orgs map[string]reference.Organisation) ([]Figures, error) {
+func (s *Store) capacityFigures(ctx context.Context, period string, orgs map[string]reference.Organisation, only []string) ([]Figures, error) {
 	ay := AcademicYearOf(period)
 	if ay == "" {
 		return nil, nil
 	}
 	g := gather{}
-	err := s.scan(ctx, "placement capacity", selectCapacityFigures, []any{ay}, func(scan func(...any) error) error {
+	q, args := query(selectCapacityFigures, selectCapacityFiguresOf, ay, only)
+	err := s.scan(ctx, "placement capacity", q, args, func(scan func(...any) error) error {
 		var (
 			org                  string
 			rows, nReq, nConf    uint64
@@ -226,9 +290,10 @@ func (s *Store) capacityFigures(ctx context.Context, period string, orgs map[str
 	return g.list(), err
 }
 
-func (s *Store) educatorFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+func (s *Store) educatorFigures(ctx context.Context, period string, _ map[string]reference.Organisation, only []string) ([]Figures, error) {
 	g := gather{}
-	err := s.scan(ctx, "practice educators", selectEducatorFigures, []any{period}, func(scan func(...any) error) error {
+	q, args := query(selectEducatorFigures, selectEducatorFiguresOf, period, only)
+	err := s.scan(ctx, "practice educators", q, args, func(scan func(...any) error) error {
 		var (
 			org                              string
 			stage1, stage2, active, students *uint32
@@ -248,14 +313,16 @@ func (s *Store) educatorFigures(ctx context.Context, period string, _ map[string
 	return g.list(), err
 }
 
-func (s *Store) surveyFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+func (s *Store) surveyFigures(ctx context.Context, period string, _ map[string]reference.Organisation, only []string) ([]Figures, error) {
 	year, err := strconv.Atoi(period)
 	if err != nil {
 		return nil, nil
 	}
 	type tally struct{ respondents, answers, agreeing uint64 }
 	survey := map[string]map[int]*tally{}
-	err = s.scan(ctx, "survey results", selectSurveyFigures, []any{uint16(year)}, func(scan func(...any) error) error {
+	q, args := query(selectSurveyFigures, selectSurveyFiguresOf, period, only)
+	args[len(args)-1] = uint16(year)
+	err = s.scan(ctx, "survey results", q, args, func(scan func(...any) error) error {
 		var (
 			org, group        string
 			std               uint8
@@ -292,13 +359,15 @@ func (s *Store) surveyFigures(ctx context.Context, period string, _ map[string]r
 	return g.list(), nil
 }
 
-func (s *Store) auditFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
+func (s *Store) auditFigures(ctx context.Context, period string, _ map[string]reference.Organisation, only []string) ([]Figures, error) {
 	year, err := strconv.Atoi(period)
 	if err != nil {
 		return nil, nil
 	}
 	g := gather{}
-	err = s.scan(ctx, "audit ratings", selectAuditFigures, []any{uint16(year)}, func(scan func(...any) error) error {
+	q, args := query(selectAuditFigures, selectAuditFiguresOf, period, only)
+	args[len(args)-1] = uint16(year)
+	err = s.scan(ctx, "audit ratings", q, args, func(scan func(...any) error) error {
 		var (
 			org                      string
 			std                      uint8

@@ -138,30 +138,51 @@ func (s *Store) readPlaces(ctx context.Context) (places, error) {
 // kindFigures are one period's figures, by the kind they were read from (see sources).
 type kindFigures map[string][]Figures
 
-// readFigures reads the figures of periods from the stored rows: for periods[i], those of the
-// kinds in kinds[i] (every source kind when kinds is nil or kinds[i] is nil). Each kind is read
-// in one query for all the periods that need it.
-func (s *Store) readFigures(ctx context.Context, periods []string, orgs map[string]reference.Organisation, kinds [][]string) ([]kindFigures, error) {
+// reading is what a recomputation reads of one period's stored rows, by kind: the kind whole
+// (nil), or only the rows of the organisations in the set (a kind read organisation by
+// organisation: see source.of).
+type reading map[string]map[string]bool
+
+// readFigures reads the figures of periods from the stored rows: for periods[i], what reads[i]
+// says (every kind whole when reads or reads[i] is nil). A kind read whole is read in one query
+// for all the periods that need it; for a kind read for some organisations, the figures returned
+// are theirs only.
+func (s *Store) readFigures(ctx context.Context, periods []string, orgs map[string]reference.Organisation, reads []reading) ([]kindFigures, error) {
 	out := make([]kindFigures, len(periods))
 	for i := range out {
 		out[i] = kindFigures{}
 	}
 	for _, src := range sources {
-		var need []string
+		var whole []string
 		for i, p := range periods {
-			if kinds == nil || kinds[i] == nil || slices.Contains(kinds[i], src.kind) {
-				need = append(need, p)
+			var only map[string]bool
+			switch {
+			case reads == nil || reads[i] == nil:
+			default:
+				var ok bool
+				if only, ok = reads[i][src.kind]; !ok {
+					continue
+				}
 			}
+			if only == nil || src.of == nil {
+				whole = append(whole, p)
+				continue
+			}
+			figs, err := src.of(s, ctx, p, orgs, slices.Sorted(maps.Keys(only)))
+			if err != nil {
+				return nil, err
+			}
+			out[i][src.kind] = figs
 		}
-		if len(need) == 0 {
+		if len(whole) == 0 {
 			continue
 		}
-		figs, err := src.figures(s, ctx, need, orgs)
+		figs, err := src.figures(s, ctx, whole, orgs)
 		if err != nil {
 			return nil, err
 		}
 		for i, p := range periods {
-			if slices.Contains(need, p) {
+			if slices.Contains(whole, p) {
 				out[i][src.kind] = figs[p]
 			}
 		}

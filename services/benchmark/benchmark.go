@@ -273,10 +273,15 @@ func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submiss
 	}
 	ctx, span := s.recomputeSpan(ctx, events, periods)
 	defer span.End()
-	// What changed, before asking: a recomputation begun after it reads it again.
+	// What changed, and whose rows, before asking: a recomputation begun after it reads them again.
 	for _, e := range events {
-		ps, _ := benchmarks.PeriodsTouched(e.Value)
-		s.rc.Changed(e.Value.Kind, ps...)
+		for org, ps := range e.Value.Touched {
+			periods := make([]string, len(ps))
+			for i, p := range ps {
+				periods[i] = benchmarks.PeriodOf(e.Value.Kind, p)
+			}
+			s.rc.Changed(e.Value.Kind, []string{org}, periods...)
+		}
 	}
 	if err := s.recompute(ctx, periods); err != nil {
 		return consumer.All(len(events), consumer.Retry(fmt.Errorf("recompute %v: %w", periods, err)))

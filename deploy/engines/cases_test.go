@@ -37,7 +37,6 @@ var cases = map[string]parityCase{
 
 	"pkg/reference.selectRegions":       {Runs: none},
 	"pkg/reference.selectOrganisations": {Runs: none},
-	"pkg/reference.selectInRegion":      {Runs: [][]any{{"E12000001", "E12000001"}, {"E12000007", "E12000007"}, {"E13000001", "E13000001"}}},
 
 	"pkg/alliance.selectAlliances": {Runs: none},
 	"pkg/alliance.selectKnown":     {Runs: [][]any{{[]string{"E06000001", "E99999999"}}, {[]string{}}}, Empty: true},

@@ -16,13 +16,13 @@ import (
 )
 
 type placementListInput struct {
-	Org          string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
-	AcademicYear string `query:"academic_year" maxLength:"7" doc:"One academic year (YYYY/YY); all when empty"`
+	Org          string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
+	AcademicYear string `query:"academic_year" pattern:"^[0-9]{4}/[0-9]{2}$" maxLength:"7" doc:"One academic year (YYYY/YY); all when empty"`
 }
 
 type educatorListInput struct {
-	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
-	Period string `query:"period" maxLength:"10" doc:"One period (YYYY or YYYY-Qn); all when empty"`
+	Org    string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
+	Period string `query:"period" pattern:"^[0-9]{4}(-Q[1-4])?$" maxLength:"10" doc:"One period (YYYY or YYYY-Qn); all when empty"`
 }
 
 type placementListOutput struct {

@@ -21,8 +21,8 @@ type submitInput struct {
 }
 
 type listInput struct {
-	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's returns."`
-	Period string `query:"period" maxLength:"10" doc:"One period (YYYY or YYYY-Qn); all when empty"`
+	Org    string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's returns."`
+	Period string `query:"period" pattern:"^[0-9]{4}(-Q[1-4])?$" maxLength:"10" doc:"One period (YYYY or YYYY-Qn); all when empty"`
 }
 
 type listOutput struct {

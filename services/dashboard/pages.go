@@ -20,6 +20,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	signedIn("GET /standards/{std}", (*visit).summaryPage)
 	signedIn("GET /partnerships", (*visit).partnerships)
 	signedIn("GET /health-check", (*visit).healthCheck)
+	signedIn("GET /projections", (*visit).projections)
 	signedIn("GET /submit", (*visit).submitForm)
 	signedIn("POST /submit", (*visit).submit)
 	signedIn("GET /submissions/{id}", (*visit).submissionPage)
@@ -256,8 +257,9 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 		bench.Rows = append(bench.Rows, row)
 	}
 	p.Tables = append(p.Tables, bench)
-	p.Period = periodList(periods)
-	if f.Org != "" {
+	p.Period, p.Computed = periodList(periods), lastComputed(figures)
+	// Stored rows are the organisation's own (a steward's: anyone's); the API refuses the rest.
+	if f.Org != "" && (f.Org == v.person.Org || v.person.Steward()) {
 		var capacity struct {
 			Capacity []capacityRow `json:"capacity"`
 		}
@@ -272,7 +274,7 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 					countCell(c.Confirmed), ratioCell(c.Confirmed, c.Offered)})
 			}
 			p.Tables = append(p.Tables, t)
-		} else if statusOf(err) != http.StatusForbidden {
+		} else {
 			v.refuse(w, err)
 			return
 		}

@@ -3,31 +3,32 @@ package benchmark
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/reference"
-	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // Store computes benchmarks from the fact tables and keeps them in the benchmark tables
 // (migration 0007); the API reads them back from here.
 type Store struct {
 	conn       driver.Conn
-	returns    *workforce.Store
+	sources    []kind.Any // the kinds whose rows feed the benchmarks
 	neighbours map[string][]string
 }
 
-// NewStore returns a store on conn.
+// NewStore returns a store on conn, reading the figures of every kind that feeds the benchmarks
+// (kinds.Benchmarked).
 func NewStore(conn driver.Conn) (*Store, error) {
 	ns, err := reference.StatisticalNeighbours()
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, returns: workforce.NewStore(conn), neighbours: ns}, nil
+	return &Store{conn: conn, sources: kinds.Benchmarked(), neighbours: ns}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
@@ -60,9 +61,8 @@ const (
 	selectAreaPeriods   = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
 )
 
-// Recompute works out every benchmark of each period from the stored returns, placements,
-// placement capacity, practice educators, survey results and audit ratings, and writes them; it
-// returns the number of organisation rows written.
+// Recompute works out every benchmark of each period from the stored rows of every kind that
+// feeds the benchmarks, and writes them; it returns the number of organisation rows written.
 func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
@@ -77,14 +77,7 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	}
 	n := 0
 	for _, p := range periods {
-		stored, err := s.returns.ListPeriod(ctx, p)
-		if err != nil {
-			return n, err
-		}
-		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Returns: make([]workforce.Return, len(stored))}
-		for i := range stored {
-			in.Returns[i] = stored[i].Return
-		}
+		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours}
 		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
 			return n, err
 		}
@@ -118,17 +111,10 @@ func (s *Store) clear(ctx context.Context, period string) error {
 
 // Rebuild recomputes every period that has stored data of any kind.
 func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
-	ps, err := s.returns.Periods(ctx)
+	ps, err := s.sourcePeriods(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	others, err := s.sourcePeriods(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	ps = append(ps, others...)
-	slices.Sort(ps)
-	ps = slices.Compact(ps)
 	n, err := s.Recompute(ctx, ps...)
 	return len(ps), n, err
 }

@@ -24,10 +24,8 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
-	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
 )
 
@@ -85,8 +83,6 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	}
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
-		deps.Returns = workforce.NewStore(conn)
-		deps.Placements = placement.NewStore(conn)
 		deps.CH = conn
 		e.ch = conn
 		deps.Alliances = alliance.NewStore(conn)

@@ -1,6 +1,7 @@
 // Package benchmark is the benchmark service: it follows the hub.stored.* events that ingest
-// announces for every kind (workforce returns, placements, placement capacity, practice
-// educators, survey results, audit ratings) and, for every benchmark period a stored chunk
+// announces for every kind whose rows feed the benchmarks (kinds.Benchmarked: workforce returns,
+// placements, placement capacity, practice educators, survey results, audit ratings …) and, for
+// every benchmark period a stored chunk
 // touched (an academic year 2024/25 touches 2025), recomputes that period's benchmarks
 // (every organisation, region, London sub-region and England) into the benchmark tables, so that
 // the API never aggregates raw rows on request.
@@ -30,6 +31,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
@@ -57,10 +59,6 @@ const Consumer = "benchmark"
 // formerConsumer followed workforce returns only, before the benchmarks took every kind; it is
 // removed at start so that its unacknowledged events do not pile up.
 const formerConsumer = "benchmark-" + submission.KindWorkforce
-
-// Kinds are the data kinds whose stored rows feed the benchmarks.
-var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
-	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit}
 
 // Run follows stored events until ctx is cancelled.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
@@ -172,9 +170,10 @@ func (s *Service) recomputeSpan(ctx context.Context, msgs []jetstream.Msg, perio
 // benchmarks (events older than the stream keeps, or tables a migration recreated), it rebuilds
 // everything first.
 func (s *Service) Run(ctx context.Context) error {
-	filters := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		filters[i] = bus.StoredFilter(k)
+	// The stored events of every kind whose rows feed the benchmarks.
+	var filters []string
+	for _, k := range kinds.Benchmarked() {
+		filters = append(filters, bus.StoredFilter(k.About().Name))
 	}
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
 		Durable:        Consumer,

@@ -23,6 +23,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
@@ -51,14 +52,9 @@ type Kind interface {
 	Store(ctx context.Context, chunks []Checked) error
 }
 
-// Checked is a chunk after its checks: the rows to store (of the kind's own type), the outcome
-// to record, and per organisation the periods it touches.
-type Checked struct {
-	Rows    any
-	Count   int
-	Result  submission.ChunkResult
-	Touched map[string][]string
-}
+// Checked is a chunk after its checks: the rows to store, the outcome to record, and per
+// organisation the periods it touches (each kind's Handler, kind.Kind.Handler, makes them).
+type Checked = kind.Checked
 
 // Service runs one consumer per kind.
 type Service struct {

@@ -56,7 +56,7 @@ var testConfig = Config{Workers: 2, BatchMessages: 20, FlushInterval: 50 * time.
 func (h *harness) start(ch driver.Conn, afterInsert func() error) (<-chan error, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := New(testConfig, h.log, h.ns.JS, ch, h.status,
-		&Workforce{Returns: workforce.NewStore(ch), Directory: reference.NewDirectory(ch, time.Second), Now: time.Now})
+		workforce.Kind.Handler(ch, reference.NewDirectory(ch, time.Second), time.Now))
 	svc.afterInsert = afterInsert
 	done, finished := make(chan error, 1), make(chan struct{})
 	go func() { done <- svc.Run(ctx); close(finished) }()

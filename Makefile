@@ -1,13 +1,13 @@
 # Partnership Hub. On a fresh Debian machine: `make demo` runs the hub with demo data,
 # `make test` runs every test. Both install ClickHouse with apt-get when it is missing.
 
-MODULES := pkg services/api services/ingest services/benchmark services/hub deploy
+MODULES := pkg services/api services/ingest services/benchmark services/hub services/cli deploy
 # Stamped into every binary and image (`<binary> --version`).
 VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X github.com/partnership-hub/hub/pkg/version.Version=$(VERSION) -X github.com/partnership-hub/hub/pkg/version.Commit=$(COMMIT)
 
-.PHONY: demo test build images openapi migrate bench clean
+.PHONY: demo test fuzz build images openapi migrate bench backtest clean
 
 demo:
 	bash scripts/demo.sh
@@ -15,12 +15,24 @@ demo:
 test:
 	bash scripts/test.sh
 
+# Runs every Go fuzz target of every module for FUZZTIME each (default 30s; see scripts/fuzz.sh).
+fuzz:
+	bash scripts/fuzz.sh
+
 build:
+	bash scripts/docs-ui.sh
 	mkdir -p bin
 	cd services/hub && go build -ldflags "$(LDFLAGS)" -o ../../bin/hub ./cmd/hub
 	cd services/api && go build -ldflags "$(LDFLAGS)" -o ../../bin/api ./cmd/api
 	cd services/ingest && go build -ldflags "$(LDFLAGS)" -o ../../bin/ingest ./cmd/ingest
 	cd services/benchmark && go build -ldflags "$(LDFLAGS)" -o ../../bin/benchmark ./cmd/benchmark
+	cd services/cli && go build -ldflags "$(LDFLAGS)" -o ../../bin/hub-cli ./cmd/hub-cli
+	# hub-cli for the systems that submit: static release binaries in bin/release/.
+	for p in linux/amd64 linux/arm64 darwin/arm64 windows/amd64; do \
+		os=$${p%/*}; arch=$${p#*/}; ext=$$( [ $$os = windows ] && echo .exe ); \
+		(cd services/cli && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags "-s -w $(LDFLAGS)" \
+			-o ../../bin/release/hub-cli-$(VERSION)-$$os-$$arch$$ext ./cmd/hub-cli) || exit 1; \
+	done
 
 # Container images, one per service plus the all-in-one hub (needs a Docker engine).
 images:
@@ -38,6 +50,10 @@ openapi:
 # Applies ClickHouse migrations and loads reference data (HUB_CLICKHOUSE_* say where).
 migrate:
 	cd services/hub && go run ./cmd/hub migrate
+
+# The projection backtest on the DfE workforce figures: the table in the README.
+backtest:
+	cd services/hub && go run ./cmd/hub backtest
 
 clean:
 	rm -rf bin .demo

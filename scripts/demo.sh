@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/docs-ui.sh # the API docs UI, built into the binary
 mkdir -p .demo/bin
 go build -o .demo/bin/hub ./services/hub/cmd/hub
 

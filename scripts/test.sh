@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(pkg services/api services/ingest services/benchmark services/hub deploy)
+modules=(pkg services/api services/ingest services/benchmark services/hub services/cli deploy)
 # helm renders and lints charts/partnership-hub in the deploy module's tests; installed here if missing.
 helm_version=v3.22.0
 port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
@@ -42,6 +42,18 @@ if ! command -v helm >/dev/null; then
 	fi
 fi
 export HUB_REQUIRE_HELM=1 # the chart tests must run, never skip
+echo "== API docs UI (npm ci in services/api/docsui, embedded in the binary)"
+bash scripts/docs-ui.sh
+export HUB_REQUIRE_DOCS_UI=1
+# The browser tests (the API docs at /docs) drive Debian's Chromium; installed here if missing.
+if ! command -v chromium >/dev/null; then
+	echo "== apt-get install chromium"
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "chromium is missing: run apt-get install -y chromium as root"; exit 1
+	fi
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+export HUB_REQUIRE_BROWSER=1 # the browser tests must run, never skip
 echo "== helm lint charts/partnership-hub (default, single-node and production values)"
 helm lint charts/partnership-hub
 helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml

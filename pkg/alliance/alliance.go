@@ -1,21 +1,26 @@
 // Package alliance holds alliances, the named sets of organisations that share their figures
-// with each other, and the rule for who may see an organisation's figures by name.
+// with each other and are benchmark areas of their own. Who may see an alliance and its
+// members' figures is package authz's rule.
 package alliance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/singleflight"
 
-	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/submission"
 )
 
 // Errors of the alliance store.
@@ -149,50 +154,113 @@ func (s *Store) Get(ctx context.Context, id string) (Alliance, error) {
 	return Alliance{}, fmt.Errorf("%q: %w", id, ErrNotFound)
 }
 
-// Visible tells whether p may see a alliance: stewards see all, analysts the alliances in their
-// token, everyone else the alliances their organisation belongs to.
-func Visible(p auth.Principal, a Alliance) bool {
-	return p.HasRole(auth.RoleSteward) || (p.HasRole(auth.RoleAnalyst) && slices.Contains(p.Alliances, a.ID)) ||
-		(p.Org != "" && slices.Contains(a.Members, p.Org))
-}
+// Kind names alliance changes on the EVENTS stream (bus.StoredSubject(Kind, id)): an alliance
+// is a benchmark area, so the benchmark service recomputes when one changes.
+const Kind = "alliance"
 
-// Scope says which organisations a caller may see by name. Anonymous aggregates (a region,
-// England) are for everyone; named figures are for stewards (all), analysts (the members of the
-// alliances in their token) and an organisation itself.
-type Scope struct {
-	all   bool
-	named map[string]bool
-}
-
-// ScopeOf works out p's scope from the current alliances.
-func ScopeOf(p auth.Principal, alliances []Alliance) Scope {
-	s := Scope{all: p.HasRole(auth.RoleSteward), named: map[string]bool{}}
-	if p.Org != "" {
-		s.named[p.Org] = true
+// Announce tells the benchmark service and every API's cache that alliance id was created,
+// changed or deleted. The event goes through JetStream, so that the benchmark service sees it
+// even if it is not running at the time.
+func Announce(ctx context.Context, js jetstream.JetStream, id string) error {
+	b, err := json.Marshal(submission.Event{Kind: Kind, Org: id})
+	if err != nil {
+		return err
 	}
-	if p.HasRole(auth.RoleAnalyst) {
-		for _, a := range alliances {
-			if slices.Contains(p.Alliances, a.ID) {
-				for _, m := range a.Members {
-					s.named[m] = true
-				}
-			}
+	if _, err := js.Publish(ctx, bus.StoredSubject(Kind, id), b); err != nil {
+		return fmt.Errorf("announce alliance %s: %w", id, err)
+	}
+	return nil
+}
+
+// Cache keeps the list of alliances in memory for at most ttl, so that the readers whose view
+// depends on the alliances (every reader of figures) do not read ClickHouse on each request. It
+// forgets the list when an alliance is changed through it, and when any API announces a change
+// (Follow). Concurrent misses share one read.
+type Cache struct {
+	*Store
+	ttl   time.Duration
+	now   func() time.Time
+	group singleflight.Group
+
+	mu   sync.Mutex
+	list []Alliance
+	at   time.Time
+	gen  uint64 // counts drops, so that a read begun before a drop is not kept
+}
+
+// NewCache caches store's list for at most ttl (0 turns the cache off).
+func NewCache(store *Store, ttl time.Duration) *Cache {
+	return &Cache{Store: store, ttl: ttl, now: time.Now}
+}
+
+// WithClock makes the cache tell time with now (for tests).
+func (c *Cache) WithClock(now func() time.Time) *Cache {
+	c.now = now
+	return c
+}
+
+// List reads every alliance, from memory when it can. The slice is shared: do not modify it.
+func (c *Cache) List(ctx context.Context) ([]Alliance, error) {
+	if c.ttl <= 0 {
+		return c.Store.List(ctx)
+	}
+	c.mu.Lock()
+	if c.list != nil && c.now().Sub(c.at) < c.ttl {
+		defer c.mu.Unlock()
+		return c.list, nil
+	}
+	gen := c.gen
+	c.mu.Unlock()
+	v, err, _ := c.group.Do("list", func() (any, error) {
+		list, err := c.Store.List(ctx)
+		if err != nil {
+			return nil, err
 		}
+		c.mu.Lock()
+		if c.gen == gen {
+			c.list, c.at = list, c.now()
+		}
+		c.mu.Unlock()
+		return list, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return s
+	return v.([]Alliance), nil
 }
 
-// Everyone is the scope that names every organisation: for figures computed before they are
-// scoped to a reader.
-func Everyone() Scope { return Scope{all: true} }
-
-// Named tells whether the organisation may be shown by name.
-func (s Scope) Named(org string) bool { return s.all || s.named[org] }
-
-// Key identifies the scope: two scopes with the same key name the same organisations.
-func (s Scope) Key() string {
-	if s.all {
-		return "*"
+// Get reads one alliance, from memory when it can.
+func (c *Cache) Get(ctx context.Context, id string) (Alliance, error) {
+	all, err := c.List(ctx)
+	if err != nil {
+		return Alliance{}, err
 	}
-	return strings.Join(slices.Sorted(maps.Keys(s.named)), ",")
+	if i := slices.IndexFunc(all, func(a Alliance) bool { return a.ID == id }); i >= 0 {
+		return all[i], nil
+	}
+	return Alliance{}, fmt.Errorf("%q: %w", id, ErrNotFound)
+}
+
+// Put creates or replaces an alliance and forgets the cached list.
+func (c *Cache) Put(ctx context.Context, a Alliance) error {
+	defer c.Drop()
+	return c.Store.Put(ctx, a)
+}
+
+// Delete removes an alliance and forgets the cached list.
+func (c *Cache) Delete(ctx context.Context, id, by string) error {
+	defer c.Drop()
+	return c.Store.Delete(ctx, id, by)
+}
+
+// Drop forgets the cached list.
+func (c *Cache) Drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list, c.gen = nil, c.gen+1
+}
+
+// Follow forgets the cached list whenever an alliance change is announced, until ctx ends.
+func (c *Cache) Follow(ctx context.Context, nc *nats.Conn) error {
+	return bus.Follow(ctx, nc, bus.StoredFilter(Kind), func(*nats.Msg) { c.Drop() })
 }

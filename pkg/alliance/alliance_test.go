@@ -3,11 +3,13 @@ package alliance_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/alliance"
-	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/bus/bustest"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/reference"
 )
@@ -53,30 +55,74 @@ func TestStore(t *testing.T) {
 	}
 }
 
-func TestScope(t *testing.T) {
-	alliances := []alliance.Alliance{
-		{ID: "north-east", Members: []string{"E06000001", "E06000047"}},
-		{ID: "london", Members: []string{"E09000001"}},
+// The cache answers from memory until an alliance is changed through it, a change is announced
+// by another API, or its time to live passes; the clock is the test's, so nothing sleeps.
+func TestCache(t *testing.T) {
+	conn, _ := chtest.New(t)
+	ctx := context.Background()
+	if err := reference.Seed(ctx, conn); err != nil {
+		t.Fatal(err)
 	}
-	tests := []struct {
-		name  string
-		p     auth.Principal
-		named map[string]bool
-	}{
-		{"steward sees all", auth.Principal{Roles: []string{auth.RoleSteward}}, map[string]bool{"E06000001": true, "E09000001": true, "E10000002": true}},
-		{"analyst sees its alliance", auth.Principal{Roles: []string{auth.RoleAnalyst}, Alliances: []string{"north-east"}}, map[string]bool{"E06000001": true, "E06000047": true, "E09000001": false}},
-		{"analyst of an unknown alliance sees none", auth.Principal{Roles: []string{auth.RoleAnalyst}, Alliances: []string{"nowhere"}}, map[string]bool{"E06000001": false}},
-		{"council sees itself only", auth.Principal{Org: "E06000001", Roles: []string{auth.RoleSubmitter}, Alliances: []string{"north-east"}}, map[string]bool{"E06000001": true, "E06000047": false}},
-		{"alliances without the analyst role give nothing", auth.Principal{Roles: []string{auth.RoleSurveyProvider}, Alliances: []string{"north-east"}}, map[string]bool{"E06000001": false}},
+	ns := bustest.New(t)
+	store := alliance.NewStore(conn)
+	now := time.Now()
+	cache := alliance.NewCache(store, time.Minute).WithClock(func() time.Time { return now })
+	if err := cache.Follow(t.Context(), ns.NC); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := alliance.ScopeOf(tt.p, alliances)
-			for org, want := range tt.named {
-				if got := s.Named(org); got != want {
-					t.Errorf("Named(%s) = %v, want %v", org, got, want)
-				}
-			}
-		})
+	members := func() int {
+		t.Helper()
+		a, err := cache.Get(ctx, "north-east")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(a.Members)
+	}
+	put := func(s interface {
+		Put(context.Context, alliance.Alliance) error
+	}, members ...string) {
+		t.Helper()
+		if err := s.Put(ctx, alliance.Alliance{ID: "north-east", Name: "North East", Members: members, UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	put(cache, "E06000001")
+	if n := members(); n != 1 {
+		t.Fatalf("%d members, want 1", n)
+	}
+	put(cache, "E06000001", "E06000047") // through the cache: seen at once
+	if n := members(); n != 2 {
+		t.Fatalf("%d members after a change through the cache, want 2", n)
+	}
+	put(store, "E06000001", "E06000047", "E08000021") // by another API, not announced yet
+	if n := members(); n != 2 {
+		t.Fatalf("%d members before the announcement, want the cached 2", n)
+	}
+	if err := alliance.Announce(ctx, ns.JS, "north-east"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for members() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the announced change was not seen")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	put(store, "E06000001") // unannounced: seen once the time to live has passed
+	if n := members(); n != 3 {
+		t.Fatalf("%d members before the time to live passed, want the cached 3", n)
+	}
+	now = now.Add(time.Minute)
+	if n := members(); n != 1 {
+		t.Fatalf("%d members after the time to live, want 1", n)
+	}
+	// The announcement is on the EVENTS stream, where the benchmark service follows it.
+	s, err := ns.JS.Stream(ctx, bus.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.GetLastMsgForSubject(ctx, bus.StoredSubject(alliance.Kind, "north-east")); err != nil || !strings.Contains(string(m.Data), `"kind":"alliance"`) {
+		t.Errorf("announcement on EVENTS: %v %v", m, err)
 	}
 }

@@ -6,6 +6,7 @@
 package audit
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/partnership-hub/hub/pkg/period"
+	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -108,7 +110,7 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 	if r.Priority != Low && r.Priority != Medium && r.Priority != High {
 		fail("priority", "priority %q is not one of LOW, MEDIUM, HIGH", r.Priority)
 	}
-	if r.Evidence == "" {
+	if strings.TrimSpace(r.Evidence) == "" {
 		fail("evidence", "evidence is missing")
 	}
 	for _, t := range []struct {
@@ -135,9 +137,10 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 
 // CheckText enforces the hub's rule for free text that will be shown in web pages: valid UTF-8,
 // at most max characters, no markup characters < or >, no control characters other than new
-// line and tab, no bidirectional-override characters (which can make text read differently from
-// what it holds), and no leading =, + or @ (a spreadsheet opening the CSV export would run the
-// cell as a formula). Text is refused rather than altered, so what is stored is what was sent.
+// line (a line feed) and tab — a carriage return included —, no bidirectional-override
+// characters (which can make text read differently from what it holds), and no =, + or @ at the
+// start, after any spaces (a spreadsheet opening the CSV export would run the cell as a
+// formula). Text is refused rather than altered, so what is stored is what was sent.
 func CheckText(s string, max int) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("is not valid UTF-8")
@@ -145,13 +148,15 @@ func CheckText(s string, max int) error {
 	if n := utf8.RuneCountInString(s); n > max {
 		return fmt.Errorf("is %d characters, more than %d", n, max)
 	}
-	if s != "" && strings.ContainsRune("=+@", rune(s[0])) {
-		return fmt.Errorf("may not start with %q: a spreadsheet would read it as a formula", s[0])
+	if t := strings.TrimLeft(s, " \t\n"); t != "" && strings.ContainsRune("=+@", rune(t[0])) {
+		return fmt.Errorf("may not start with %q: a spreadsheet would read it as a formula", t[0])
 	}
 	for _, r := range s {
 		switch {
 		case r == '<' || r == '>':
 			return fmt.Errorf("may not contain %q: plain text only, no markup", r)
+		case r == '\r':
+			return errors.New(rows.CarriageReturn)
 		case r == '\n' || r == '\t':
 		case unicode.IsControl(r):
 			return fmt.Errorf("may not contain the control character U+%04X", r)

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"strings"
 	"testing"
 	"time"
@@ -143,8 +144,34 @@ func TestBuildPlan(t *testing.T) {
 	if err := p.WriteCSV(&b); err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Count(b.String(), "\n"); lines != 5 || !strings.HasPrefix(b.String(), "org,cycle,item,") {
+	if lines := strings.Count(b.String(), "\r\n"); lines != 5 || !strings.HasPrefix(b.String(), "org,cycle,item,") {
 		t.Errorf("CSV:\n%s", b.String())
+	}
+}
+
+// Free text that a spreadsheet would run as a formula (evidence may begin with "-") reaches the
+// action plan's CSV behind an apostrophe; the numbers stay numbers.
+func TestPlanCSVIsSafeForSpreadsheets(t *testing.T) {
+	r := stored("E06000001", "S2.1", "RED", "HIGH", "2026-01-01", today)
+	r.Evidence, r.Action, r.Owner = "- caseloads reviewed monthly", "-1+1 review", "-Principal Social Worker"
+	p := audit.BuildPlan(framework(t), "E06000001", 2026, []audit.Stored{r}, today)
+	var b bytes.Buffer
+	if err := p.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("CSV %q: %v", b.String(), err)
+	}
+	row := map[string]string{}
+	for i, col := range recs[0] {
+		row[col] = recs[1][i]
+	}
+	for col, want := range map[string]string{"evidence": "'- caseloads reviewed monthly", "action": "'-1+1 review",
+		"owner": "'-Principal Social Worker", "cycle": "2026", "standard": "2"} {
+		if row[col] != want {
+			t.Errorf("%s = %q, want %q", col, row[col], want)
+		}
 	}
 }
 

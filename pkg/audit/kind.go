@@ -35,10 +35,10 @@ var Kind = &kind.Kind[Rating]{
 		kind.Text("cycle", kind.Required, func(r *Rating) *string { return &r.Cycle }, strings.TrimSpace),
 		kind.Text("item", kind.Required, func(r *Rating) *string { return &r.Item }, upper),
 		kind.Text("rating", kind.Required, func(r *Rating) *string { return &r.Rating }, upper),
-		kind.Text("evidence", kind.Required, func(r *Rating) *string { return &r.Evidence }, strings.TrimSpace),
+		kind.Text("evidence", kind.Required, func(r *Rating) *string { return &r.Evidence }, nil),
 		kind.Text("priority", kind.Required, func(r *Rating) *string { return &r.Priority }, upper),
-		kind.Text("action", kind.Optional, func(r *Rating) *string { return &r.Action }, strings.TrimSpace),
-		kind.Text("owner", kind.Optional, func(r *Rating) *string { return &r.Owner }, strings.TrimSpace),
+		kind.Text("action", kind.Optional, func(r *Rating) *string { return &r.Action }, nil),
+		kind.Text("owner", kind.Optional, func(r *Rating) *string { return &r.Owner }, nil),
 		kind.Text("due", kind.Optional, func(r *Rating) *string { return &r.Due }, strings.TrimSpace),
 	}},
 	Key: func(r *Rating) string {

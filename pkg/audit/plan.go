@@ -1,13 +1,14 @@
 package audit
 
 import (
-	"encoding/csv"
 	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
 // PlanItem is one RED or AMBER item of an action plan.
@@ -84,16 +85,16 @@ func itemNumber(id string) int {
 	return v
 }
 
-// WriteCSV writes the plan's items as CSV with a header row.
+// WriteCSV writes the plan's items as CSV with a header row, for a spreadsheet (package sheet:
+// no text cell can run as a formula).
 func (p Plan) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := sheet.NewWriter(w)
 	_ = cw.Write([]string{"org", "cycle", "item", "standard", "title", "rating", "priority", "evidence", "action", "owner", "due", "overdue", "days_overdue"})
 	for _, it := range p.Items {
 		_ = cw.Write([]string{p.Org, strconv.Itoa(p.Cycle), it.Item, strconv.Itoa(it.Standard), it.Title, it.Rating, it.Priority,
 			it.Evidence, it.Action, it.Owner, it.Due, strconv.FormatBool(it.Overdue), strconv.Itoa(it.DaysOverdue)})
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 // Mix is how many of a standard's rated items are RED, AMBER and GREEN, and their shares.

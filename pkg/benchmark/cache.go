@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/partnership-hub/hub/pkg/bus"
 )
 
 // RecomputedSubject is where the benchmark service announces the periods it has just written;
@@ -63,20 +65,12 @@ func NewCache(store *Store, ttl time.Duration) *Cache {
 
 // Follow drops the periods the benchmark service announces until ctx ends.
 func (c *Cache) Follow(ctx context.Context, nc *nats.Conn) error {
-	sub, err := nc.Subscribe(RecomputedSubject, func(m *nats.Msg) {
+	return bus.Follow(ctx, nc, RecomputedSubject, func(m *nats.Msg) {
 		var r Recomputed
 		if json.Unmarshal(m.Data, &r) == nil {
 			c.Drop(r.Periods...)
 		}
 	})
-	if err != nil {
-		return err
-	}
-	go func() {
-		<-ctx.Done()
-		_ = sub.Unsubscribe()
-	}()
-	return nil
 }
 
 // Drop forgets what is cached for periods.

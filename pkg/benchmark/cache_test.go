@@ -2,12 +2,14 @@ package benchmark_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus/bustest"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -73,13 +75,12 @@ func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
 	if err := benchmark.Announce(ns.NC, []string{"2024"}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for v := vacancyRate(); !near(v, 25); v = vacancyRate() {
-		if time.Now().After(deadline) {
-			t.Fatalf("vacancy rate %v after the announcement, want 25", fmtPtr(v))
+	poll.Until(t, 10*time.Second, func() error {
+		if v := vacancyRate(); !near(v, 25) {
+			return fmt.Errorf("vacancy rate %v after the announcement, want 25", fmtPtr(v))
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // Without an announcement an entry lives for the time to live at most; a zero time to live

@@ -93,19 +93,7 @@ const (
 // above it (London), and England. A joint return (e.g. E09000021_E09000027) is one organisation.
 // An unknown input, or a zero denominator, leaves the organisation out of that metric only.
 func Compute(in Input, metrics []Metric) Result {
-	byOrg := map[string]*Figures{}
-	for i := range in.Returns {
-		merge(byOrg, ReturnFigures(&in.Returns[i]))
-	}
-	for _, f := range in.Figures {
-		merge(byOrg, f)
-	}
-	figs := make([]*Figures, 0, len(byOrg))
-	for _, f := range byOrg {
-		figs = append(figs, f)
-	}
-	slices.SortFunc(figs, func(a, b *Figures) int { return cmp.Compare(a.Org, b.Org) })
-
+	figs := OrgFigures(in)
 	var res Result
 	for _, m := range metrics {
 		values := make([]Value, 0, len(figs))
@@ -133,6 +121,24 @@ func Compute(in Input, metrics []Metric) Result {
 		res.Areas = append(res.Areas, areas...)
 	}
 	return res
+}
+
+// OrgFigures gathers each organisation's figures of the period: its workforce return's and those
+// of the other kinds, in order of organisation code.
+func OrgFigures(in Input) []*Figures {
+	byOrg := map[string]*Figures{}
+	for i := range in.Returns {
+		merge(byOrg, ReturnFigures(&in.Returns[i]))
+	}
+	for _, f := range in.Figures {
+		merge(byOrg, f)
+	}
+	figs := make([]*Figures, 0, len(byOrg))
+	for _, f := range byOrg {
+		figs = append(figs, f)
+	}
+	slices.SortFunc(figs, func(a, b *Figures) int { return cmp.Compare(a.Org, b.Org) })
+	return figs
 }
 
 // orgValue works out one organisation's value, and whether it has data for the metric at all:

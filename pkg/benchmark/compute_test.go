@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -298,6 +299,9 @@ func TestCatalogue(t *testing.T) {
 	for _, f := range workforce.Fields {
 		figures[f.Name] = true
 	}
+	for _, f := range demand.Fields {
+		figures[f.Name] = true
+	}
 	for _, name := range []string{benchmark.FigPlacesRequested, benchmark.FigPlacesConfirmed, benchmark.FigFinalPlacements,
 		benchmark.FigFinalStatutory, benchmark.FigEnded, benchmark.FigPassed, benchmark.FigWithdrawn, benchmark.FigPlannedDaysEnded,
 		benchmark.FigCompletedDaysEnded, benchmark.FigPEStage1, benchmark.FigPEStage2, benchmark.FigPEActive, benchmark.FigPEStudents} {
@@ -328,7 +332,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v", m.ID, got.ID, ok)
 		}
 	}
-	want := map[string]int{"2 workforce": 9, "2 survey": 1, "2 audit": 3,
+	want := map[string]int{"2 workforce": 9, "2 service_demand": 3, "2 survey": 1, "2 audit": 3,
 		"8 placement": 4, "8 placement_capacity": 1, "8 practice_educators": 2, "8 survey": 1, "8 audit": 3}
 	if !reflect.DeepEqual(perSource, want) {
 		t.Errorf("metrics per standard and source %v, want %v (DESIGN.md §4)", perSource, want)

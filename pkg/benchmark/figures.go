@@ -23,6 +23,7 @@ const (
 	FigPlacesRequested    = placement.FigPlacesRequested
 	FigPlacesConfirmed    = placement.FigPlacesConfirmed
 	FigFinalPlacements    = placement.FigFinalPlacements
+	FigFinalPassed        = placement.FigFinalPassed
 	FigFinalStatutory     = placement.FigFinalStatutory
 	FigEnded              = placement.FigEnded
 	FigPassed             = placement.FigPassed
@@ -33,6 +34,14 @@ const (
 	FigPEStage2           = placement.FigPEStage2
 	FigPEActive           = placement.FigPEActive
 	FigPEStudents         = placement.FigPEStudents
+)
+
+// Figures of the service demand kind: its fields (demand.Fields) by their names, of the demand
+// year to 31 March that ends in the period's year (see package demand on the alignment).
+const (
+	FigChildrenInNeed  = "cin_at_31_march"
+	FigLookedAfter     = "cla_at_31_march"
+	FigChildPopulation = "child_population"
 )
 
 // Names of the health-check and audit figures of a standard.

@@ -13,6 +13,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -457,8 +458,7 @@ func TestEmptiedPeriodIsCleared(t *testing.T) {
 	if vs, _ := read(t, store, "2026"); !near(vs[[2]string{"placement_pass_rate", redcar}].Value, 100) {
 		t.Fatalf("Redcar in 2026: %s, want 100", fmtPtr(vs[[2]string{"placement_pass_rate", redcar}].Value))
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.Until(t, 30*time.Second, func() error {
 		members, err := store.Members(ctx, "2025", northEast)
 		if err != nil {
 			t.Fatal(err)
@@ -468,11 +468,8 @@ func TestEmptiedPeriodIsCleared(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(members) == 0 && slices.Equal(periods, []string{"2026"}) {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("2025 still has %d values; periods %v, want only 2026", len(members), periods)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Errorf("2025 still has %d values; periods %v, want only 2026", len(members), periods)
+	})
 }

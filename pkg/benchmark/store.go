@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -10,7 +11,10 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
+	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // Store computes benchmarks from the fact tables and keeps them in the benchmark tables
@@ -18,6 +22,7 @@ import (
 type Store struct {
 	conn       driver.Conn
 	sources    []kind.Any // the kinds whose rows feed the benchmarks
+	inputs     *projection.InputStore
 	neighbours map[string][]string
 }
 
@@ -28,7 +33,7 @@ func NewStore(conn driver.Conn) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, sources: kinds.Benchmarked(), neighbours: ns}, nil
+	return &Store{conn: conn, sources: kinds.Benchmarked(), inputs: projection.NewInputStore(conn), neighbours: ns}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
@@ -62,7 +67,8 @@ const (
 )
 
 // Recompute works out every benchmark of each period from the stored rows of every kind that
-// feeds the benchmarks, and writes them; it returns the number of organisation rows written.
+// feeds the benchmarks, and writes them (with the period's projection inputs); it returns the
+// number of organisation rows written.
 func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
@@ -81,6 +87,13 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
 			return n, err
 		}
+		reporting := map[string]bool{}
+		for _, f := range in.Figures {
+			if _, ok := f.Values[workforce.Fields[0].Name]; ok {
+				reporting[f.Org] = true
+			}
+		}
+		in.Figures = foldJointDemand(in.Figures, reporting, orgs)
 		res := Compute(in, Catalogue())
 		if len(res.Values) == 0 {
 			// Nothing is stored for the period any more (its rows were corrected into another):
@@ -88,14 +101,41 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 			if err := s.clear(ctx, p); err != nil {
 				return n, fmt.Errorf("period %s: %w", p, err)
 			}
+			if err := s.inputs.Clear(ctx, p); err != nil {
+				return n, fmt.Errorf("period %s: %w", p, err)
+			}
 			continue
 		}
 		if err := s.Write(ctx, res); err != nil {
 			return n, fmt.Errorf("period %s: %w", p, err)
 		}
+		if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
+			return n, fmt.Errorf("period %s: %w", p, err)
+		}
 		n += len(res.Values)
 	}
 	return n, nil
+}
+
+// projectionInputs are the period's figures the workforce projection starts from, for every
+// organisation with any of them (written beside the benchmarks, from the same figures).
+func projectionInputs(in Input) []projection.Input {
+	names := projection.InputFigures()
+	var out []projection.Input
+	for _, f := range OrgFigures(in) {
+		values := map[string]measure.Value{}
+		for _, name := range names {
+			if v, ok := f.Values[name]; ok {
+				values[name] = v
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		o := in.Organisations[f.Org]
+		out = append(out, projection.Input{Org: f.Org, Name: cmp.Or(o.Name, f.Org), Areas: areasOf(o.Region, in.Regions), Values: values})
+	}
+	return out
 }
 
 // clear deletes a period's benchmarks. ClickHouse applies the deletion in the background, a
@@ -119,10 +159,18 @@ func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
 	return len(ps), n, err
 }
 
-// Empty reports whether no benchmark has been computed yet.
+// Empty reports whether no benchmark has been computed yet, or no projection input (a table
+// added after the benchmarks: a database from before it is rebuilt once).
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	ps, err := s.AreaPeriods(ctx)
-	return len(ps) == 0, err
+	if err != nil || len(ps) == 0 {
+		return true, err
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM projection_inputs`).Scan(&n); err != nil {
+		return false, fmt.Errorf("count projection inputs: %w", err)
+	}
+	return n == 0, nil
 }
 
 // Write stores a result; its rows replace those of an earlier computation of the same period.

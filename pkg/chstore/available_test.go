@@ -3,7 +3,6 @@ package chstore_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,18 +30,16 @@ func TestWhenAvailable(t *testing.T) {
 
 	// ClickHouse goes away: fn is held and retried until it is back.
 	proxy.Down()
-	var holds atomic.Int32
-	go func() {
-		for holds.Load() < 2 {
-			time.Sleep(10 * time.Millisecond)
+	holds := 0
+	err = chstore.WhenAvailable(ctx, conn, 100*time.Millisecond, func(error, time.Duration) {
+		if holds++; holds == 2 {
+			proxy.Up()
 		}
-		proxy.Up()
-	}()
-	err = chstore.WhenAvailable(ctx, conn, 100*time.Millisecond, func(error, time.Duration) { holds.Add(1) }, func() error {
+	}, func() error {
 		return conn.Ping(ctx)
 	})
-	if err != nil || holds.Load() < 2 {
-		t.Errorf("through an outage: %v after %d holds, want success after at least 2", err, holds.Load())
+	if err != nil || holds < 2 {
+		t.Errorf("through an outage: %v after %d holds, want success after at least 2", err, holds)
 	}
 
 	// Stopping while ClickHouse is away ends the wait with the stop's error.

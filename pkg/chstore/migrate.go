@@ -27,6 +27,9 @@ import (
 // the server waits for data that never comes, and the call hangs; INSERT ... SELECT works), and
 // no ALTER TABLE ... ADD COLUMN IF NOT EXISTS (a syntax error), so prefer new tables to ALTERs.
 //
+// Every statement carries the placeholders of layout.go (OnCluster, Replicated), filled by
+// Schema.Render when it is applied; a statement missing one is an error (see the package comment).
+//
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
@@ -34,11 +37,11 @@ var migrationFiles embed.FS
 // transactions or locks, so two processes starting together may both record a version:
 // ReplacingMergeTree folds the duplicates and appliedVersionsSQL reads them with DISTINCT.
 const (
-	createSchemaMigrationsSQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	createSchemaMigrationsSQL = `CREATE TABLE IF NOT EXISTS schema_migrations ${ON_CLUSTER} (
     version UInt32,
     name String,
     applied_at DateTime
-) ENGINE = ReplacingMergeTree ORDER BY version`
+) ENGINE = ${REPLICATED}ReplacingMergeTree ORDER BY version`
 	appliedVersionsSQL       = `SELECT DISTINCT version FROM schema_migrations`
 	insertSchemaMigrationSQL = `INSERT INTO schema_migrations (version, name, applied_at)`
 )
@@ -50,13 +53,50 @@ type migration struct {
 	statements []string
 }
 
-// Migrate applies, in version order, the embedded migrations that conn's database has not
-// recorded yet, and returns the names of those it applied (e.g. "0001_reference"). On error it
-// returns the names applied before the failing one.
+// Migrate applies the migrations on one server: Schema{}.Migrate.
 func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string, error) {
+	return Schema{}.Migrate(ctx, conn, log)
+}
+
+// Migrate applies, in version order, the embedded migrations that conn's database has not
+// recorded yet, rendered for s, and returns the names of those it applied (e.g.
+// "0001_reference"). On error it returns the names applied before the failing one.
+func (s Schema) Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	migrations, err := s.migrations()
+	if err != nil {
+		return nil, err
+	}
+	return migrate(ctx, conn, log, migrations)
+}
+
+// Statement is one statement of a migration, as Schema.Statements renders it.
+type Statement struct {
+	Migration string // e.g. "0001_reference"
+	SQL       string
+}
+
+// Statements returns every statement Migrate would run on an empty database, in order, rendered
+// for s: the schema_migrations table first, then each migration's.
+func (s Schema) Statements() ([]Statement, error) {
+	migrations, err := s.migrations()
+	if err != nil {
+		return nil, err
+	}
+	var out []Statement
+	for _, m := range migrations {
+		for _, stmt := range m.statements {
+			out = append(out, Statement{Migration: m.name, SQL: stmt})
+		}
+	}
+	return out, nil
+}
+
+// migrations returns the embedded migrations rendered for s, led by version 0: the statement
+// that creates schema_migrations (never recorded in it).
+func (s Schema) migrations() ([]migration, error) {
 	dir, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
@@ -65,13 +105,24 @@ func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	return migrate(ctx, conn, log, migrations)
+	migrations = append([]migration{{name: "schema_migrations", statements: []string{createSchemaMigrationsSQL}}}, migrations...)
+	for i, m := range migrations {
+		for j, stmt := range m.statements {
+			if migrations[i].statements[j], err = s.Render(stmt); err != nil {
+				return nil, fmt.Errorf("migration %s, statement %d: %w", m.name, j+1, err)
+			}
+		}
+	}
+	return migrations, nil
 }
 
+// migrate runs migrations[0] (the bootstrap table, version 0) and then every later migration
+// that schema_migrations has not recorded.
 func migrate(ctx context.Context, conn driver.Conn, log *slog.Logger, migrations []migration) ([]string, error) {
-	if err := conn.Exec(ctx, createSchemaMigrationsSQL); err != nil {
+	if err := conn.Exec(ctx, migrations[0].statements[0]); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	migrations = migrations[1:]
 	done, err := appliedVersions(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -171,6 +222,12 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if len(statements) == 0 {
 			return nil, fmt.Errorf("migration %s has no statements", e.Name())
 		}
+		for i, stmt := range statements {
+			statements[i] = stripComments(stmt)
+			if err := Check(statements[i]); err != nil {
+				return nil, fmt.Errorf("migration %s, statement %d: %w", name, i+1, err)
+			}
+		}
 		migrations = append(migrations, migration{version: version, name: name, statements: statements})
 	}
 	sort.Slice(migrations, func(i, j int) bool { return migrations[i].version < migrations[j].version })
@@ -239,4 +296,46 @@ func commentOnly(stmt string) bool {
 		}
 	}
 	return true
+}
+
+// stripComments drops the "--" comments of a statement (outside quoted strings and names), and
+// the lines they leave blank: the server does not need them, and a comment naming an engine must
+// not be taken for one.
+func stripComments(stmt string) string {
+	var out []string
+	for line := range strings.Lines(stmt) {
+		line = strings.TrimRight(line, "\r\n")
+		line = line[:commentStart(line)]
+		if strings.TrimSpace(line) != "" {
+			out = append(out, strings.TrimRight(line, " \t"))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// commentStart returns where a "--" comment starts in line, outside quotes; len(line) if none.
+func commentStart(line string) int {
+	var quote rune
+	for i, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote && !isEscaped(line, i) {
+				quote = 0
+			}
+		case r == '\'' || r == '"' || r == '`':
+			quote = r
+		case strings.HasPrefix(line[i:], "--"):
+			return i
+		}
+	}
+	return len(line)
+}
+
+// isEscaped reports whether the byte at i follows an odd number of backslashes.
+func isEscaped(s string, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
 }

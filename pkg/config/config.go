@@ -28,13 +28,15 @@ type Common struct {
 	ClickHouseDatabase string `env:"CLICKHOUSE_DATABASE" envDefault:"hub"`
 	ClickHouseUser     string `env:"CLICKHOUSE_USER" envDefault:"default"`
 	ClickHousePassword string `env:"CLICKHOUSE_PASSWORD"`
+	ClickHouseCluster  string `env:"CLICKHOUSE_CLUSTER" envDefault:""` // lay the schema out replicated on this cluster; "" for one server
 
 	OTelExporter string `env:"OTEL_EXPORTER" envDefault:"none"` // traces: none, stdout or otlp (OTEL_EXPORTER_OTLP_* say where)
 }
 
 // ClickHouse returns the connection settings for chstore.
 func (c Common) ClickHouse() chstore.Config {
-	return chstore.Config{Addr: c.ClickHouseAddr, Database: c.ClickHouseDatabase, Username: c.ClickHouseUser, Password: c.ClickHousePassword}
+	return chstore.Config{Addr: c.ClickHouseAddr, Database: c.ClickHouseDatabase, Username: c.ClickHouseUser, Password: c.ClickHousePassword,
+		Cluster: c.ClickHouseCluster}
 }
 
 // Parse fills v (a struct with env tags) from HUB_* variables.

@@ -20,6 +20,7 @@ package disclosure
 import (
 	"math"
 	"slices"
+	"strconv"
 )
 
 // Threshold is the fewest respondents a published survey figure may come from.
@@ -44,6 +45,11 @@ type Table struct {
 	relations [][]int // each: total first, then its parts
 	keep      []bool  // withheld only when nothing else will do
 	of        [][]int // per cell, the relations it is in
+
+	// Kept by Protect as cells are withheld, so that trying a candidate costs in proportion to
+	// the withheld cells, not to the whole table.
+	inRel   [][]int // per relation, its withheld cells
+	singles int     // relations holding exactly one withheld cell
 }
 
 // Add adds a cell from n respondents and returns its index.
@@ -80,10 +86,27 @@ func (t *Table) Reason(cell int) Reason { return t.reason[cell] }
 // Protect withholds every cell from fewer than threshold respondents and then as many more as it
 // takes that no withheld or hidden cell can be derived from the published ones. It returns the
 // number of cells withheld by secondary suppression.
+//
+// Its cost grows with the table's size times the number of cells it withholds: the test of
+// whether anything can be worked out runs on the relations restricted to the withheld cells,
+// kept up to date as cells are withheld, and candidates that sit in the same relations in the
+// same places (the organisations of one region, say) are tested once for them all.
 func (t *Table) Protect(threshold int) int {
 	for c, n := range t.n {
 		if t.reason[c] == Shown && n < threshold {
 			t.reason[c] = Primary
+		}
+	}
+	t.inRel = make([][]int, len(t.relations))
+	t.singles = 0
+	for ri, rel := range t.relations {
+		for _, c := range rel {
+			if t.withheld(c) {
+				t.inRel[ri] = append(t.inRel[ri], c)
+			}
+		}
+		if len(t.inRel[ri]) == 1 {
+			t.singles++
 		}
 	}
 	secondary := 0
@@ -98,7 +121,7 @@ func (t *Table) Protect(threshold int) int {
 			// since with nothing published nothing can be worked out.
 			return secondary
 		}
-		t.reason[c] = Secondary
+		t.withhold(c)
 		secondary++
 	}
 }
@@ -106,37 +129,70 @@ func (t *Table) Protect(threshold int) int {
 // withheld reports whether a cell is unknown to the reader.
 func (t *Table) withheld(c int) bool { return t.reason[c] != Shown }
 
-// exposed returns the withheld cells that the relations and the published cells determine.
+// withhold marks a published cell Secondary and brings the per-relation lists up to date.
+func (t *Table) withhold(c int) {
+	t.reason[c] = Secondary
+	for _, ri := range t.of[c] {
+		switch len(t.inRel[ri]) {
+		case 0:
+			t.singles++
+		case 1:
+			t.singles--
+		}
+		t.inRel[ri] = append(t.inRel[ri], c)
+	}
+}
+
+// publish undoes withhold: c must be the cell withheld last.
+func (t *Table) publish(c int) {
+	t.reason[c] = Shown
+	for _, ri := range slices.Backward(t.of[c]) {
+		t.inRel[ri] = t.inRel[ri][:len(t.inRel[ri])-1]
+		switch len(t.inRel[ri]) {
+		case 0:
+			t.singles--
+		case 1:
+			t.singles++
+		}
+	}
+}
+
+// exposed returns, in cell order, the withheld cells that the relations and the published cells
+// determine.
 func (t *Table) exposed() []int {
 	var cols []int
 	index := map[int]int{}
-	for c := range t.n {
-		if t.withheld(c) {
-			index[c] = len(cols)
-			cols = append(cols, c)
+	for _, cs := range t.inRel {
+		for _, c := range cs {
+			if _, ok := index[c]; !ok {
+				index[c] = -1
+				cols = append(cols, c)
+			}
 		}
 	}
 	if len(cols) == 0 {
 		return nil
 	}
+	slices.Sort(cols)
+	for j, c := range cols {
+		index[c] = j
+	}
 	// The relations restricted to the withheld cells: total - Σ parts = (known part of it).
 	var rows [][]float64
-	for _, r := range t.relations {
+	for ri, cs := range t.inRel {
+		if len(cs) == 0 {
+			continue
+		}
 		row := make([]float64, len(cols))
-		touches := false
-		for i, c := range r {
-			if j, ok := index[c]; ok {
-				if i == 0 {
-					row[j]++
-				} else {
-					row[j]--
-				}
-				touches = true
+		total := t.relations[ri][0]
+		for _, c := range cs {
+			if c == total {
+				row[index[c]]++
+			} else {
+				row[index[c]]--
 			}
 		}
-		if touches {
-			rows = append(rows, row)
-		}
+		rows = append(rows, row)
 	}
 	var out []int
 	for _, j := range determined(rows, len(cols)) {
@@ -200,7 +256,11 @@ func determined(rows [][]float64, ncols int) []int {
 // exposed only through a chain of sums, of the sums holding it, or else of any sum holding a
 // withheld cell). The choice is the candidate that leaves the fewest sums with a single withheld
 // cell, then the fewest cells determined, then one not kept, then the one with the fewest
-// respondents, then a part before a total, so that headline figures survive.
+// respondents, then a part before a total, so that headline figures survive; among equals, the
+// first considered.
+//
+// What withholding a candidate leaves (the first two counts) depends only on the relations it is
+// in and whether it is their total or a part, so candidates alike in that are tested once.
 func (t *Table) complement(exposed int) int {
 	type score struct {
 		singles, left int
@@ -221,6 +281,8 @@ func (t *Table) complement(exposed int) int {
 		}
 		return !a.tot && b.tot
 	}
+	type outcome struct{ singles, left int }
+	tested := map[string]outcome{}
 	best, bestScore := -1, score{}
 	tried := map[int]bool{}
 	consider := func(rel []int) {
@@ -229,16 +291,24 @@ func (t *Table) complement(exposed int) int {
 				continue
 			}
 			tried[c] = true
-			t.reason[c] = Secondary
-			s := score{singles: len(t.singles()), left: len(t.exposed()), keep: t.keep[c], n: t.n[c], tot: t.isTotal(c)}
-			t.reason[c] = Shown
+			sig := t.signature(c)
+			o, ok := tested[sig]
+			if !ok {
+				t.withhold(c)
+				o = outcome{singles: t.singles, left: len(t.exposed())}
+				t.publish(c)
+				tested[sig] = o
+			}
+			s := score{singles: o.singles, left: o.left, keep: t.keep[c], n: t.n[c], tot: t.isTotal(c)}
 			if best < 0 || less(s, bestScore) {
 				best, bestScore = c, s
 			}
 		}
 	}
-	for _, ri := range t.singles() {
-		consider(t.relations[ri])
+	for ri, cs := range t.inRel {
+		if len(cs) == 1 {
+			consider(t.relations[ri])
+		}
 	}
 	if best >= 0 {
 		return best
@@ -249,29 +319,27 @@ func (t *Table) complement(exposed int) int {
 	if best >= 0 {
 		return best
 	}
-	for _, rel := range t.relations {
-		if slices.ContainsFunc(rel, t.withheld) {
-			consider(rel)
+	for ri, cs := range t.inRel {
+		if len(cs) > 0 {
+			consider(t.relations[ri])
 		}
 	}
 	return best
 }
 
-// singles returns the relations holding exactly one withheld cell.
-func (t *Table) singles() []int {
-	var out []int
-	for ri, rel := range t.relations {
-		n := 0
-		for _, c := range rel {
-			if t.withheld(c) {
-				n++
-			}
+// signature names where a cell sits: each relation it is in, as the total or as a part. Two
+// published cells with the same signature are interchangeable to the relations.
+func (t *Table) signature(c int) string {
+	b := make([]byte, 0, 8*len(t.of[c]))
+	for _, ri := range t.of[c] {
+		role := byte('p')
+		if t.relations[ri][0] == c {
+			role = 't'
 		}
-		if n == 1 {
-			out = append(out, ri)
-		}
+		b = strconv.AppendInt(b, int64(ri), 10)
+		b = append(b, role)
 	}
-	return out
+	return string(b)
 }
 
 // isTotal reports whether c is the total of some relation.

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/rows"
@@ -85,11 +85,8 @@ func Custom[R any](name string, need Need, set func(v *R, cell string) error, ge
 	return Field[R]{Name: name, Need: need, json: jsonText, set: set, get: get}
 }
 
-// MaxCount is the largest count a row may hold.
-const MaxCount = math.MaxInt32
-
-// Count is a whole number of zero or more. An empty cell is "is missing" when the column is
-// required, otherwise 0.
+// Count is a whole number of zero or more (measure.ParseCount). An empty cell is "is missing"
+// when the column is required, otherwise 0.
 func Count[R any](name string, need Need, at func(*R) *int) Field[R] {
 	return Field[R]{Name: name, Need: need, json: jsonNumber,
 		set: func(v *R, s string) error {
@@ -100,7 +97,7 @@ func Count[R any](name string, need Need, at func(*R) *int) Field[R] {
 				*at(v) = 0
 				return nil
 			}
-			n, err := WholeNumber(s)
+			n, err := measure.ParseCount(s)
 			*at(v) = n
 			return err
 		},
@@ -115,7 +112,7 @@ func MaybeCount[R any](name string, at func(*R) **int) Field[R] {
 			if strings.TrimSpace(s) == "" {
 				return nil
 			}
-			n, err := WholeNumber(s)
+			n, err := measure.ParseCount(s)
 			if err != nil {
 				return err
 			}
@@ -128,24 +125,6 @@ func MaybeCount[R any](name string, at func(*R) **int) Field[R] {
 			}
 			return ""
 		}}
-}
-
-// WholeNumber reads a count of zero or more with package measure's rules for numbers.
-func WholeNumber(s string) (int, error) {
-	m, err := measure.Parse(s)
-	switch {
-	case err != nil:
-		return 0, err
-	case !m.Known:
-		return 0, fmt.Errorf("%q is not a whole number", strings.TrimSpace(s))
-	case m.V != math.Trunc(m.V):
-		return 0, fmt.Errorf("must be a whole number, got %v", m.V)
-	case m.V < 0:
-		return 0, fmt.Errorf("must be zero or more, got %v", m.V)
-	case m.V > MaxCount:
-		return 0, fmt.Errorf("must be at most %d, got %v", MaxCount, m.V)
-	}
-	return int(m.V), nil
 }
 
 // Figure is a figure that may be unknown: a number, a DfE symbol, or empty when not reported.
@@ -222,10 +201,10 @@ func (c *Columns[R]) ReadCSV(r io.Reader, each func(int, R, []submission.RowErro
 		var err error
 		cols, err = c.header(header)
 		return len(header), err
-	}, func(row int, cells []string, problem error) error {
+	}, func(row int, cells []string, problem *submission.RowError) error {
 		var v R
 		if problem != nil {
-			return each(row, v, []submission.RowError{{Row: row, Reason: problem.Error()}})
+			return each(row, v, []submission.RowError{*problem})
 		}
 		var errs []submission.RowError
 		for i, f := range cols {
@@ -233,6 +212,10 @@ func (c *Columns[R]) ReadCSV(r io.Reader, each func(int, R, []submission.RowErro
 				continue
 			}
 			fd := &c.Fields[f]
+			if !utf8.ValidString(cells[i]) {
+				errs = append(errs, submission.RowError{Row: row, Field: fd.Name, Reason: notUTF8})
+				continue
+			}
 			if err := fd.set(&v, cells[i]); err != nil {
 				errs = append(errs, submission.RowError{Row: row, Field: fd.Name, Reason: err.Error()})
 			}
@@ -240,6 +223,9 @@ func (c *Columns[R]) ReadCSV(r io.Reader, each func(int, R, []submission.RowErro
 		return each(row, v, errs)
 	})
 }
+
+// notUTF8 is the reason a CSV cell that is not UTF-8 is refused: it could not be kept as sent.
+const notUTF8 = "is not valid UTF-8 text: save the file as CSV UTF-8 (a byte that is not UTF-8 would have to be replaced)"
 
 func (c *Columns[R]) header(header []string) ([]int, error) {
 	if sep := rows.Separator(header); sep != "" && len(header) == 1 {
@@ -346,7 +332,8 @@ func (c *Columns[R]) ReadJSON(r io.Reader, each func(int, R, []submission.RowErr
 }
 
 // text reads a JSON value as the text its field reads, refusing a value of another type: every
-// kind's JSON takes numbers as numbers, never as strings.
+// kind's JSON takes numbers as numbers, never as strings (measure.ErrString), and text exactly as
+// sent (rows.String).
 func (t jsonType) text(raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	if string(raw) == "null" {
@@ -355,40 +342,29 @@ func (t jsonType) text(raw json.RawMessage) (string, error) {
 	got := rows.Describe(raw)
 	switch t {
 	case jsonText:
-		var s string
-		if got != "a string" || json.Unmarshal(raw, &s) != nil {
+		if got != "a string" {
 			return "", fmt.Errorf("must be a string, not %s", got)
 		}
-		return s, nil
+		return rows.String(raw)
 	case jsonBool:
 		if got != "true or false" {
 			return "", fmt.Errorf("must be true or false, not %s", got)
 		}
 		return string(raw), nil
-	case jsonNumber, jsonFigure:
-		switch got {
-		case "a number":
-			return string(raw), nil
-		case "a string":
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
+	case jsonFigure:
+		if got == "a string" {
+			s, err := rows.String(raw)
+			if err != nil {
 				return "", err
 			}
-			if _, symbol := measure.ParseReason(s); t == jsonFigure && symbol {
+			if _, symbol := measure.ParseReason(s); symbol {
 				return s, nil
 			}
-			if m, err := measure.Parse(s); err == nil && m.Known {
-				return "", errors.New("must be a number, not a string")
-			}
-			if t == jsonFigure {
-				return "", fmt.Errorf("%q: %w", s, measure.ErrNotANumber)
-			}
-			return "", errors.New("must be a number, not a string")
+			return "", fmt.Errorf("%w: %q (the strings taken are the symbols x, c, z, u, low)", measure.ErrString, s)
 		}
-		if t == jsonFigure {
-			return "", fmt.Errorf("must be a number or a DfE symbol, not %s", got)
-		}
-		return "", fmt.Errorf("must be a number, not %s", got)
+		fallthrough
+	case jsonNumber:
+		return measure.NumberJSON(raw)
 	}
 	return "", errors.New("is not taken in JSON")
 }

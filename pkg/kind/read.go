@@ -39,6 +39,8 @@ type Summary struct {
 	Foreign     []submission.RowError
 	ForeignRows int
 	ForeignOrgs []string
+	// Org is the organisation every row that could be read names, "" when they name several.
+	Org string
 }
 
 // Read reads a submission's body row by row, as it comes: each row is read, refused on its own
@@ -61,6 +63,7 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 		last    = -1
 		seen    = map[[16]byte]int32{}
 		orgs    = map[string]bool{}
+		named   = 0 // rows read whose organisation is known
 	)
 	stopped := func() bool { return s.Rows > lim.MaxRows || s.ForeignRows > 0 }
 	flush := func() error {
@@ -111,7 +114,15 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 			}
 			seen[mark] = int32(n)
 		}
-		if org := k.Org(&v); !k.Policy.Allows(c, org) {
+		org := k.Org(&v)
+		switch {
+		case named == 0:
+			s.Org = org
+		case org != s.Org:
+			s.Org = ""
+		}
+		named++
+		if !k.Policy.Allows(c, org) {
 			s.ForeignRows++
 			if len(s.Foreign) < MaxForeign {
 				s.Foreign = append(s.Foreign, submission.RowError{Row: n, Field: "org", Reason: fmt.Sprintf("%s is not your organisation (%s)", org, c.Org)})

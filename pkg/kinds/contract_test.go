@@ -19,6 +19,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
+	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -190,7 +191,7 @@ func (c *contract) numbersNotStrings(t *testing.T) {
 			refused = append(refused, ch.Rejected...)
 			return nil
 		})
-		if err != nil || len(refused) != 1 || refused[0].Field != name || refused[0].Reason != "must be a number, not a string" {
+		if err != nil || len(refused) != 1 || refused[0].Field != name || !strings.HasPrefix(refused[0].Reason, measure.ErrString.Error()) {
 			t.Errorf("%s given as the string %s: %v, refused %+v", name, first[name], err, refused)
 		}
 		first[name] = v

@@ -4,6 +4,30 @@
 // c (confidential), z (not applicable), u (low reliability) and low (rounds to zero but is not
 // zero). The hub keeps such a symbol as the reason beside an unknown value and never turns it
 // into 0, so that a metric leaves the organisation out instead of counting it as zero.
+//
+// # The number grammar
+//
+// The hub has one number grammar. Every number the hub reads from a body — a CSV cell, a JSON
+// number, a figure, a count, a number of days — is read by ParseNumber (ParseCount for whole
+// numbers), so that the same text means the same number everywhere and a number is never
+// changed on the way in. A number is taken only when what is stored reads back as exactly the
+// number written; anything else is refused with a reason that shows the value:
+//
+//   - an optional minus sign, digits, and optionally a point and more digits: 12, -3, 0.5, .5,
+//     and 007 is 7; -0 is stored as 0;
+//   - commas only as a spreadsheet groups thousands: 1,234 and 12,345.6 are taken; 12,34,
+//     1.234,5, 1,2,3,4, ,5 and 0,125 (a decimal comma) are refused, never read with the comma
+//     deleted;
+//   - refused: a plus sign (+5), an exponent (1e5, 2E-3), hexadecimal (0x10, 0x1p4), Inf, NaN,
+//     underscores (1_000), spaces inside (1 234), a trailing point (5.), and more significant
+//     digits than a float64 holds exactly (0.1234567890123456789): rounding them would store
+//     another number than the one written;
+//   - spaces and tabs around a CSV cell are not part of it.
+//
+// In JSON a number must be a JSON number: a string where a number is expected ("100.5") is
+// refused with ErrString, "must be a number, not a string" (for figures, the DfE symbols are
+// the only strings taken). The same grammar applies to the JSON number's text, so 1e5 is
+// refused in JSON as in CSV.
 package measure
 
 import (
@@ -34,8 +58,9 @@ const (
 // Reasons lists the DfE symbols in a stable order.
 var Reasons = []Reason{Unavailable, Confidential, NotApplicable, LowReliability, RoundsToZero}
 
-// ErrNotANumber is returned when a cell is neither a number nor a known symbol.
-var ErrNotANumber = errors.New("not a number or one of the symbols x, c, z, u, low")
+// ErrNotANumber is wrapped by every refusal of a number or a cell that is neither a number nor
+// a known symbol.
+var ErrNotANumber = errors.New("not a number")
 
 // Value is a figure that is known (Known true, V set) or unknown with a Reason.
 type Value struct {
@@ -68,7 +93,8 @@ func FromPtr(p *float64, r Reason) Value {
 }
 
 // Parse reads a cell: empty is not reported, a symbol is unknown with that reason, otherwise a
-// number. Thousands separators as spreadsheets write them ("1,234.5") are accepted.
+// number in the hub's grammar (ParseNumber): thousands grouped as spreadsheets write them
+// ("1,234.5") are taken, any other comma is refused.
 func Parse(s string) (Value, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -77,9 +103,13 @@ func Parse(s string) (Value, error) {
 	if r, ok := ParseReason(s); ok {
 		return Unknown(r), nil
 	}
-	f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return Value{}, fmt.Errorf("%q: %w", s, ErrNotANumber)
+	f, err := ParseNumber(s)
+	if err != nil {
+		var ne *NumberError
+		if errors.As(err, &ne) && ne.Why == whyNotANumber {
+			ne.Why = whyNotANumberOrSymbol
+		}
+		return Value{}, err
 	}
 	return Of(f), nil
 }
@@ -103,10 +133,14 @@ func (v Value) String() string {
 	return string(v.Reason)
 }
 
-// MarshalJSON writes a number, a symbol string, or null.
+// MarshalJSON writes a number, a symbol string, or null. A number is written out in full, never
+// with an exponent, so that the hub reads back what it writes.
 func (v Value) MarshalJSON() ([]byte, error) {
 	if v.Known {
-		return json.Marshal(v.V)
+		if math.IsNaN(v.V) || math.IsInf(v.V, 0) {
+			return nil, fmt.Errorf("%v: %w", v.V, ErrNotANumber)
+		}
+		return strconv.AppendFloat(nil, v.V, 'f', -1, 64), nil
 	}
 	if v.Reason == NotReported {
 		return []byte("null"), nil
@@ -114,28 +148,32 @@ func (v Value) MarshalJSON() ([]byte, error) {
 	return json.Marshal(string(v.Reason))
 }
 
-// UnmarshalJSON reads a number, a symbol string, or null.
+// UnmarshalJSON reads a JSON number in the hub's grammar, a symbol string, or null. Any other
+// string, a number in one ("100.5") too, is refused with ErrString.
 func (v *Value) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*v = Value{}
-		return nil
-	case len(b) > 0 && b[0] == '"':
+	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		r, ok := ParseReason(s)
-		if !ok {
-			return fmt.Errorf("%q: %w", s, ErrNotANumber)
+		if r, ok := ParseReason(s); ok {
+			*v = Unknown(r)
+			return nil
 		}
-		*v = Unknown(r)
+		return fmt.Errorf("%w: %q (the strings taken are the symbols x, c, z, u, low)", ErrString, s)
+	}
+	text, err := NumberJSON(b)
+	if err != nil {
+		return err
+	}
+	if text == "" {
+		*v = Value{}
 		return nil
 	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("%s: %w", b, ErrNotANumber)
+	f, err := ParseNumber(text)
+	if err != nil {
+		return err
 	}
 	*v = Of(f)
 	return nil

@@ -3,6 +3,7 @@ package measure
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -16,11 +17,19 @@ func TestParse(t *testing.T) {
 		{"12.5", Of(12.5), false},
 		{" 1,234.5 ", Of(1234.5), false},
 		{"0", Of(0), false},
+		{"-0", Of(0), false},
 		{"x", Unknown(Unavailable), false},
 		{"LOW", Unknown(RoundsToZero), false},
 		{"z", Unknown(NotApplicable), false},
 		{"abc", Value{}, true},
 		{"NaN", Value{}, true},
+		// Every comma used to be deleted before reading the number.
+		{"12,34", Value{}, true},
+		{"1.234,5", Value{}, true},
+		{"1,2,3,4", Value{}, true},
+		{",5", Value{}, true},
+		{"0x1p4", Value{}, true},
+		{"1e3", Value{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -31,7 +40,7 @@ func TestParse(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != tt.want {
+			if err != nil || got != tt.want || math.Signbit(got.V) {
 				t.Fatalf("Parse(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 			}
 		})
@@ -53,8 +62,8 @@ func TestJSONRoundTrip(t *testing.T) {
 		}
 	}
 	var v Value
-	if err := json.Unmarshal([]byte(`"seven"`), &v); !errors.Is(err, ErrNotANumber) {
-		t.Errorf(`unmarshal "seven": error = %v, want ErrNotANumber`, err)
+	if err := json.Unmarshal([]byte(`"seven"`), &v); !errors.Is(err, ErrString) {
+		t.Errorf(`unmarshal "seven": error = %v, want ErrString`, err)
 	}
 	if err := json.Unmarshal([]byte(`true`), &v); !errors.Is(err, ErrNotANumber) {
 		t.Errorf(`unmarshal true: error = %v, want ErrNotANumber`, err)

@@ -21,6 +21,7 @@ const (
 	FigPlacesConfirmed = "places_confirmed"
 	// Placements, counted towards the host organisation.
 	FigFinalPlacements    = "final_placements"
+	FigFinalPassed        = "final_placements_passed"
 	FigFinalStatutory     = "final_placements_statutory"
 	FigEnded              = "placements_ended"
 	FigPassed             = "placements_passed"
@@ -100,7 +101,7 @@ func AcademicYearOf(p string) string {
 const (
 	// Placements count towards their host; ended ones are passed, failed or withdrawn.
 	selectPlacementFigures = `SELECT host_org,
-			countIf(stage = 'final'), countIf(stage = 'final' AND statutory_tasks = 1),
+			countIf(stage = 'final'), countIf(stage = 'final' AND statutory_tasks = 1), countIf(stage = 'final' AND outcome = 'passed'),
 			countIf(outcome IN ('passed', 'failed', 'withdrawn')), countIf(outcome = 'passed'), countIf(outcome = 'withdrawn'),
 			sumIf(planned_days, outcome IN ('passed', 'failed', 'withdrawn')),
 			sumIf(ifNull(completed_days, 0), outcome IN ('passed', 'failed', 'withdrawn')),
@@ -127,14 +128,16 @@ func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[str
 	g := kind.Gather{}
 	err := chstore.Scan(ctx, conn, "placements", selectPlacementFigures, []any{ay}, func(scan func(...any) error) error {
 		var (
-			org                                        string
-			final, statutory, ended, passed, withdrawn uint64
-			planned, completed, completedUnknown       uint64
+			org                                  string
+			final, statutory, finalPassed        uint64
+			ended, passed, withdrawn             uint64
+			planned, completed, completedUnknown uint64
 		)
-		if err := scan(&org, &final, &statutory, &ended, &passed, &withdrawn, &planned, &completed, &completedUnknown); err != nil {
+		if err := scan(&org, &final, &statutory, &finalPassed, &ended, &passed, &withdrawn, &planned, &completed, &completedUnknown); err != nil {
 			return err
 		}
 		g.Add(org, FigFinalPlacements, kind.Known(final))
+		g.Add(org, FigFinalPassed, kind.Known(finalPassed))
 		g.Add(org, FigFinalStatutory, kind.Known(statutory))
 		g.Add(org, FigEnded, kind.Known(ended))
 		g.Add(org, FigPassed, kind.Known(passed))

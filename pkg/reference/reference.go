@@ -71,6 +71,18 @@ func Organisations() ([]Organisation, error) {
 // DfEWorkforce opens the DfE local-authority workforce file, 2017–2025, in its published layout.
 func DfEWorkforce() (io.ReadCloser, error) { return files.Open("data/dfe-csww-la-2017-2025.csv") }
 
+// DfEChildrenInNeed reads the DfE local-authority children in need file (table B1), reporting
+// years 2013–2025 (the year to 31 March), in its published layout.
+func DfEChildrenInNeed() ([]byte, error) {
+	return files.ReadFile("data/dfe-children-in-need-la-2013-2025.csv")
+}
+
+// DfEChildrenLookedAfter reads the DfE local-authority children looked after file (on 31 March,
+// starting, ceasing, with the child population 0–17), 2021–2025, in its published layout.
+func DfEChildrenLookedAfter() ([]byte, error) {
+	return files.ReadFile("data/dfe-children-looked-after-la-2021-2025.csv")
+}
+
 func readCSV(name string, cols int) ([][]string, error) {
 	f, err := files.Open(name)
 	if err != nil {

@@ -27,17 +27,30 @@ var documentError = submission.DocumentProblem
 // ScanCSV reads a CSV body with a header row. header checks the header row and says how many
 // cells a row must have; each is given every row's cells (a slice reused from row to row), or why
 // the row cannot be read (then cells is nil), numbered as a spreadsheet shows them: the header is
-// row 1. An empty body, an unreadable header or a header without rows is a DocumentError; an
-// error from header or each stops the scan and is returned as it is.
-func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int, cells []string, problem error) error) error {
-	cr := csv.NewReader(r)
+// row 1. A row with a carriage return in a cell is refused (see CarriageReturn), never read with
+// it removed. An empty body, an unreadable header or a header without rows is a DocumentError;
+// an error from header or each stops the scan and is returned as it is.
+func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int, cells []string, problem *submission.RowError) error) error {
+	return scanCSV(&lineEnds{r: r}, header, each)
+}
+
+func scanCSV(lines *lineEnds, header func([]string) (int, error), each func(row int, cells []string, problem *submission.RowError) error) error {
+	cr := csv.NewReader(lines)
 	cr.ReuseRecord = true
 	first, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return documentError("", "the file is empty: it needs a header row and at least one row")
 	}
 	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return err
+		}
 		return documentError("", "header row: %v", err)
+	}
+	names := make([]string, len(first))
+	for i, h := range first {
+		names[i] = HeaderName(h)
 	}
 	n, err := header(first)
 	if err != nil {
@@ -56,10 +69,17 @@ func ScanCSV(r io.Reader, header func([]string) (int, error), each func(row int,
 			if !errors.As(err, &pe) {
 				return err // the body could not be read to its end (too large, a broken connection)
 			}
+			lines.forget(pe.StartLine)
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
 				err = fmt.Errorf("has %d cells, the header has %d", len(rec), n)
 			}
-			if err := each(row, nil, err); err != nil {
+			if err := each(row, nil, &submission.RowError{Row: row, Reason: err.Error()}); err != nil {
+				return err
+			}
+			continue
+		}
+		if i, ok := carriageReturn(cr, lines, rec); ok {
+			if err := each(row, nil, &submission.RowError{Row: row, Field: names[i], Reason: CarriageReturn}); err != nil {
 				return err
 			}
 			continue
@@ -213,6 +233,19 @@ func describe(tok json.Token) string {
 		return "null"
 	}
 	return "not JSON"
+}
+
+// String reads a JSON string exactly, refusing one Go's decoder would change (bytes that are not
+// UTF-8, half a surrogate pair) and one holding a carriage return (see CarriageReturn).
+func String(raw json.RawMessage) (string, error) {
+	s, err := jsonText(raw)
+	if err != nil {
+		return "", err
+	}
+	if HasCarriageReturn(s) {
+		return "", errors.New(CarriageReturn)
+	}
+	return s, nil
 }
 
 // Describe names the kind of a JSON value, for messages: "a string", "a number", "a list" …

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/partnership-hub/hub/pkg/rows"
+	"github.com/partnership-hub/hub/pkg/submission"
 )
 
 func TestScanJSON(t *testing.T) {
@@ -61,10 +62,10 @@ func TestScanCSV(t *testing.T) {
 	var rowsSeen []int
 	var problems []string
 	err := rows.ScanCSV(strings.NewReader("a,b\n1,2\n3\n\"x, y\",z\n"), func(h []string) (int, error) { return len(h), nil },
-		func(row int, cells []string, problem error) error {
+		func(row int, cells []string, problem *submission.RowError) error {
 			rowsSeen = append(rowsSeen, row)
 			if problem != nil {
-				problems = append(problems, problem.Error())
+				problems = append(problems, problem.Reason)
 			}
 			return nil
 		})
@@ -75,7 +76,7 @@ func TestScanCSV(t *testing.T) {
 		t.Errorf("rows %v, problems %q", rowsSeen, problems)
 	}
 	for _, body := range []string{"", "a,b\n"} {
-		err := rows.ScanCSV(strings.NewReader(body), func(h []string) (int, error) { return len(h), nil }, func(int, []string, error) error { return nil })
+		err := rows.ScanCSV(strings.NewReader(body), func(h []string) (int, error) { return len(h), nil }, func(int, []string, *submission.RowError) error { return nil })
 		var de *rows.DocumentError
 		if !errors.As(err, &de) {
 			t.Errorf("%q: error %v, want a DocumentError", body, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/services/api"
 )
@@ -62,17 +64,14 @@ func (e *env) trailRecords() []trail.Entry {
 // lastRecord waits for the record of the latest request (records are published asynchronously).
 func (e *env) lastRecord(n int) trail.Entry {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		recs := e.trailRecords()
-		if len(recs) >= n {
-			return recs[n-1]
+	var recs []trail.Entry
+	poll.Until(e.t, 5*time.Second, func() error {
+		if recs = e.trailRecords(); len(recs) < n {
+			return fmt.Errorf("access trail has %d records, want %d", len(recs), n)
 		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("access trail has %d records, want %d", len(recs), n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return recs[n-1]
 }
 
 // Tokens an attacker would try against the hub's own provider: each refused with 401, nothing
@@ -257,5 +256,59 @@ func TestAlliances(t *testing.T) {
 	_, b := e.do("GET", "/v1/alliances", "demo-analyst", "", "")
 	if err := json.Unmarshal(b, &list); err != nil || len(list.Alliances) != 1 || list.Alliances[0].ID != "north-east" {
 		t.Errorf("analyst's alliances = %s", b)
+	}
+}
+
+// Every refusal is on the access trail with its reason, whoever answered it: huma's validation,
+// the body readers, the handlers, the router.
+func TestTrailRecordsWhyEveryRefusal(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	for i, tt := range []struct {
+		method, path, contentType, body string
+		status                          int
+		detail                          string // in the trail record's reason
+	}{
+		{"POST", "/v1/workforce-returns", "text/plain", "org,period\n", 415, "send application/json or text/csv"},
+		{"POST", "/v1/workforce-returns", "application/json", `{"returns": [}`, 422, "cannot be read"},
+		{"GET", "/v1/audits/action-plan?cycle=1999", "", "", 422, "query.cycle"},
+		{"GET", "/v1/submissions/6f1c0000-0000-4000-8000-000000000000", "", "", 404, "no such submission"},
+		{"GET", "/v1/access-trail", "", "", 403, "stewards"},
+		{"GET", "/v1/nowhere", "", "", 404, "no such path"},
+		{"DELETE", "/v1/metrics", "", "", 405, "DELETE is not allowed"},
+	} {
+		resp, b := e.do(tt.method, tt.path, "demo-council", tt.contentType, tt.body)
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s %s: %d %s, want %d", tt.method, tt.path, resp.StatusCode, b, tt.status)
+			continue
+		}
+		rec := e.lastRecord(i + 1)
+		if rec.Status != tt.status || rec.Outcome != trail.Refused || !strings.Contains(rec.Detail, tt.detail) || rec.Path != strings.Split(tt.path, "?")[0] {
+			t.Errorf("%s %s: trail record %+v, want status %d and a reason with %q", tt.method, tt.path, rec, tt.status, tt.detail)
+		}
+	}
+}
+
+// A path or method no operation has is answered as a problem (RFC 9457), as every error is.
+func TestUnknownPathsAndMethodsAreProblems(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/v1/nowhere", 404, ""},
+		{"GET", "/nowhere", 404, ""},
+		{"DELETE", "/v1/metrics", 405, "GET"},
+		{"POST", "/healthz", 405, "GET"},
+	} {
+		resp, b := e.do(tt.method, tt.path, "demo-council", "", "")
+		var p problem
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(b, &p) != nil ||
+			p.Status != tt.status || p.Title == "" || p.Detail == "" {
+			t.Errorf("%s %s: %d %q %s, want a %d problem", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), b, tt.status)
+		}
+		if tt.allow != "" && !strings.Contains(resp.Header.Get("Allow"), tt.allow) {
+			t.Errorf("%s %s: Allow %q, want %s", tt.method, tt.path, resp.Header.Get("Allow"), tt.allow)
+		}
 	}
 }

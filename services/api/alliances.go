@@ -8,8 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/alliance"
-	"github.com/partnership-hub/hub/pkg/auth"
-	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/pkg/authz"
 )
 
 type allianceInput struct {
@@ -42,7 +41,7 @@ func registerAlliances(api huma.API, d *Deps) {
 		Tags:        []string{"Access"},
 		Security:    secured,
 	}, func(ctx context.Context, _ *struct{}) (*alliancesOutput, error) {
-		p, err := principal(ctx)
+		rd, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +52,7 @@ func registerAlliances(api huma.API, d *Deps) {
 		out := &alliancesOutput{}
 		out.Body.Alliances = []alliance.Alliance{}
 		for _, a := range all {
-			if alliance.Visible(p, a) {
+			if rd.SeesAlliance(a.ID) {
 				out.Body.Alliances = append(out.Body.Alliances, a)
 			}
 		}
@@ -68,12 +67,13 @@ func registerAlliances(api huma.API, d *Deps) {
 		Tags:        []string{"Access"},
 		Security:    secured,
 	}, func(ctx context.Context, in *allianceInput) (*allianceOutput, error) {
-		p, err := principal(ctx)
+		rd, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
 		}
 		a, err := d.Alliances.Get(ctx, in.ID)
-		if errors.Is(err, alliance.ErrNotFound) || (err == nil && !alliance.Visible(p, a)) {
+		// An alliance the caller may not see is answered as one that does not exist.
+		if errors.Is(err, alliance.ErrNotFound) || (err == nil && !rd.SeesAlliance(a.ID)) {
 			return nil, huma.Error404NotFound("no such alliance")
 		}
 		if err != nil {
@@ -96,10 +96,9 @@ func registerAlliances(api huma.API, d *Deps) {
 		if err != nil {
 			return nil, err
 		}
-		if !p.HasRole(auth.RoleSteward) {
-			return nil, forbid(ctx, "alliances are managed by stewards")
+		if err := authz.MayManageAlliances(p); err != nil {
+			return nil, refusal(err)
 		}
-		trail.Annotate(ctx, in.ID, "")
 		a := alliance.Alliance{ID: in.ID, Name: in.Body.Name, Members: in.Body.Members, UpdatedAt: d.Now().UTC(), UpdatedBy: p.Subject}
 		switch err := d.Alliances.Put(ctx, a); {
 		case errors.Is(err, alliance.ErrInvalidID), errors.Is(err, alliance.ErrUnknownMember):
@@ -107,6 +106,7 @@ func registerAlliances(api huma.API, d *Deps) {
 		case err != nil:
 			return nil, errInternal(d.Log, "could not store the alliance", err)
 		}
+		announceAlliance(ctx, d, a.ID)
 		d.Log.Info("alliance changed", "alliance", a.ID, "steward", p.Subject, "members", len(a.Members))
 		return &allianceOutput{Body: a}, nil
 	})
@@ -125,17 +125,30 @@ func registerAlliances(api huma.API, d *Deps) {
 		if err != nil {
 			return nil, err
 		}
-		if !p.HasRole(auth.RoleSteward) {
-			return nil, forbid(ctx, "alliances are managed by stewards")
+		if err := authz.MayManageAlliances(p); err != nil {
+			return nil, refusal(err)
 		}
-		trail.Annotate(ctx, in.ID, "")
 		switch err := d.Alliances.Delete(ctx, in.ID, p.Subject); {
 		case errors.Is(err, alliance.ErrNotFound):
 			return nil, huma.Error404NotFound("no such alliance")
 		case err != nil:
 			return nil, errInternal(d.Log, "could not delete the alliance", err)
 		}
+		announceAlliance(ctx, d, in.ID)
 		d.Log.Info("alliance deleted", "alliance", in.ID, "steward", p.Subject)
 		return nil, nil
 	})
+}
+
+// announceAlliance tells the benchmark service (the alliance is a benchmark area) and the other
+// APIs' caches that an alliance changed. A lost announcement leaves the alliance's benchmarks
+// as they were until the next recomputation, and the other APIs' lists for their cache's time
+// to live: it is logged, and the change itself stands.
+func announceAlliance(ctx context.Context, d *Deps, id string) {
+	if d.JS == nil {
+		return
+	}
+	if err := alliance.Announce(ctx, d.JS, id); err != nil {
+		d.Log.Error("could not announce an alliance change", "alliance", id, "err", err)
+	}
 }

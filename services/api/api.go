@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/services/api/docsui"
 )
 
 // Version of the API document.
@@ -61,10 +63,13 @@ type Deps struct {
 	Limits   Limits
 	Rate     RateLimit
 	// CH reads every kind's stored rows and the access trail.
-	CH        driver.Conn
-	Alliances *alliance.Store
+	CH driver.Conn
+	// Alliances holds the alliances, read through a short-lived cache.
+	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
+	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
+	Issuer string
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -86,6 +91,7 @@ func Config() huma.Config {
 			Description: "An access token from the hub's OpenID provider (client credentials for systems)."},
 	}
 	cfg.CreateHooks = nil // no $schema links in responses
+	cfg.DocsPath = ""     // served by package docsui from the binary, not from a CDN
 	return cfg
 }
 
@@ -111,6 +117,7 @@ func Handler(d *Deps) http.Handler {
 	})
 	api := humago.New(mux, Config())
 	Register(api, d)
+	docsui.Register(mux, origin(d.Issuer))
 	return observe(d, mux)
 }
 
@@ -174,6 +181,15 @@ func authenticate(api huma.API, d *Deps, lim *limiter) func(huma.Context, func(h
 		}
 		next(huma.WithContext(ctx, auth.Context(ctx.Context(), p)))
 	}
+}
+
+// origin is the scheme and host of a URL, as a Content-Security-Policy source; "" when it has none.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // principal returns the verified caller; the authenticate middleware guarantees one on every

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/partnership-hub/hub/pkg/alliance"
+	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
@@ -26,6 +28,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/services/api"
 )
 
@@ -46,6 +49,8 @@ func clients() []devoidc.Client {
 	return append(devoidc.DemoClients(),
 		devoidc.Client{ID: "other-council", Secret: "s", Org: "E06000002", Roles: []string{auth.RoleSubmitter}},
 		devoidc.Client{ID: "survey", Secret: "s", Roles: []string{auth.RoleSurveyProvider}},
+		devoidc.Client{ID: "durham", Secret: "s", Org: "E06000047", Roles: []string{auth.RoleSubmitter}},
+		devoidc.Client{ID: "westminster", Secret: "s", Org: "E09000033", Roles: []string{auth.RoleSubmitter}},
 	)
 }
 
@@ -83,9 +88,13 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	}
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
+		deps.Audits, deps.Surveys, deps.Members = audit.NewStore(conn), survey.NewStore(conn), reference.NewMembers(conn)
 		deps.CH = conn
 		e.ch = conn
-		deps.Alliances = alliance.NewStore(conn)
+		deps.Alliances = alliance.NewCache(alliance.NewStore(conn), time.Hour)
+		if err := deps.Alliances.Follow(t.Context(), ns.NC); err != nil {
+			t.Fatal(err)
+		}
 		// Benchmarks are read through the cache the API runs with, so that every benchmark test
 		// also checks that one reader's cached answer never reaches another.
 		store, err := benchmark.NewStore(conn)
@@ -138,9 +147,12 @@ func (e *env) do(method, path, client, contentType, body string, header ...strin
 }
 
 // queued counts the chunks waiting in the submissions stream.
-func (e *env) queued() uint64 {
+func (e *env) queued() uint64 { return e.stream(bus.StreamSubmissions).Msgs }
+
+// stream reads the state of a stream.
+func (e *env) stream(name string) jetstream.StreamState {
 	e.t.Helper()
-	s, err := e.nats.JS.Stream(context.Background(), bus.StreamSubmissions)
+	s, err := e.nats.JS.Stream(context.Background(), name)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -148,7 +160,7 @@ func (e *env) queued() uint64 {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return info.State.Msgs
+	return info.State
 }
 
 type problem struct {

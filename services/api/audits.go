@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -11,13 +12,12 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/audit"
-	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 type actionPlanInput struct {
-	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts and stewards may read any organisation's."`
+	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts may read their alliances' members', stewards any organisation's."`
 	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
 	Accept string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
@@ -63,7 +63,7 @@ func registerAudits(api huma.API, d *Deps) {
 		Method:      http.MethodGet,
 		Path:        "/v1/audits/action-plan",
 		Summary:     "An organisation's action plan for an audit cycle",
-		Description: "The organisation's RED and AMBER items (its current rating of each: the latest submission for the item and cycle), ordered by priority (HIGH first), then standard, then item, with the planned action, its owner, due date and whether it is overdue (due before today). JSON, or CSV with Accept: text/csv. A submitter reads its own organisation's plan; analysts and stewards any organisation's.",
+		Description: "The organisation's RED and AMBER items (its current rating of each: the latest submission for the item and cycle), ordered by priority (HIGH first), then standard, then item, with the planned action, its owner, due date and whether it is overdue (due before today). JSON, or CSV with Accept: text/csv. An organisation reads its own plan, an analyst those of its alliances' members, a steward any organisation's.",
 		Tags:        []string{"Audits"},
 		Security:    secured,
 		Responses: map[string]*huma.Response{"200": {
@@ -73,24 +73,22 @@ func registerAudits(api huma.API, d *Deps) {
 				"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: "The plan's items, one a row, with a header row"}},
 			},
 		}},
-		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotAcceptable, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *actionPlanInput) (*rawOutput, error) {
-		p, err := principal(ctx)
+		rd, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
 		}
-		org := workforce.NormaliseOrg(in.Org)
-		if org == "" {
-			org = p.Org
-		}
+		org := cmp.Or(workforce.NormaliseOrg(in.Org), rd.Own())
 		if org == "" {
 			return nil, huma.Error422UnprocessableEntity("name an organisation with org=")
 		}
-		if org != p.Org && !hasAnyRole(p, auth.RoleSteward, auth.RoleAnalyst) {
-			return nil, huma.Error403Forbidden("you may only read your own organisation's action plan")
+		if err := readNamed(ctx, rd, org); err != nil {
+			return nil, err
 		}
-		if org == p.Org && !hasAnyRole(p, auth.RoleSubmitter, auth.RoleSteward, auth.RoleAnalyst) {
-			return nil, huma.Error403Forbidden("action plans are for employers, analysts and stewards")
+		format, err := negotiate(in.Accept, mediaJSON, mediaCSV)
+		if err != nil {
+			return nil, err
 		}
 		fw, err := audit.LoadFramework()
 		if err != nil {
@@ -102,7 +100,7 @@ func registerAudits(api huma.API, d *Deps) {
 		}
 		plan := audit.BuildPlan(fw, org, in.Cycle, latest, d.Now())
 		var b bytes.Buffer
-		if strings.Contains(strings.ToLower(in.Accept), "text/csv") {
+		if format == mediaCSV {
 			if err := plan.WriteCSV(&b); err != nil {
 				return nil, errInternal(d.Log, "could not write the action plan", err)
 			}
@@ -118,7 +116,7 @@ func registerAudits(api huma.API, d *Deps) {
 	huma.Register(api, regionalGet("get-rag-mix", "/v1/audits/rag-mix", "Audit RAG mix per standard across a region",
 		"For each standard, the share of RED, AMBER and GREEN among the items the region's organisations rated (each item's current rating) for the cycle, for the region as a whole and per organisation. Stewards see every organisation named, analysts the members of their alliances, a submitter its own organisation; everyone sees the regional figure, withheld when exactly one contributing organisation is hidden from the reader, since the region less the named ones would give it away.",
 		"Audits"), func(ctx context.Context, in *ragMixInput) (*ragMixOutput, error) {
-		sc, err := readerScope(ctx, d)
+		sc, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
 		}

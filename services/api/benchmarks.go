@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
-	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -17,18 +15,17 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/partnership-hub/hub/pkg/alliance"
-	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/disclosure"
 	"github.com/partnership-hub/hub/pkg/reference"
-	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // Benchmarks are read from the benchmark tables that services/benchmark keeps; nothing here
 // aggregates raw rows. Aggregates (a region, England) are for every caller; an organisation's
-// figures appear by name only to callers whose scope names it (alliance.ScopeOf): the others
+// figures appear by name only to callers whose scope names it (authz.Reader): the others
 // still count in the aggregates.
 
 // AreaRef names a region, a London sub-region or England.
@@ -187,6 +184,9 @@ func registerBenchmarks(api huma.API, d *Deps) {
 		Tags:        []string{"Benchmarks"},
 		Security:    secured,
 	}, func(ctx context.Context, _ *struct{}) (*metricsOutput, error) {
+		if _, err := callerReader(ctx, d); err != nil {
+			return nil, err
+		}
 		out := &metricsOutput{}
 		out.Body.Metrics = benchmark.Catalogue()
 		return out, nil
@@ -216,15 +216,18 @@ func registerBenchmarks(api huma.API, d *Deps) {
 			}
 			org := workforce.NormaliseOrg(in.Org)
 			if org != "" {
-				trail.Annotate(ctx, org, "")
-				if !rd.scope.Named(org) {
-					return nil, forbid(ctx, "you may not see this organisation's figures by name")
+				if err := readNamed(ctx, rd, org); err != nil {
+					return nil, err
 				}
 			}
-			asCSV := wantsCSV(in.Accept)
+			format, err := negotiate(in.Accept, mediaJSON, mediaCSV)
+			if err != nil {
+				return nil, err
+			}
+			asCSV := format == mediaCSV
 			// The answer depends on the period's benchmarks and on what the reader may see: it
 			// is made once per reader's view until the period is recomputed.
-			key := fmt.Sprint(s.std, "|", in.Region, "|", org, "|", asCSV, "|", rd.org, "|", rd.everyone, "|", rd.scope.Key())
+			key := fmt.Sprint(s.std, "|", in.Region, "|", org, "|", asCSV, rd.Key())
 			body, err := store.Rendered(ctx, in.Period, key, func() ([]byte, error) {
 				res, err := standardBenchmarks(ctx, d, store, rd, s.std, metrics, in.Region, in.Period, org)
 				if err != nil {
@@ -263,6 +266,10 @@ func registerBenchmarks(api huma.API, d *Deps) {
 		if storeErr != nil {
 			return nil, errInternal(d.Log, "benchmarks unavailable", storeErr)
 		}
+		rd, err := callerReader(ctx, d)
+		if err != nil {
+			return nil, err
+		}
 		m, ok := benchmark.Lookup(in.Metric)
 		if !ok {
 			return nil, huma.Error404NotFound("no such metric: see GET /v1/metrics")
@@ -271,15 +278,14 @@ func registerBenchmarks(api huma.API, d *Deps) {
 		if (org == "") == (in.Region == "") {
 			return nil, huma.Error422UnprocessableEntity("give either org= or region=")
 		}
-		rd, err := callerReader(ctx, d)
+		format, err := negotiate(in.Accept, mediaJSON, mediaCSV)
 		if err != nil {
 			return nil, err
 		}
 		var res Trend
 		if org != "" {
-			trail.Annotate(ctx, org, "")
-			if !rd.scope.Named(org) {
-				return nil, forbid(ctx, "you may not see this organisation's figures by name")
+			if err := readNamed(ctx, rd, org); err != nil {
+				return nil, err
 			}
 			res, err = orgTrend(ctx, d, store, rd, m, org)
 		} else {
@@ -288,54 +294,17 @@ func registerBenchmarks(api huma.API, d *Deps) {
 		if err != nil {
 			return nil, err
 		}
-		if wantsCSV(in.Accept) {
+		if format == mediaCSV {
 			return csvOutput(fmt.Sprintf("%s-trend-%s.csv", m.ID, cmp.Or(org, in.Region)), trendRows(res))
 		}
 		return jsonOutput(res)
 	})
 }
 
-// callerScope works out which organisations the caller may see by name.
-func callerScope(ctx context.Context, d *Deps) (alliance.Scope, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return alliance.Scope{}, err
-	}
-	var all []alliance.Alliance
-	// Only an analyst's scope depends on the alliances (a steward's is everything): spare the
-	// others a read on every request.
-	if p.HasRole(auth.RoleAnalyst) && !p.HasRole(auth.RoleSteward) {
-		if all, err = d.Alliances.List(ctx); err != nil {
-			return alliance.Scope{}, errInternal(d.Log, "could not read alliances", err)
-		}
-	}
-	return alliance.ScopeOf(p, all), nil
-}
-
-// reader is who reads benchmarks: the organisations it may see by name, and its own
-// organisation, whose figures it knows whatever the hub publishes.
-type reader struct {
-	scope    alliance.Scope
-	org      string
-	everyone bool // it may see every organisation by name
-}
-
-func callerReader(ctx context.Context, d *Deps) (reader, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return reader{}, err
-	}
-	scope, err := callerScope(ctx, d)
-	if err != nil {
-		return reader{}, err
-	}
-	return reader{scope: scope, org: p.Org, everyone: p.HasRole(auth.RoleSteward)}, nil
-}
-
 func areaRef(a benchmark.Area) AreaRef { return AreaRef{Code: a.Region, Name: a.Name, Level: a.Level} }
 
 // standardBenchmarks reads the metrics of a standard for an area and period, as rd may see them.
-func standardBenchmarks(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, std int, metrics []benchmark.Metric,
+func standardBenchmarks(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, std int, metrics []benchmark.Metric,
 	region, period, org string) (StandardBenchmarks, error) {
 	res := StandardBenchmarks{Standard: std, Period: period, Metrics: []MetricBenchmark{}}
 	areas, err := store.Areas(ctx, period, []string{region, reference.England})
@@ -388,7 +357,7 @@ func standardBenchmarks(ctx context.Context, d *Deps, store *benchmark.Cache, rd
 // and its organisations' values with their ranks. Ranks are among the organisations with a
 // known value (withheld and area-only values are unknown), so rank_of may be fewer than the
 // contributors.
-func metricBenchmark(m benchmark.Metric, a, e benchmark.Area, vs []benchmark.Value, rd reader, dv *disclosed, p *Position) MetricBenchmark {
+func metricBenchmark(m benchmark.Metric, a, e benchmark.Area, vs []benchmark.Value, rd authz.Reader, dv *disclosed, p *Position) MetricBenchmark {
 	mb := MetricBenchmark{Metric: m, Contributors: a.Contributors, Excluded: a.Excluded, Orgs: []OrgFigure{}, Position: p}
 	mb.RegionValue, mb.RegionWithheld, mb.Respondents = publishArea(m, a, dv)
 	mb.EnglandValue, mb.EnglandWithheld, _ = publishArea(m, e, dv)
@@ -410,7 +379,7 @@ func metricBenchmark(m benchmark.Metric, a, e benchmark.Area, vs []benchmark.Val
 		if ranks[i] > 0 && f.Value != nil {
 			f.Rank, f.RankOf = ranks[i], ranked
 		}
-		if rd.scope.Named(v.Org) {
+		if rd.Named(v.Org) {
 			mb.Orgs = append(mb.Orgs, f)
 		}
 		if p != nil && v.Org == p.Code {
@@ -495,7 +464,7 @@ func (dv *disclosed) allNamed(code string) bool { return dv == nil || !dv.partia
 // readerViews works out rd's view of each disclosure-controlled metric of metrics in period:
 // none (nil) for a reader who may see every organisation by name. everyOrg is the values of
 // every organisation in England for the period, when they have been read already.
-func readerViews(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, metrics []benchmark.Metric, period string,
+func readerViews(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, metrics []benchmark.Metric, period string,
 	everyOrg []benchmark.Value) (map[string]*disclosed, error) {
 	controlled := map[string]bool{}
 	for _, m := range metrics {
@@ -503,7 +472,7 @@ func readerViews(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader
 			controlled[m.ID] = true
 		}
 	}
-	if rd.everyone || len(controlled) == 0 {
+	if rd.Everyone() || len(controlled) == 0 {
 		return nil, nil
 	}
 	if everyOrg == nil {
@@ -544,7 +513,7 @@ func readerViews(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader
 }
 
 // periodView is rd's view of one metric in one period (see readerViews).
-func periodView(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, m benchmark.Metric, period string) (*disclosed, error) {
+func periodView(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, m benchmark.Metric, period string) (*disclosed, error) {
 	views, err := readerViews(ctx, d, store, rd, []benchmark.Metric{m}, period, nil)
 	return views[m.ID], err
 }
@@ -558,10 +527,10 @@ func periodView(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader,
 // is the other's. Protecting the whole geography at once, rather than only the area asked for,
 // keeps every answer to rd consistent: no combination of the regions', England's and the named
 // organisations' figures rd may be given, in one answer or several, gives a hidden one away.
-func protectFor(rd reader, values []benchmark.Value, areas []benchmark.Area) *disclosed {
+func protectFor(rd authz.Reader, values []benchmark.Value, areas []benchmark.Area) *disclosed {
 	out := &disclosed{partial: map[string]bool{}}
 	for _, v := range values {
-		if v.Counted() && !rd.scope.Named(v.Org) {
+		if v.Counted() && !rd.Named(v.Org) {
 			for _, code := range v.Regions {
 				out.partial[code] = true
 			}
@@ -572,9 +541,9 @@ func protectFor(rd reader, values []benchmark.Value, areas []benchmark.Area) *di
 		withheld[a.Region] = a.Withheld != ""
 	}
 	out.orgs, out.areas = benchmark.Disclose(values, benchmark.View{
-		Hidden:     func(v benchmark.Value) bool { return v.Withheld != "" || !rd.scope.Named(v.Org) },
+		Hidden:     func(v benchmark.Value) bool { return v.Withheld != "" || !rd.Named(v.Org) },
 		HiddenArea: func(code string) bool { return withheld[code] },
-		Known:      rd.org,
+		Known:      rd.Own(),
 	})
 	return out
 }
@@ -582,7 +551,7 @@ func protectFor(rd reader, values []benchmark.Value, areas []benchmark.Area) *di
 // positions reads an organisation's values and its statistical neighbours' for every metric;
 // a neighbour's value is shown only when the caller may see that neighbour by name and it is
 // not withheld.
-func positions(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, metrics []benchmark.Metric, views map[string]*disclosed,
+func positions(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, metrics []benchmark.Metric, views map[string]*disclosed,
 	period, org string) (map[string]*Position, error) {
 	orgs, err := reference.ReadOrganisations(ctx, d.CH)
 	if err != nil {
@@ -619,7 +588,7 @@ func positions(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, 
 		p := &Position{OrgFigure: OrgFigure{Code: org, Name: o.Name}, Neighbours: []Neighbour{}}
 		for _, n := range neighbours {
 			for _, v := range values {
-				if v.Metric == m.ID && v.Org == n.Code && rd.scope.Named(n.Code) {
+				if v.Metric == m.ID && v.Org == n.Code && rd.Named(n.Code) {
 					n.Value = publishOrg(m, v, views[m.ID]).Value
 				}
 			}
@@ -637,7 +606,7 @@ func positions(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, 
 
 // orgTrend reads an organisation's series with its region's and England's, as rd may see them:
 // a disclosure-controlled metric is protected in each period as in the standard's benchmarks.
-func orgTrend(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, m benchmark.Metric, org string) (Trend, error) {
+func orgTrend(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, m benchmark.Metric, org string) (Trend, error) {
 	res := Trend{Metric: m, Org: org, Name: org, Points: []TrendPoint{}}
 	series, err := store.OrgSeries(ctx, m.ID, org)
 	if err != nil {
@@ -677,7 +646,7 @@ func orgTrend(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, m
 // withheld when all but one of its contributors' figures are known to the reader, the other
 // being hidden from it or withheld), and its quartiles are only for a reader who may see every
 // contributor by name.
-func areaTrend(ctx context.Context, d *Deps, store *benchmark.Cache, rd reader, m benchmark.Metric, region string) (Trend, error) {
+func areaTrend(ctx context.Context, d *Deps, store *benchmark.Cache, rd authz.Reader, m benchmark.Metric, region string) (Trend, error) {
 	res := Trend{Metric: m, Points: []TrendPoint{}}
 	areas, err := store.AreaSeries(ctx, m.ID, []string{region, reference.England})
 	if err != nil {
@@ -717,16 +686,6 @@ func byPeriod(areas []benchmark.Area, region string) map[string]benchmark.Area {
 	return out
 }
 
-// wantsCSV tells whether the Accept header prefers text/csv.
-func wantsCSV(accept string) bool {
-	for part := range strings.SplitSeq(accept, ",") {
-		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "text/csv" {
-			return true
-		}
-	}
-	return false
-}
-
 func jsonOutput(v any) (*tableOutput, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -744,34 +703,24 @@ var csvHeader = []string{"period", "metric", "metric_label", "unit", "higher_is_
 
 func csvOutput(name string, rows [][]string) (*tableOutput, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true // what spreadsheets expect
+	w := sheet.NewWriter(&buf)
 	if err := w.Write(csvHeader); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		for i := range r {
-			r[i] = cellSafe(r[i])
-		}
 		if err := w.Write(r); err != nil {
 			return nil, err
 		}
 	}
-	w.Flush()
-	return csvFile(name, buf.Bytes()), w.Error()
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return csvFile(name, buf.Bytes()), nil
 }
 
 // csvFile is a CSV table to download as name.
 func csvFile(name string, body []byte) *tableOutput {
 	return &tableOutput{ContentType: "text/csv; charset=utf-8", ContentDisposition: `attachment; filename="` + name + `"`, Body: body}
-}
-
-// cellSafe stops a spreadsheet reading a text cell as a formula.
-func cellSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func num(p *float64) string {

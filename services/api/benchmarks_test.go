@@ -236,3 +236,31 @@ func TestTrend(t *testing.T) {
 		t.Errorf("catalogue %d: %s", resp.StatusCode, b)
 	}
 }
+
+// Accept is negotiated with its q-values, wildcards and q=0, on every operation that answers in
+// more than one format; an Accept that takes none of them is answered 406.
+func TestAcceptIsNegotiated(t *testing.T) {
+	e := benchmarkEnv(t)
+	for _, path := range []string{
+		"/v1/benchmarks/standard-2?region=E12000001&period=2024",
+		"/v1/benchmarks/vacancy_rate/trend?region=E12000001",
+		"/v1/audits/action-plan?cycle=2026&org=E06000001",
+	} {
+		for _, tt := range []struct{ accept, want string }{
+			{"", "application/json"},
+			{"text/csv;q=0.5, application/json", "application/json"},
+			{"application/json;q=0.5, text/csv", "text/csv"},
+			{"text/*", "text/csv"},
+			{"*/*;q=0.1, application/json;q=0", "text/csv"},
+			{"text/html", "application/problem+json"},
+		} {
+			resp, b := e.do("GET", path, "demo-steward", "", "", "Accept", tt.accept)
+			if !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.want) {
+				t.Errorf("%s with Accept %q: %d %q %.80s, want %s", path, tt.accept, resp.StatusCode, resp.Header.Get("Content-Type"), b, tt.want)
+			}
+			if tt.want == "application/problem+json" && resp.StatusCode != 406 {
+				t.Errorf("%s with Accept %q: %d, want 406", path, tt.accept, resp.StatusCode)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -106,10 +107,10 @@ func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitO
 	if sum.Rows > d.Limits.MaxRows {
 		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", sum.Rows, d.Limits.MaxRows))
 	}
+	// The organisation the rows concern, on the access trail (a submission naming several is
+	// found there by its id).
+	trail.Annotate(ctx, sum.Org, "")
 	if sum.ForeignRows > 0 {
-		for _, org := range sum.ForeignOrgs {
-			trail.Annotate(ctx, org, "")
-		}
 		d.Log.Warn("submission for another organisation refused", "kind", m.Name, "client", p.ClientID, "org", p.Org, "rows", sum.ForeignRows)
 		return nil, forbid(ctx, fmt.Sprintf("you may only submit %s for your own organisation: %d rows name another, nothing was stored", m.Rows, sum.ForeignRows), details(sum.Foreign)...)
 	}
@@ -228,22 +229,19 @@ func schemaName(id string) string {
 }
 
 // ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;
-// another only for a steward.
+// another only for a steward (authz.MayReadRows).
 func ownOrg(ctx context.Context, asked, what string) (string, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return "", err
 	}
-	org := workforce.NormaliseOrg(asked)
-	if org == "" {
-		org = p.Org
-	}
-	if org == "" {
-		return "", huma.Error422UnprocessableEntity("name an organisation with org=")
-	}
+	org := cmp.Or(workforce.NormaliseOrg(asked), p.Org)
 	trail.Annotate(ctx, org, "")
-	if org != p.Org && !p.HasRole(auth.RoleSteward) {
-		return "", forbid(ctx, "you may only read your own organisation's "+what)
+	if err := authz.MayReadRows(p, org); err != nil {
+		return "", refusal(err)
+	}
+	if org == "" {
+		return "", huma.Error422UnprocessableEntity("name an organisation whose " + what + " to read with org=")
 	}
 	return org, nil
 }

@@ -40,7 +40,7 @@ func observe(d *Deps, mux *http.ServeMux) http.Handler {
 		defer span.End()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		r = r.WithContext(ctx)
-		mux.ServeHTTP(sw, r) // sets r.Pattern to the route that matched
+		serveMux(d, mux, sw, r) // sets r.Pattern to the route that matched
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"

@@ -29,6 +29,8 @@ type RunConfig struct {
 	ShutdownTimeout time.Duration `env:"HTTP_SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	// How long a benchmark read is kept without news of its period's recomputation; 0: no cache.
 	BenchmarkCacheTTL time.Duration `env:"BENCHMARK_CACHE_TTL" envDefault:"30s"`
+	// How long the list of alliances is kept without news of a change; 0: no cache.
+	AllianceCacheTTL time.Duration `env:"ALLIANCE_CACHE_TTL" envDefault:"10s"`
 
 	OIDCIssuer     string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
 	OIDCAudience   string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
@@ -74,11 +76,15 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 	if err := cache.Follow(ctx, js.Conn()); err != nil {
 		return fmt.Errorf("follow benchmark recomputations: %w", err)
 	}
+	alliances := alliance.NewCache(alliance.NewStore(ch), cfg.AllianceCacheTTL)
+	if err := alliances.Follow(ctx, js.Conn()); err != nil {
+		return fmt.Errorf("follow alliance changes: %w", err)
+	}
 	deps := &Deps{
 		Log: log, JS: js, Status: status,
 		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Members: reference.NewMembers(ch),
-		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliance.NewStore(ch),
-		Ready: conns.Ready, Benchmarks: cache,
+		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
+		Ready: conns.Ready, Benchmarks: cache, Issuer: cfg.OIDCIssuer,
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err

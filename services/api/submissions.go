@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/metrics"
@@ -68,8 +69,8 @@ func registerSubmissions(api huma.API, d *Deps) {
 			return nil, errInternal(d.Log, "could not read the submission", err)
 		}
 		trail.Annotate(ctx, m.Org, "")
-		if m.Submitter != p.Subject && !p.HasRole(auth.RoleSteward) {
-			return nil, forbid(ctx, "this submission was made by another client")
+		if err := authz.MayFollow(p, m.Submitter); err != nil {
+			return nil, refusal(err)
 		}
 		return &statusOutput{Body: st}, nil
 	})

@@ -5,8 +5,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
+	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/disclosure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -44,7 +44,7 @@ type triangulationOutput struct {
 func registerSurveys(api huma.API, d *Deps) {
 	huma.Register(api, regionalGet("get-survey-agreement", "/v1/surveys/agreement", "Staff agreement per standard, per organisation and for a region",
 		agreementDoc, "Surveys"), func(ctx context.Context, in *agreementInput) (*agreementOutput, error) {
-		sc, err := readerScope(ctx, d)
+		sc, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +63,7 @@ func registerSurveys(api huma.API, d *Deps) {
 
 	huma.Register(api, regionalGet("get-triangulation", "/v1/triangulation", "Audit self-assessment beside staff experience, per organisation and standard",
 		triangulationDoc, "Audits", "Surveys"), func(ctx context.Context, in *triangulationInput) (*triangulationOutput, error) {
-		sc, err := readerScope(ctx, d)
+		sc, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func registerSurveys(api huma.API, d *Deps) {
 		}
 		// Quartiles are the region's, from every organisation's published figure; the rows are
 		// those the reader may see named.
-		agreement := survey.Agreement(cells, visible(orgs, alliance.Everyone()))
+		agreement := survey.Agreement(cells, visible(orgs, authz.Everyone()))
 		out := &triangulationOutput{}
 		out.Body.Cycle, out.Body.Region = in.Cycle, in.Region
 		out.Body.Rows, out.Body.Quartiles = triangulation.Compare(audit.Mixes(latest), agreement, names)
@@ -111,7 +111,7 @@ func surveyCells(ctx context.Context, d *Deps, year int, region string) ([]refer
 	return orgs, cells, nil
 }
 
-func visible(orgs []reference.Organisation, sc alliance.Scope) []survey.Org {
+func visible(orgs []reference.Organisation, sc authz.Reader) []survey.Org {
 	out := make([]survey.Org, len(orgs))
 	for i, o := range orgs {
 		out[i] = survey.Org{Code: o.Code, Name: o.Name, Visible: sc.Named(o.Code)}
@@ -122,7 +122,7 @@ func visible(orgs []reference.Organisation, sc alliance.Scope) []survey.Org {
 const agreementDoc = `Percent agree (agree or strongly agree, as a percent of all answers to the standard's questions) per standard: for each organisation of the region and each of its respondent groups, for the organisation as a whole, for each group across the region, and for the region (ratios of sums, never means of rates). Respondents are the most who answered any one of the standard's questions.
 
 Disclosure control: a figure from fewer than 10 respondents is withheld (withheld: fewer_than_threshold), and so is any further figure from which a withheld one could be worked out by adding and subtracting published ones (withheld: secondary) — e.g. when one group of an organisation is withheld, another group is too, or the organisation's total could give it away; the hub checks this exactly over all the sums the answer holds.
-Analysts and stewards see every organisation named; a submitter sees its own organisation and the regional figures, and the hidden organisations are protected in the same way, so that no neighbour's figure can be worked out from them.`
+Organisations are named by the hub's access rule: a steward sees every one, an analyst the members of its alliances, an organisation itself; everyone sees the regional figures, and the organisations hidden from a reader are protected in the same way, so that no neighbour's figure can be worked out from them. A survey provider reads no figures.`
 
 const triangulationDoc = `For each organisation and standard, the employer's own audit beside its staff's experience in the health-check survey of the same year.
 
@@ -131,4 +131,4 @@ const triangulationDoc = `For each organisation and standard, the employer's own
 - agreement_quartile places it among the published figures of the region's organisations: bottom (at or below the lower quartile), top (at or above the upper quartile) or middle. Quartiles interpolate between the figures (as R's and numpy's default) and need at least four organisations with a published figure; with fewer, nothing is placed or flagged.
 - flag: green_but_low_agreement when the standard is rated GREEN but staff agreement is in the bottom quartile; red_but_high_agreement when it is rated RED but staff agreement is in the top quartile. A flag is a prompt to look again at the evidence, not a finding.
 
-Analysts and stewards see every organisation; a submitter sees its own rows, and the region's quartiles.`
+Rows are named by the hub's access rule (a steward every organisation, an analyst its alliances' members, an organisation itself); everyone sees the region's quartiles. A survey provider reads no figures.`

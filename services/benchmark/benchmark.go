@@ -31,6 +31,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -175,6 +176,8 @@ func (s *Service) Run(ctx context.Context) error {
 	for _, k := range kinds.Benchmarked() {
 		filters = append(filters, bus.StoredFilter(k.About().Name))
 	}
+	// The service demand kind, until it is registered with the others.
+	filters = append(filters, bus.StoredFilter(demand.Kind))
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
 		Durable:        Consumer,
 		Description:    "Recomputes the benchmarks of the periods stored rows touch",

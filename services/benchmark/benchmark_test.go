@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -92,24 +94,22 @@ func (e *env) storeReturn(org string, inpost, vacancies float64, at time.Time, a
 // waitFor polls the North East's vacancy rate for 2024 until it is want.
 func (e *env) waitFor(want float64) {
 	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var last *float64
-	for time.Now().Before(deadline) {
+	poll.Until(e.t, 30*time.Second, func() error {
 		areas, err := e.store.Areas(context.Background(), "2024", []string{"E12000001"})
 		if err != nil {
 			e.t.Fatal(err)
 		}
+		var last *float64
 		for _, a := range areas {
 			if a.Metric == "vacancy_rate" {
 				last = a.Value
 			}
 		}
 		if last != nil && *last > want-1e-9 && *last < want+1e-9 {
-			return
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	e.t.Fatalf("North East vacancy rate %v, want %v", fmtPtr(last), want)
+		return fmt.Errorf("North East vacancy rate %v, want %v", fmtPtr(last), want)
+	})
 }
 
 func TestRecomputesOnStoredEvents(t *testing.T) {
@@ -191,24 +191,22 @@ func TestRecomputesStandard8OnCapacityEvents(t *testing.T) {
 	e.storeCapacity("E06000001", nil, n(6), t0)
 	e.storeCapacity("E06000002", nil, n(2), t0)
 	want := 100 * (6.0 + 2) / 10
-	deadline := time.Now().Add(30 * time.Second)
-	var last benchmarks.Area
-	for time.Now().Before(deadline) {
+	poll.Until(t, 30*time.Second, func() error {
 		areas, err := e.store.Areas(context.Background(), "2025", []string{"E12000001"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		var last benchmarks.Area
 		for _, a := range areas {
 			if a.Metric == "placement_fill_rate" {
 				last = a
 			}
 		}
 		if last.Value != nil && *last.Value > want-1e-9 && *last.Value < want+1e-9 && last.Contributors == 3 {
-			return
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("North East fill rate %v from %d, want %v from 3", fmtPtr(last.Value), last.Contributors, want)
+		return fmt.Errorf("North East fill rate %v from %d, want %v from 3", fmtPtr(last.Value), last.Contributors, want)
+	})
 }
 
 func fmtPtr(p *float64) any {

@@ -1,6 +1,7 @@
 package benchmark_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/metrics/metricstest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/services/benchmark"
 )
 
@@ -33,18 +35,14 @@ func TestHealthAndMetrics(t *testing.T) {
 	e.waitFor(10)
 
 	var got map[string]float64
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	ackPending := `hub_consumer_ack_pending_messages{consumer="` + benchmark.Consumer + `",stream="EVENTS"}`
+	poll.Until(t, 10*time.Second, func() error {
 		got = metricstest.Scrape(t, base+"/metrics")
-		if got["hub_benchmark_recompute_duration_seconds_count"] >= 1 &&
-			got[`hub_consumer_ack_pending_messages{consumer="`+benchmark.Consumer+`",stream="EVENTS"}`] == 0 {
-			break
+		if got["hub_benchmark_recompute_duration_seconds_count"] >= 1 && got[ackPending] == 0 {
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("recompute not observed: count %v", got["hub_benchmark_recompute_duration_seconds_count"])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("recompute not observed: count %v, %v unacknowledged", got["hub_benchmark_recompute_duration_seconds_count"], got[ackPending])
+	})
 	if got["hub_benchmark_periods_recomputed_total"] < 1 {
 		t.Errorf("periods recomputed %v, want at least 1", got["hub_benchmark_periods_recomputed_total"])
 	}

@@ -3,11 +3,13 @@ package hub_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/services/api"
 )
@@ -46,16 +48,14 @@ func orgValue(b api.StandardBenchmarks, metric, org string) *float64 {
 func (r *running) waitForValue(client, query, metric, org string, want float64) time.Duration {
 	r.t.Helper()
 	start := time.Now()
-	for {
+	poll.UntilEvery(r.t, time.Minute, 2*time.Millisecond, func() error {
 		code, b := r.standard2(client, query)
 		if v := orgValue(b, metric, org); code == http.StatusOK && v != nil && math.Abs(*v-want) < 1e-9 {
-			return time.Since(start)
+			return nil
 		}
-		if time.Since(start) > time.Minute {
-			r.t.Fatalf("%s's %s still not %v after a minute", org, metric, want)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+		return fmt.Errorf("%s's %s still not %v (%d)", org, metric, want, code)
+	})
+	return time.Since(start)
 }
 
 // putNorthEastAlliance makes (or remakes) the alliance the demo analyst's token names: the North
@@ -130,8 +130,7 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 		r.submitTo("demo-university", "/v1/placement-capacity", "org,academic_year,stage,requested\n10007799,2023/24,final,10\n", "")
 		r.submitTo("demo-council", "/v1/placement-capacity", "org,academic_year,stage,offered,confirmed\nE06000001,2023/24,final,8,6\n", "")
 		const want = 100 * 6.0 / 10
-		deadline := time.Now().Add(time.Minute)
-		for {
+		poll.UntilEvery(t, time.Minute, 5*time.Millisecond, func() error {
 			var b api.StandardBenchmarks
 			code := r.do("demo-analyst", "GET", "/v1/benchmarks/standard-8?region=E12000001&period=2024", "", nil, &b)
 			m := metricOf(b, "placement_fill_rate")
@@ -139,12 +138,9 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 				if m.Contributors != 2 || !m.Metric.AreaOnly {
 					t.Fatalf("fill rate %+v, want an area figure from 2 contributors", m)
 				}
-				break
+				return nil
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("North East fill rate for 2024 still not %v after a minute: %d %+v", want, code, m)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return fmt.Errorf("North East fill rate for 2024 still not %v: %d %+v", want, code, m)
+		})
 	})
 }

@@ -119,7 +119,7 @@ func Migrate(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
 		return err
 	}
 	defer ch.Close()
-	applied, err := chstore.Migrate(ctx, ch, log)
+	applied, err := cfg.Schema().Migrate(ctx, ch, log)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/hub"
@@ -127,20 +129,18 @@ func (r *running) submitWithKey(client, contentType, body, key string) api.Submi
 // wait polls a submission until ingest has finished with it.
 func (r *running) wait(client string, ref api.SubmissionRef) submission.Status {
 	r.t.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		var st submission.Status
+	var st submission.Status
+	poll.Until(r.t, 5*time.Minute, func() error {
+		st = submission.Status{}
 		if code := r.do(client, "GET", ref.StatusURL, "", nil, &st); code != http.StatusOK {
 			r.t.Fatalf("status: %d", code)
 		}
-		if st.Status != submission.StatusPending {
-			return st
+		if st.Status == submission.StatusPending {
+			return fmt.Errorf("submission %s still pending", ref.ID)
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("submission %s still pending", ref.ID)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return st
 }
 
 func (r *running) count(query string, args ...any) uint64 {
@@ -217,16 +217,15 @@ func TestAllInOne(t *testing.T) {
 				Status                                               int
 			} `json:"entries"`
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		poll.Until(t, 30*time.Second, func() error {
 			if code := r.do("demo-steward", "GET", "/v1/access-trail?org=E06000002&outcome=refused", "", nil, &out); code != 200 {
 				t.Fatalf("steward reading the trail: %d", code)
 			}
-			if len(out.Entries) > 0 || time.Now().After(deadline) {
-				break
+			if len(out.Entries) == 0 {
+				return errors.New("no refusal concerning E06000002 on the access trail")
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return nil
+		})
 		if len(out.Entries) != 1 || out.Entries[0].Subject != "demo-council" || out.Entries[0].Status != 403 || out.Entries[0].Operation != "list-workforce-returns" {
 			t.Errorf("refusals concerning E06000002 = %+v, want the council's one refused read", out.Entries)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/metrics/metricstest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/hub"
@@ -126,18 +127,15 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	if stored != uint64(want) || keys != uint64(want) {
 		t.Errorf("stored %d rows with %d distinct keys, want %d", stored, keys, want)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for series := `hub_consumer_ack_pending_messages{consumer="ingest-workforce",stream="SUBMISSIONS"}`; ; {
+	poll.Until(t, 30*time.Second, func() error {
 		m := metricstest.Scrape(t, "http://"+healthAddr+"/metrics")
-		pending := m[`hub_consumer_pending_messages{consumer="ingest-workforce",stream="SUBMISSIONS"}`]
-		if _, ok := m[series]; ok && pending == 0 && m[series] == 0 {
-			break
+		const waiting, unacknowledged = `hub_consumer_pending_messages{consumer="ingest-workforce",stream="SUBMISSIONS"}`,
+			`hub_consumer_ack_pending_messages{consumer="ingest-workforce",stream="SUBMISSIONS"}`
+		if _, ok := m[unacknowledged]; ok && m[waiting] == 0 && m[unacknowledged] == 0 {
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still pending in JetStream: %v waiting, %v unacknowledged", pending, m[series])
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("still pending in JetStream: %v waiting, %v unacknowledged", m[waiting], m[unacknowledged])
+	})
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -179,23 +177,23 @@ func startBinary(t *testing.T, bin string, env []string, base string) *process {
 			t.Logf("hub output:\n%s", p.log)
 		}
 	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
+	poll.Until(t, 2*time.Minute, func() error {
 		select {
 		case err := <-p.done:
 			t.Fatalf("hub exited at start: %v\n%s", err, p.log)
-		case <-time.After(100 * time.Millisecond):
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hub did not start\n%s", p.log)
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return fmt.Errorf("hub did not start: %v", err) // its output is logged when the test ends
 		}
-	}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("hub did not start: /healthz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return p
 }
 
 // waitExit waits for the hub to stop by itself and checks it stopped cleanly.
@@ -236,24 +234,22 @@ func post(client *http.Client, base, body, key string) (api.SubmissionRef, int) 
 // waitStatus polls a submission until ingest has finished with it.
 func waitStatus(t *testing.T, client *http.Client, base string, ref api.SubmissionRef) submission.Status {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		var st submission.Status
+	var st submission.Status
+	poll.Until(t, 2*time.Minute, func() error {
 		resp, err := client.Get(base + ref.StatusURL)
 		if err != nil {
 			t.Fatal(err)
 		}
+		st = submission.Status{}
 		err = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("status of %s: %d %v", ref.ID, resp.StatusCode, err)
 		}
-		if st.Status != submission.StatusPending {
-			return st
+		if st.Status == submission.StatusPending {
+			return fmt.Errorf("submission %s still pending", ref.ID)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("submission %s still pending", ref.ID)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return st
 }

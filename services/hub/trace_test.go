@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -94,13 +96,9 @@ func TestTraceFromAPIToIngestAndBenchmark(t *testing.T) {
 	}
 
 	var apiSpan, ingestSpan, benchmarkSpan sdktrace.ReadOnlySpan
-	deadline := time.Now().Add(30 * time.Second)
-	for ingestSpan == nil || benchmarkSpan == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("no ingest or benchmark span among %d spans", len(spans.Ended()))
-		}
-		time.Sleep(50 * time.Millisecond)
-		for _, s := range spans.Ended() {
+	poll.Until(t, 30*time.Second, func() error {
+		ended := spans.Ended()
+		for _, s := range ended {
 			switch s.Name() {
 			case "POST /v1/workforce-returns":
 				apiSpan = s
@@ -110,7 +108,11 @@ func TestTraceFromAPIToIngestAndBenchmark(t *testing.T) {
 				benchmarkSpan = s
 			}
 		}
-	}
+		if ingestSpan == nil || benchmarkSpan == nil {
+			return fmt.Errorf("no ingest or benchmark span among %d spans", len(ended))
+		}
+		return nil
+	})
 	if apiSpan == nil {
 		t.Fatal("no API span")
 	}

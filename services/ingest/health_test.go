@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/metrics/metricstest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -41,8 +43,8 @@ func TestHealthAndMetrics(t *testing.T) {
 	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject(submission.KindWorkforce, "E06000001"), []byte("{not json")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "submission m1 stored", func() bool { return h.statusOf("m1").Status != submission.StatusPending })
-	eventually(t, 10*time.Second, "the undecodable message dead-lettered", func() bool { return h.deadLetters() == 1 })
+	h.waitStatus(10*time.Second, "m1", finished)
+	h.waitDeadLetters(10*time.Second, 1)
 
 	want := map[string]float64{
 		`hub_ingest_rows_total{kind="workforce",outcome="accepted"}`:                          3,
@@ -57,14 +59,14 @@ func TestHealthAndMetrics(t *testing.T) {
 		`hub_jetstream_up`: 1,
 	}
 	var got map[string]float64
-	eventually(t, 10*time.Second, "the counters to move", func() bool {
+	poll.Until(t, 10*time.Second, func() error {
 		got = metricstest.Scrape(t, base+"/metrics")
 		for series, v := range want {
 			if got[series] != v {
-				return false
+				return fmt.Errorf("%s = %v, want %v", series, got[series], v)
 			}
 		}
-		return true
+		return nil
 	})
 	if got[`hub_ingest_insert_duration_seconds_count{kind="workforce"}`] < 1 {
 		t.Errorf("no insert latency observed")

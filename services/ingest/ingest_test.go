@@ -20,6 +20,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -122,16 +123,30 @@ func (h *harness) deadLetters() uint64 {
 	return info.State.Msgs
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", within, what)
+// waitStatus polls submission id until done holds for its status.
+func (h *harness) waitStatus(within time.Duration, id string, done func(submission.Status) bool) {
+	h.t.Helper()
+	poll.Until(h.t, within, func() error {
+		if st := h.statusOf(id); !done(st) {
+			return fmt.Errorf("submission %s: %s", id, st.Status)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+}
+
+func finished(st submission.Status) bool { return st.Status != submission.StatusPending }
+
+func accepted(st submission.Status) bool { return st.Status == submission.StatusAccepted }
+
+// waitDeadLetters polls the dead-letter stream until it holds n messages.
+func (h *harness) waitDeadLetters(within time.Duration, n uint64) {
+	h.t.Helper()
+	poll.Until(h.t, within, func() error {
+		if got := h.deadLetters(); got != n {
+			return fmt.Errorf("%d dead letters, want %d", got, n)
+		}
+		return nil
+	})
 }
 
 func TestStoresChecksAndAnnounces(t *testing.T) {
@@ -151,7 +166,7 @@ func TestStoresChecksAndAnnounces(t *testing.T) {
 		workforce.Row{Row: 7, Return: workforce.Return{Org: "E06000001", Period: "2019", InpostFTE: measure.Of(-1)}}, // negative
 	)
 	h.submit("s1", "E06000001", rows, submission.RowError{Row: 8, Field: "cases", Reason: "not a number"})
-	eventually(t, 10*time.Second, "submission s1 stored", func() bool { return h.statusOf("s1").Status != submission.StatusPending })
+	h.waitStatus(10*time.Second, "s1", finished)
 	st := h.statusOf("s1")
 	if st.Status != submission.StatusPartiallyAccepted || st.Accepted != 3 || st.Rejected != 4 {
 		t.Fatalf("status = %+v", st)
@@ -186,7 +201,7 @@ func TestStoresChecksAndAnnounces(t *testing.T) {
 	if _, err := h.ns.JS.Publish(context.Background(), bus.SubmitSubject("workforce", ""), env); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "submission s2 stored", func() bool { return h.statusOf("s2").Status != submission.StatusPending })
+	h.waitStatus(10*time.Second, "s2", finished)
 	if st := h.statusOf("s2"); st.Accepted != 1 || st.Rejected != 1 || st.Errors[0].Row != 3 {
 		t.Errorf("steward status = %+v", st)
 	}
@@ -212,7 +227,7 @@ func TestCrashBetweenInsertAndAck(t *testing.T) {
 		t.Fatalf("status after the crash = %s, want pending (nothing acknowledged)", st.Status)
 	}
 	h.start(h.conn, func() error { inserts.Add(1); return nil })
-	eventually(t, 15*time.Second, "redelivered submission stored", func() bool { return h.statusOf("s1").Status == submission.StatusAccepted })
+	h.waitStatus(15*time.Second, "s1", accepted)
 	if n := inserts.Load(); n != 2 {
 		t.Errorf("inserts = %d, want 2 (the batch was written twice)", n)
 	}
@@ -240,7 +255,7 @@ func TestClickHouseOutage(t *testing.T) {
 	h.start(ch, nil)
 
 	h.submit("before", "E06000001", returns("E06000001", 0, 10))
-	eventually(t, 10*time.Second, "first submission stored", func() bool { return h.statusOf("before").Status == submission.StatusAccepted })
+	h.waitStatus(10*time.Second, "before", accepted)
 
 	p.Down()
 	for i := range 5 {
@@ -254,9 +269,9 @@ func TestClickHouseOutage(t *testing.T) {
 	p.Up()
 	for i := range 5 {
 		id := fmt.Sprintf("during-%d", i)
-		eventually(t, 30*time.Second, id+" stored", func() bool { return h.statusOf(id).Status == submission.StatusAccepted })
+		h.waitStatus(30*time.Second, id, accepted)
 	}
-	eventually(t, 30*time.Second, "unknown-org-cache stored", func() bool { return h.statusOf("unknown-org-cache").Status == submission.StatusAccepted })
+	h.waitStatus(30*time.Second, "unknown-org-cache", accepted)
 	if n := h.stored(true); n != 70 {
 		t.Errorf("stored %d rows, want 70", n)
 	}
@@ -279,7 +294,7 @@ func TestPoisonGoesToDeadLetter(t *testing.T) {
 	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject("workforce", "E06000001"), env); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "two dead letters", func() bool { return h.deadLetters() == 2 })
+	h.waitDeadLetters(30*time.Second, 2)
 	s, _ := h.ns.JS.Stream(ctx, bus.StreamDeadLetter)
 	first, err := s.GetMsg(ctx, 1)
 	if err != nil {
@@ -295,7 +310,7 @@ func TestPoisonGoesToDeadLetter(t *testing.T) {
 	if second.Header.Get(bus.HeaderDeliveries) != fmt.Sprint(testConfig.MaxAttempts) {
 		t.Errorf("undecodable rows dead-lettered after %s deliveries, want %d", second.Header.Get(bus.HeaderDeliveries), testConfig.MaxAttempts)
 	}
-	eventually(t, 5*time.Second, "bad-rows rejected", func() bool { return h.statusOf("bad-rows").Status == submission.StatusRejected })
+	h.waitStatus(5*time.Second, "bad-rows", func(st submission.Status) bool { return st.Status == submission.StatusRejected })
 	cons, err := h.ns.JS.Consumer(ctx, bus.StreamSubmissions, "ingest-workforce")
 	if err != nil {
 		t.Fatal(err)

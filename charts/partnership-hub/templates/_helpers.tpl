@@ -53,6 +53,9 @@ HUB_NATS_REPLICAS: {{ .Values.hub.natsReplicas | quote }}
 HUB_CLICKHOUSE_ADDR: {{ required "clickhouse.addr is required" .Values.clickhouse.addr | quote }}
 HUB_CLICKHOUSE_DATABASE: {{ .Values.clickhouse.database | quote }}
 HUB_CLICKHOUSE_USER: {{ .Values.clickhouse.user | quote }}
+{{- if .Values.clickhouse.cluster }}
+HUB_CLICKHOUSE_CLUSTER: {{ .Values.clickhouse.cluster | quote }}
+{{- end }}
 HUB_OTEL_EXPORTER: {{ .Values.hub.otelExporter | quote }}
 {{- if .Values.hub.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ .Values.hub.otlpEndpoint | quote }}

@@ -3,7 +3,7 @@
 -- the submission) wins, so a redelivered chunk or a resubmitted return leaves one row. Read with
 -- FINAL. Every figure is a Nullable value with, beside it, the DfE symbol that says why it is
 -- unknown ('' when it was simply not reported): unknown is never stored as 0.
-CREATE TABLE IF NOT EXISTS workforce_returns (
+CREATE TABLE IF NOT EXISTS workforce_returns ${ON_CLUSTER} (
     org_code String,
     period String,
     period_end Date,
@@ -42,5 +42,5 @@ CREATE TABLE IF NOT EXISTS workforce_returns (
     cases_reason String,
     working_days_lost_fte Nullable(Float64),
     working_days_lost_fte_reason String
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (org_code, period);

@@ -8,7 +8,7 @@
 -- itself while a later submission adds a row): the placement's path from planned to its outcome.
 -- Both are written by the same insert (placement.Store.Insert). No student is ever named: the
 -- student reference is a pseudonym the university derives with a secret it keeps.
-CREATE TABLE IF NOT EXISTS placements (
+CREATE TABLE IF NOT EXISTS placements ${ON_CLUSTER} (
     org_code String,
     student_ref String,
     cohort String,
@@ -29,18 +29,18 @@ CREATE TABLE IF NOT EXISTS placements (
     submitted_by String,
     received_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (org_code, student_ref, cohort, stage);
 
 -- The same columns as placements.
-CREATE TABLE IF NOT EXISTS placement_history AS placements
-ENGINE = ReplacingMergeTree(version)
+CREATE TABLE IF NOT EXISTS placement_history ${ON_CLUSTER} AS placements
+ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (org_code, student_ref, cohort, stage, submission_id);
 
 -- Placement capacity: per organisation, academic year and stage, places requested (a university)
 -- or offered and confirmed (an employer). NULL is not reported, never 0. Newest version wins;
 -- read with FINAL.
-CREATE TABLE IF NOT EXISTS placement_capacity (
+CREATE TABLE IF NOT EXISTS placement_capacity ${ON_CLUSTER} (
     org_code String,
     academic_year String,
     stage Enum8('skills_days' = 1, 'first' = 2, 'final' = 3),
@@ -52,12 +52,12 @@ CREATE TABLE IF NOT EXISTS placement_capacity (
     submitted_by String,
     received_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (org_code, academic_year, stage);
 
 -- Practice educators: per employer and period (YYYY or YYYY-Qn). NULL is not reported. Newest
 -- version wins; read with FINAL.
-CREATE TABLE IF NOT EXISTS practice_educators (
+CREATE TABLE IF NOT EXISTS practice_educators ${ON_CLUSTER} (
     org_code String,
     period String,
     period_end Date,
@@ -70,5 +70,5 @@ CREATE TABLE IF NOT EXISTS practice_educators (
     submitted_by String,
     received_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (org_code, period);

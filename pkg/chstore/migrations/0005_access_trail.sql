@@ -2,7 +2,7 @@
 -- when, who (subject, client, organisation, roles), what (operation, the organisation concerned,
 -- the submission), and the outcome. Rows are written by ingest from the AUDIT stream; request_id
 -- is the stream's message id, so a redelivered batch is one row per request when read with FINAL.
-CREATE TABLE IF NOT EXISTS access_trail (
+CREATE TABLE IF NOT EXISTS access_trail ${ON_CLUSTER} (
     at DateTime,
     request_id String,
     subject String,
@@ -18,6 +18,6 @@ CREATE TABLE IF NOT EXISTS access_trail (
     outcome Enum8('allowed' = 1, 'refused' = 2, 'failed' = 3),
     remote_addr String,
     detail String
-) ENGINE = ReplacingMergeTree
+) ENGINE = ${REPLICATED}ReplacingMergeTree
 PARTITION BY toYYYYMM(at)
 ORDER BY (at, request_id);

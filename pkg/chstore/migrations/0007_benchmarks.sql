@@ -7,7 +7,7 @@
 -- den), its own value (NULL when an input is unknown or the denominator is zero; reason says
 -- which), the regions it counts towards (its own, a London sub-region's parent, England), and the
 -- median of its statistical neighbours' values.
-CREATE TABLE IF NOT EXISTS benchmark_values (
+CREATE TABLE IF NOT EXISTS benchmark_values ${ON_CLUSTER} (
     period String,
     metric String,
     org_code String,
@@ -21,13 +21,13 @@ CREATE TABLE IF NOT EXISTS benchmark_values (
     sn_count UInt16,
     computed_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (period, metric, org_code);
 
 -- One area's figures (a region, a London sub-region, England) for one metric and period: the
 -- ratio of the contributors' summed counts, the median and quartiles of their own values, how
 -- many contributed and how many were left out because an input was unknown.
-CREATE TABLE IF NOT EXISTS benchmark_regions (
+CREATE TABLE IF NOT EXISTS benchmark_regions ${ON_CLUSTER} (
     period String,
     metric String,
     region_code String,
@@ -43,5 +43,5 @@ CREATE TABLE IF NOT EXISTS benchmark_regions (
     excluded UInt32,
     computed_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (period, metric, region_code);

@@ -5,10 +5,10 @@
 -- tables, so they are recreated with the new columns rather than altered (ClickHouse 18.16 has
 -- no way to add a column only when it is missing, and migrators may run at once): the benchmark service rebuilds
 -- them when it finds them empty. Comments on the columns: see 0007_benchmarks.sql.
-DROP TABLE IF EXISTS benchmark_values;
-DROP TABLE IF EXISTS benchmark_regions;
+DROP TABLE IF EXISTS benchmark_values ${ON_CLUSTER};
+DROP TABLE IF EXISTS benchmark_regions ${ON_CLUSTER};
 
-CREATE TABLE IF NOT EXISTS benchmark_values (
+CREATE TABLE IF NOT EXISTS benchmark_values ${ON_CLUSTER} (
     period String,
     metric String,
     org_code String,
@@ -24,10 +24,10 @@ CREATE TABLE IF NOT EXISTS benchmark_values (
     withheld String,
     computed_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (period, metric, org_code);
 
-CREATE TABLE IF NOT EXISTS benchmark_regions (
+CREATE TABLE IF NOT EXISTS benchmark_regions ${ON_CLUSTER} (
     period String,
     metric String,
     region_code String,
@@ -45,5 +45,5 @@ CREATE TABLE IF NOT EXISTS benchmark_regions (
     withheld String,
     computed_at DateTime,
     version UInt64
-) ENGINE = ReplacingMergeTree(version)
+) ENGINE = ${REPLICATED}ReplacingMergeTree(version)
 ORDER BY (period, metric, region_code);

@@ -4,6 +4,7 @@
 //	hub migrate  create the ClickHouse database, apply migrations, load reference data
 //	hub rebuild  recompute every benchmark from the stored returns
 //	hub openapi  print the OpenAPI document
+//	hub backtest print the projection backtest on the DfE workforce figures (the README's table)
 //	hub schemas DIR  write the JSON Schemas of the data kinds into DIR
 //	hub --version    print the release and commit it was built from
 //	hub healthcheck URL  exit 0 when URL answers 200 (the container health check)
@@ -20,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/version"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/benchmark"
@@ -55,6 +57,14 @@ func run(args []string) error {
 		_, err = os.Stdout.Write(b)
 		return err
 	}
+	if cmd == "backtest" {
+		rows, _, err := projection.DfEBacktest()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Print(projection.Markdown(rows))
+		return err
+	}
 	if cmd == "schemas" && len(args) == 2 {
 		docs, err := api.SchemaDocuments()
 		if err != nil {
@@ -83,7 +93,7 @@ func run(args []string) error {
 	case "run":
 		return hub.Run(ctx, cfg, log, func(s hub.Started) { fmt.Fprint(os.Stderr, banner(s)) })
 	}
-	return fmt.Errorf("unknown command %q: want run, migrate, rebuild, openapi or schemas DIR", cmd)
+	return fmt.Errorf("unknown command %q: want run, migrate, rebuild, openapi, backtest or schemas DIR", cmd)
 }
 
 func banner(s hub.Started) string {

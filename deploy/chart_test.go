@@ -3,11 +3,13 @@ package deploy_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/partnership-hub/hub/deploy"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/benchmark"
+	"github.com/partnership-hub/hub/services/dashboard"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -51,40 +54,6 @@ func run(t *testing.T, name string, args ...string) []byte {
 		t.Fatalf("%s %s: %v\n%s%s", filepath.Base(name), strings.Join(args, " "), err, out.String(), stderr.String())
 	}
 	return out.Bytes()
-}
-
-// renderable returns a chart directory helm can template, and the extra arguments it needs.
-// With the nats dependency downloaded (`helm dependency update`) that is the chart itself. Without
-// it helm refuses to render at all, even with the dependency's condition false, so the test
-// renders a copy whose Chart.yaml lists no dependency, with nats.enabled=false and an external
-// NATS address: everything of the chart's own is still rendered and checked.
-func renderable(t *testing.T) (string, []string) {
-	t.Helper()
-	if tgz, _ := filepath.Glob(filepath.Join(chartDir, "charts", "nats-*.tgz")); len(tgz) > 0 {
-		t.Logf("rendering with the nats dependency %s", filepath.Base(tgz[0]))
-		return chartDir, nil
-	}
-	t.Log("nats dependency not downloaded (helm dependency update): rendering without it, nats.enabled=false")
-	dir := filepath.Join(t.TempDir(), "partnership-hub")
-	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
-		t.Fatal(err)
-	}
-	var chart map[string]any
-	b, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, &chart); err != nil {
-		t.Fatal(err)
-	}
-	delete(chart, "dependencies")
-	if b, err = yaml.Marshal(chart); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "Chart.yaml"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir, []string{"--set", "nats.enabled=false", "--set", "hub.natsURL=nats://nats.messaging:4222"}
 }
 
 type object struct {
@@ -162,7 +131,8 @@ func TestChart(t *testing.T) {
 		}
 		run(t, bin, args...)
 	}
-	dir, extra := renderable(t)
+	// The chart itself, as it is: no dependency to download, plain helm.
+	dir := chartDir
 	cases := map[string][]string{
 		"default":    {"--set", "clickhouse.password=test"},
 		"single":     {"-f", filepath.Join(dir, "values-single.yaml"), "--set", "clickhouse.password=test"},
@@ -170,13 +140,28 @@ func TestChart(t *testing.T) {
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
-			out := run(t, bin, append(append([]string{"template", "hub", dir, "--namespace", "hub", "--kube-version", "1.30.0"}, args...), extra...)...)
-			checkManifests(t, name, parseManifests(t, out))
+			out := run(t, bin, append([]string{"template", "hub", dir, "--namespace", "hub", "--kube-version", "1.30.0"}, args...)...)
+			objs := parseManifests(t, out)
+			checkManifests(t, name, objs)
+			config := configOf(objs)
+			if got := config["HUB_NATS_URL"]; got != "nats://nats:4222" {
+				t.Errorf("HUB_NATS_URL %q, want nats://nats:4222 (the NATS release of nats-values.yaml)", got)
+			}
+			if got, want := config["HUB_CLICKHOUSE_CLUSTER"], map[string]string{"production": "hub"}[name]; got != want {
+				t.Errorf("HUB_CLICKHOUSE_CLUSTER %q, want %q", got, want)
+			}
 		})
 	}
+	// The command that failed while the NATS chart was a dependency: plain helm, defaults only.
+	t.Run("offline, as in the issue", func(t *testing.T) {
+		out := run(t, bin, "template", chartDir, "--set", "nats.enabled=false")
+		if len(parseManifests(t, out)) == 0 {
+			t.Error("helm template rendered nothing")
+		}
+	})
 	// More than one benchmark pod would only repeat the work: the chart refuses.
 	for _, set := range []string{"benchmark.replicas=2", "benchmark.autoscaling.enabled=true"} {
-		args := append([]string{"template", "hub", dir, "--kube-version", "1.30.0", "--set", "clickhouse.password=test", "--set", set}, extra...)
+		args := []string{"template", "hub", dir, "--kube-version", "1.30.0", "--set", "clickhouse.password=test", "--set", set}
 		if out, err := exec.Command(bin, args...).CombinedOutput(); err == nil || !strings.Contains(string(out), "benchmark: run one replica") {
 			t.Errorf("--set %s: rendered (err %v):\n%.300s", set, err, out)
 		}
@@ -244,6 +229,8 @@ func checkManifests(t *testing.T, name string, objs []object) {
 				requireSettings(t, where, env, deploy.Settings(api.RunConfig{}))
 			case "benchmark":
 				requireSettings(t, where, env, deploy.Settings(benchmark.RunConfig{}))
+			case "dashboard":
+				requireSettings(t, where, env, deploy.Settings(dashboard.Config{}))
 			default:
 				requireSettings(t, where, env, deploy.Settings(ingest.RunConfig{}))
 			}
@@ -258,8 +245,8 @@ func checkManifests(t *testing.T, name string, objs []object) {
 		t.Errorf("HUB_BENCHMARK_HEALTH_ADDR %q, want 0.0.0.0:8082", got)
 	}
 	want := map[string][]string{
-		"Deployment": {"api", "ingest", "benchmark"}, "Job": {"migrate"}, "Service": {"api", "ingest", "benchmark"},
-		"NetworkPolicy": {"api", "ingest", "benchmark"}, "ConfigMap": {""},
+		"Deployment": {"api", "ingest", "benchmark", "dashboard"}, "Job": {"migrate"}, "Service": {"api", "ingest", "benchmark", "dashboard"},
+		"NetworkPolicy": {"api", "ingest", "benchmark", "dashboard"}, "ConfigMap": {""},
 	}
 	if name != "single" {
 		want["PodDisruptionBudget"] = []string{"api", "ingest"}
@@ -294,8 +281,143 @@ func requireSettings(t *testing.T, where string, env map[string]bool, settings [
 	}
 }
 
-// TestChartFilesCopied keeps renderable's copy honest: every file of the chart is in it.
-func TestChartFilesCopied(t *testing.T) {
+// configOf returns the data of the hub's ConfigMap.
+func configOf(objs []object) map[string]string {
+	for _, o := range objs {
+		if o.Kind == "ConfigMap" && o.Metadata.Labels["app.kubernetes.io/name"] == "partnership-hub" {
+			return o.Data
+		}
+	}
+	return nil
+}
+
+// TestChartWithNATS checks the in-one-release path: charts/partnership-hub-with-nats depends on
+// this chart and on the official NATS chart with the very values of nats-values.yaml (the values
+// of the NATS release of the default path), and renders the hub pointed at that NATS. The NATS
+// chart cannot be downloaded here, so the test renders a copy without that dependency (the hub
+// chart, a file:// dependency, is built from the working tree): the NATS chart's own objects are
+// not rendered.
+func TestChartWithNATS(t *testing.T) {
+	bin := helm(t)
+	const umbrella = "../charts/partnership-hub-with-nats"
+	run(t, bin, "lint", umbrella)
+
+	var chart struct {
+		Dependencies []struct{ Name, Version, Repository string } `yaml:"dependencies"`
+	}
+	readYAML(t, filepath.Join(umbrella, "Chart.yaml"), &chart)
+	deps := map[string]string{}
+	for _, d := range chart.Dependencies {
+		deps[d.Name] = d.Repository
+	}
+	if deps["partnership-hub"] != "file://../partnership-hub" || deps["nats"] != "https://nats-io.github.io/k8s/helm/charts/" {
+		t.Errorf("dependencies %v, want partnership-hub from file://../partnership-hub and the official nats chart", deps)
+	}
+	var values map[string]any
+	var standalone map[string]any
+	readYAML(t, filepath.Join(umbrella, "values.yaml"), &values)
+	readYAML(t, filepath.Join(chartDir, "nats-values.yaml"), &standalone)
+	if !reflect.DeepEqual(values["nats"], standalone) {
+		t.Errorf("the NATS values of partnership-hub-with-nats differ from nats-values.yaml:\n%v\n%v", values["nats"], standalone)
+	}
+	if standalone["fullnameOverride"] != "nats" {
+		t.Errorf("nats-values.yaml names the NATS Service %v, want nats (the hub's default hub.natsURL)", standalone["fullnameOverride"])
+	}
+
+	dir := filepath.Join(t.TempDir(), "partnership-hub-with-nats")
+	if err := os.CopyFS(dir, os.DirFS(umbrella)); err != nil {
+		t.Fatal(err)
+	}
+	hubChart, err := filepath.Abs(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offline := "apiVersion: v2\nname: partnership-hub-with-nats\nversion: 0.1.0\ndependencies:\n" +
+		"  - {name: partnership-hub, version: 0.1.0, repository: \"file://" + hubChart + "\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte(offline), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, bin, "dependency", "build", dir)
+	out := run(t, bin, "template", "hub", dir, "--namespace", "hub", "--kube-version", "1.30.0", "--set", "partnership-hub.clickhouse.password=test")
+	objs := parseManifests(t, out)
+	checkManifests(t, "default", objs)
+	if got := configOf(objs)["HUB_NATS_URL"]; got != "nats://nats:4222" {
+		t.Errorf("HUB_NATS_URL %q, want nats://nats:4222, the Service of the NATS dependency", got)
+	}
+}
+
+// TestClickHouseInstallation checks the replicated ClickHouse example against the production
+// values: the cluster the migrations are laid out on, the Service the hub connects to, one shard
+// of three replicas, and Keeper for the replicated tables.
+func TestClickHouseInstallation(t *testing.T) {
+	b, err := os.ReadFile("clickhouse/installation.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chi, chk map[string]any
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		switch doc["kind"] {
+		case "ClickHouseInstallation":
+			chi = doc
+		case "ClickHouseKeeperInstallation":
+			chk = doc
+		}
+	}
+	if chi == nil || chk == nil {
+		t.Fatal("installation.yaml wants a ClickHouseKeeperInstallation and a ClickHouseInstallation")
+	}
+	var prod struct {
+		ClickHouse struct{ Addr, Cluster string } `yaml:"clickhouse"`
+	}
+	readYAML(t, filepath.Join(chartDir, "values-production.yaml"), &prod)
+	name := dig(chi, "metadata", "name")
+	ns := dig(chi, "metadata", "namespace")
+	if want := fmt.Sprintf("clickhouse-%v.%v.svc:9000", name, ns); prod.ClickHouse.Addr != want {
+		t.Errorf("values-production.yaml clickhouse.addr %q, want the installation's Service %s", prod.ClickHouse.Addr, want)
+	}
+	cluster := dig(chi, "spec", "configuration", "clusters").([]any)[0].(map[string]any)
+	if cluster["name"] != prod.ClickHouse.Cluster || prod.ClickHouse.Cluster == "" {
+		t.Errorf("the installation's cluster %v, values-production.yaml clickhouse.cluster %q: want the same", cluster["name"], prod.ClickHouse.Cluster)
+	}
+	layout := cluster["layout"].(map[string]any)
+	if layout["shardsCount"] != 1 || layout["replicasCount"] != 3 {
+		t.Errorf("layout %v, want one shard of three replicas (the hub does not shard)", layout)
+	}
+	keeper := dig(chi, "spec", "configuration", "zookeeper", "nodes").([]any)[0].(map[string]any)
+	if want := fmt.Sprintf("keeper-%v.%v.svc", dig(chk, "metadata", "name"), dig(chk, "metadata", "namespace")); keeper["host"] != want {
+		t.Errorf("Keeper host %v, want the keeper installation's Service %s", keeper["host"], want)
+	}
+}
+
+// dig walks nested YAML maps.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestChartFiles checks that the chart is where the tests look.
+func TestChartFiles(t *testing.T) {
 	n := 0
 	err := fs.WalkDir(os.DirFS(chartDir), ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {

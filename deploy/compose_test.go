@@ -1,6 +1,8 @@
 package deploy_test
 
 import (
+	"cmp"
+	"encoding/json"
 	"os"
 	"regexp"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/benchmark"
+	"github.com/partnership-hub/hub/services/dashboard"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -75,7 +78,7 @@ var pinned = regexp.MustCompile(`^[a-z0-9./_-]+:(v?[0-9]+\.[0-9]+[A-Za-z0-9._-]*
 
 func TestComposeServices(t *testing.T) {
 	c := loadCompose(t)
-	for _, name := range []string{"nats", "clickhouse", "keycloak", "migrate", "api", "ingest", "benchmark"} {
+	for _, name := range []string{"nats", "clickhouse", "keycloak", "migrate", "api", "ingest", "benchmark", "dashboard"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("no %s service", name)
 		}
@@ -119,6 +122,7 @@ func TestComposeStartOrder(t *testing.T) {
 		"api":       {"migrate": "service_completed_successfully", "nats": "service_healthy", "keycloak": "service_healthy"},
 		"ingest":    {"migrate": "service_completed_successfully", "nats": "service_healthy"},
 		"benchmark": {"migrate": "service_completed_successfully", "nats": "service_healthy"},
+		"dashboard": {"api": "service_healthy", "keycloak": "service_healthy"},
 	}
 	for svc, deps := range want {
 		for dep, cond := range deps {
@@ -130,7 +134,7 @@ func TestComposeStartOrder(t *testing.T) {
 	if cmd := c.Services["migrate"].Command; !slices.Equal(cmd, []string{"migrate"}) {
 		t.Errorf("migrate runs %v, want [migrate]", cmd)
 	}
-	for _, svc := range []string{"migrate", "api", "ingest", "benchmark"} {
+	for _, svc := range []string{"migrate", "api", "ingest", "benchmark", "dashboard"} {
 		s := c.Services[svc]
 		if !s.ReadOnly || !slices.Contains(s.CapDrop, "ALL") || s.User == "" || strings.HasPrefix(s.User, "0") {
 			t.Errorf("%s: want a read-only, non-root container with every capability dropped", svc)
@@ -148,6 +152,7 @@ func TestComposeSettings(t *testing.T) {
 		"ingest":    deploy.Settings(ingest.RunConfig{}),
 		"benchmark": deploy.Settings(benchmark.RunConfig{}),
 		"migrate":   deploy.Settings(config.Common{}), // hub migrate reads only the ClickHouse and log settings
+		"dashboard": deploy.Settings(dashboard.Config{}),
 	}
 	// Beyond the loopback defaults: what a deployment must decide for itself.
 	always := []string{"HUB_CLICKHOUSE_DATABASE", "HUB_CLICKHOUSE_USER", "HUB_CLICKHOUSE_PASSWORD",
@@ -179,6 +184,12 @@ func TestComposeSettings(t *testing.T) {
 	if got := c.Services["benchmark"].Environment["HUB_BENCHMARK_HEALTH_ADDR"]; got != "0.0.0.0:8082" {
 		t.Errorf("benchmark health on %q, want 0.0.0.0:8082 inside its container", got)
 	}
+	if got := c.Services["dashboard"].Environment["HUB_DASHBOARD_API_URL"]; got != "http://api:8080" {
+		t.Errorf("dashboard reads the API at %q, want http://api:8080", got)
+	}
+	if got := resolve(c.Services["dashboard"].Environment["HUB_OIDC_ISSUER"]); got != resolve(c.Services["api"].Environment["HUB_OIDC_ISSUER"]) {
+		t.Errorf("dashboard signs people in at %q, the API verifies tokens of %q", got, resolve(c.Services["api"].Environment["HUB_OIDC_ISSUER"]))
+	}
 	if hc := c.Services["benchmark"].Healthcheck; hc == nil || !slices.Equal(hc.Test, []string{"CMD", "/usr/local/bin/service", "healthcheck", "http://127.0.0.1:8082/readyz"}) {
 		t.Errorf("benchmark health check %v, want the binary's healthcheck of /readyz on 8082", hc)
 	}
@@ -202,6 +213,69 @@ func TestSettingsFollowTheCode(t *testing.T) {
 			if !slices.Contains(names, want) {
 				t.Errorf("%s settings %v lack %s", svc, names, want)
 			}
+		}
+	}
+}
+
+// TestKeycloakDashboardClient checks that the realm compose imports lets people sign in to the
+// dashboard as the development provider does: a public client with PKCE S256 sent back to the
+// dashboard's callback, and tokens carrying the hub's audience and claims.
+func TestKeycloakDashboardClient(t *testing.T) {
+	b, err := os.ReadFile("keycloak/partnership-hub-realm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var realm struct {
+		Clients []struct {
+			ClientID     string            `json:"clientId"`
+			Public       bool              `json:"publicClient"`
+			Standard     bool              `json:"standardFlowEnabled"`
+			RedirectURIs []string          `json:"redirectUris"`
+			Attributes   map[string]string `json:"attributes"`
+			Mappers      []struct {
+				Name   string            `json:"name"`
+				Config map[string]string `json:"config"`
+			} `json:"protocolMappers"`
+		} `json:"clients"`
+	}
+	if err := json.Unmarshal(b, &realm); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range realm.Clients {
+		if c.ClientID != "hub-dashboard" {
+			continue
+		}
+		if !c.Public || !c.Standard || c.Attributes["pkce.code.challenge.method"] != "S256" {
+			t.Errorf("hub-dashboard: public %v, code flow %v, PKCE %q: want a public client with the code flow and S256", c.Public, c.Standard, c.Attributes["pkce.code.challenge.method"])
+		}
+		if !slices.Contains(c.RedirectURIs, "http://localhost:3000/callback") {
+			t.Errorf("hub-dashboard redirects %v lack http://localhost:3000/callback", c.RedirectURIs)
+		}
+		claims := map[string]bool{}
+		for _, m := range c.Mappers {
+			claims[cmp.Or(m.Config["claim.name"], m.Config["included.custom.audience"])] = true
+		}
+		for _, want := range []string{"partnership-hub", "roles", "org", "alliances"} {
+			if !claims[want] {
+				t.Errorf("hub-dashboard tokens lack %s", want)
+			}
+		}
+		return
+	}
+	t.Error("the realm has no hub-dashboard client")
+}
+
+// TestDockerfileBuildsDashboardAssets checks that the images embed the dashboard's assets: built
+// from the lockfile in a Node stage and copied where the Go build embeds them.
+func TestDockerfileBuildsDashboardAssets(t *testing.T) {
+	b, err := os.ReadFile("docker/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"AS assets", "npm ci", "npm run build", "package-lock.json",
+		"COPY --from=assets /src/services/dashboard/web/static/dist/ services/dashboard/web/static/dist/"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
 }

@@ -6,8 +6,11 @@ require (
 	github.com/partnership-hub/hub/pkg v0.0.0
 	github.com/partnership-hub/hub/services/api v0.0.0
 	github.com/partnership-hub/hub/services/benchmark v0.0.0
+	github.com/partnership-hub/hub/services/dashboard v0.0.0
 	github.com/partnership-hub/hub/services/ingest v0.0.0
 )
+
+require github.com/alexedwards/scs/v2 v2.9.0 // indirect
 
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect
@@ -72,5 +75,6 @@ replace (
 	github.com/partnership-hub/hub/pkg => ../pkg
 	github.com/partnership-hub/hub/services/api => ../services/api
 	github.com/partnership-hub/hub/services/benchmark => ../services/benchmark
+	github.com/partnership-hub/hub/services/dashboard => ../services/dashboard
 	github.com/partnership-hub/hub/services/ingest => ../services/ingest
 )

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/docs-ui.sh # the API docs UI, built into the binary
 mkdir -p .demo/bin
+# The dashboard's front-end assets, embedded in the binary (npm, by the lockfile).
+(cd services/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 go build -o .demo/bin/hub ./services/hub/cmd/hub
 
 started_clickhouse=""

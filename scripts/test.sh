@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(pkg services/api services/ingest services/benchmark services/hub services/cli deploy)
+modules=(pkg services/api services/ingest services/benchmark services/dashboard services/hub services/cli deploy deploy/engines)
 # helm renders and lints charts/partnership-hub in the deploy module's tests; installed here if missing.
 helm_version=v3.22.0
 port=${HUB_TEST_CLICKHOUSE_PORT:-19300}
@@ -29,6 +29,11 @@ if [[ "${1:-}" == bench ]]; then
 	exit
 fi
 
+# The dashboard's front-end assets: GOV.UK Frontend and axe-core from npm by the lockfile, built
+# into services/dashboard/web/static/dist, which the dashboard and hub binaries embed.
+echo "== dashboard assets (npm ci, npm run build in services/dashboard)"
+(cd services/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+
 echo "== gofmt"
 unformatted=$(gofmt -l pkg services deploy)
 if [[ -n "$unformatted" ]]; then
@@ -42,10 +47,16 @@ if ! command -v helm >/dev/null; then
 	fi
 fi
 export HUB_REQUIRE_HELM=1 # the chart tests must run, never skip
+# Current ClickHouse as a library (chDB, from npm): deploy/engines runs every query of the hub on it
+# and on the 18.16 server, with the build tag chdb.
+echo "== npm ci deploy/engines (chDB, ClickHouse 26.x as a library)"
+npm ci --prefix deploy/engines --no-audit --no-fund --loglevel=error
+export CHDB_LIB_PATH=$PWD/deploy/engines/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
+tags() { [[ $1 == deploy/engines ]] && echo "-tags=chdb"; true; }
 echo "== API docs UI (npm ci in services/api/docsui, embedded in the binary)"
 bash scripts/docs-ui.sh
 export HUB_REQUIRE_DOCS_UI=1
-# The browser tests (the API docs at /docs) drive Debian's Chromium; installed here if missing.
+# The browser tests (the API docs at /docs, the dashboard) drive Debian's Chromium; installed here if missing.
 if ! command -v chromium >/dev/null; then
 	echo "== apt-get install chromium"
 	if [[ $(id -u) -ne 0 ]]; then
@@ -58,11 +69,12 @@ echo "== helm lint charts/partnership-hub (default, single-node and production v
 helm lint charts/partnership-hub
 helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml
 helm lint charts/partnership-hub -f charts/partnership-hub/values-production.yaml
+helm lint charts/partnership-hub-with-nats # warns that its dependencies are not downloaded
 for m in "${modules[@]}"; do
 	echo "== go vet $m"
-	(cd "$m" && go vet ./...)
+	(cd "$m" && go vet $(tags "$m") ./...)
 done
 for m in "${modules[@]}"; do
 	echo "== go test $m"
-	(cd "$m" && go test -race -count=1 -timeout 30m ./...)
+	(cd "$m" && go test -race -count=1 -timeout 30m $(tags "$m") ./...)
 done

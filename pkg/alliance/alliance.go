@@ -58,7 +58,9 @@ func NewStore(conn driver.Conn) *Store { return &Store{conn: conn} }
 const (
 	insertAlliance  = `INSERT INTO alliances (id, name, members, updated_at, updated_by, deleted, version)`
 	selectAlliances = `SELECT id, name, members, updated_at, updated_by FROM alliances FINAL WHERE deleted = 0 ORDER BY id`
-	selectKnown     = `SELECT code FROM organisations FINAL WHERE has(?, code)`
+	// CAST: an empty list binds as [], of type Array(Nothing), which has() refuses on ClickHouse
+	// 18.16 (current ClickHouse takes it); cast, it is an empty Array(String) on both.
+	selectKnown = `SELECT code FROM organisations FINAL WHERE has(CAST(? AS Array(String)), code)`
 )
 
 // Put creates or replaces an alliance; every member must be a known organisation.

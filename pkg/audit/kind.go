@@ -28,7 +28,7 @@ var Kind = &kind.Kind[Rating]{
 			SubmitID: "submit-audit", Summary: "Submit an employer audit (self-assessment against the standards)", Description: submitDoc,
 			Schema: "audit-submission.v1.json", Title: "Audit submissions", Root: "Ratings", ListDoc: "Rated items",
 		},
-		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(`SELECT DISTINCT toString(cycle) FROM audit_ratings`)},
+		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(selectCycles)},
 	},
 	Format: &kind.Columns[Rating]{List: "items", Fields: []kind.Field[Rating]{
 		kind.Text("org", kind.Required, func(r *Rating) *string { return &r.Org }, upper),
@@ -107,6 +107,9 @@ const selectBenchmarkFigures = `SELECT org_code, standard, countIf(rating = 'GRE
 			LIMIT 1 BY org_code, item_id
 		)
 		GROUP BY org_code, standard`
+
+// selectCycles lists the audit cycles with stored ratings.
+const selectCycles = `SELECT DISTINCT toString(cycle) FROM audit_ratings`
 
 func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
 	year, err := strconv.Atoi(period)

@@ -38,7 +38,7 @@ const (
 	selectLatest = `SELECT org_code, cycle, item_id, framework_version, standard, toString(rating), evidence, toString(priority),
 		action, owner, due, submission_id, row_number, submitted_by, received_at
 		FROM audit_ratings FINAL
-		WHERE cycle = ? AND has(?, org_code)
+		WHERE cycle = ? AND has(CAST(? AS Array(String)), org_code) -- CAST: an empty list is Array(Nothing) on 18.16, which has() refuses
 		ORDER BY org_code, item_id, version DESC
 		LIMIT 1 BY org_code, item_id`
 )

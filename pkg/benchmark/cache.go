@@ -63,6 +63,12 @@ func NewCache(store *Store, ttl time.Duration) *Cache {
 	return &Cache{Store: store, ttl: ttl, now: time.Now, periods: map[string]*cachedPeriod{}}
 }
 
+// WithClock makes the cache tell time with now (tests move it past the time to live).
+func (c *Cache) WithClock(now func() time.Time) *Cache {
+	c.now = now
+	return c
+}
+
 // Follow drops the periods the benchmark service announces until ctx ends.
 func (c *Cache) Follow(ctx context.Context, nc *nats.Conn) error {
 	return bus.Follow(ctx, nc, RecomputedSubject, func(m *nats.Msg) {

@@ -107,17 +107,23 @@ func TestCacheExpires(t *testing.T) {
 		}
 		return nil
 	}
-	short, off := benchmark.NewCache(store, 50*time.Millisecond), benchmark.NewCache(store, 0)
+	now := time.Now()
+	cache := benchmark.NewCache(store, time.Minute).WithClock(func() time.Time { return now })
+	off := benchmark.NewCache(store, 0)
 	put(10, t0)
-	if v := rate(short); !near(v, 10) {
+	if v := rate(cache); !near(v, 10) {
 		t.Fatalf("vacancy rate %v, want 10", fmtPtr(v))
 	}
 	put(30, t0.Add(time.Minute))
 	if v := rate(off); !near(v, 25) {
 		t.Fatalf("uncached vacancy rate %v, want 25", fmtPtr(v))
 	}
-	time.Sleep(60 * time.Millisecond) // past the time to live
-	if v := rate(short); !near(v, 25) {
+	now = now.Add(time.Minute - time.Nanosecond)
+	if v := rate(cache); !near(v, 10) {
+		t.Fatalf("vacancy rate %v within the time to live, want the cached 10", fmtPtr(v))
+	}
+	now = now.Add(time.Nanosecond) // the time to live has passed
+	if v := rate(cache); !near(v, 25) {
 		t.Fatalf("vacancy rate %v after the time to live, want 25", fmtPtr(v))
 	}
 }

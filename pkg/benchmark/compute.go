@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -21,6 +22,9 @@ type Input struct {
 	Organisations map[string]reference.Organisation // by code
 	Regions       map[string]reference.Region       // by code
 	Neighbours    map[string][]string               // old LA code → its statistical neighbours' old codes
+	// Alliances are areas too: each member counts towards every alliance it belongs to, as it
+	// does towards its region (an alliance need not follow region lines).
+	Alliances []alliance.Alliance
 }
 
 // Value is one organisation's figures for one metric and period.
@@ -29,7 +33,7 @@ type Value struct {
 	Metric  string
 	Org     string
 	Name    string
-	Regions []string // every area it counts towards: its region (or London sub-region), London, England
+	Regions []string // every area it counts towards: its region (or London sub-region), London, England, then its alliances
 	// Num and Den are the counts it contributes to its areas' sums (nil when an input is unknown);
 	// Value is Scale × Num ÷ Den, nil when an input is unknown, Den is zero, the metric is an
 	// area's only, or disclosure control withholds it; Reason says why.
@@ -51,7 +55,8 @@ func (v Value) Counted() bool {
 	return v.Num != nil && v.Den != nil && (v.Value != nil || v.Withheld != "" || v.Reason == ReasonAreaOnly)
 }
 
-// Area is the figures of a region, a London sub-region or England for one metric and period.
+// Area is the figures of a region, a London sub-region, England or an alliance for one metric
+// and period.
 type Area struct {
 	Period string
 	Metric string
@@ -85,12 +90,16 @@ const (
 	ReasonSecondary       = "withheld: it would let a withheld figure be worked out"
 )
 
+// LevelAlliance is an alliance area's level, beside the geography's england, region and
+// subregion.
+const LevelAlliance = "alliance"
+
 // Compute works out every metric for every organisation with data for it in the period, and for
 // every area those organisations count towards. It is a pure function: the same input gives the
 // same result whatever the order of the figures.
 //
 // An organisation counts towards its own region (a London borough: its sub-region), every area
-// above it (London), and England. A joint return (e.g. E09000021_E09000027) is one organisation.
+// above it (London), England, and every alliance it belongs to. A joint return (e.g. E09000021_E09000027) is one organisation.
 // An unknown input, or a zero denominator, leaves the organisation out of that metric only.
 func Compute(in Input, metrics []Metric) Result {
 	figs := OrgFigures(in)
@@ -152,6 +161,11 @@ func orgValue(in Input, m Metric, f *Figures) (Value, bool) {
 	}
 	org, known := in.Organisations[f.Org]
 	v := Value{Period: in.Period, Metric: m.ID, Org: f.Org, Name: org.Name, Regions: areasOf(org.Region, in.Regions)}
+	for _, a := range in.Alliances {
+		if slices.Contains(a.Members, f.Org) {
+			v.Regions = append(v.Regions, a.ID)
+		}
+	}
 	if !known {
 		v.Name = f.Org
 	}
@@ -256,6 +270,9 @@ func sumAreas(in Input, m Metric, values []Value) []Area {
 }
 
 func newArea(in Input, m Metric, code string) *Area {
+	if i := slices.IndexFunc(in.Alliances, func(a alliance.Alliance) bool { return a.ID == code }); i >= 0 {
+		return &Area{Period: in.Period, Metric: m.ID, Region: code, Name: cmp.Or(in.Alliances[i].Name, code), Level: LevelAlliance}
+	}
 	r := in.Regions[code]
 	a := &Area{Period: in.Period, Metric: m.ID, Region: code, Name: cmp.Or(r.Name, code), Level: r.Level}
 	if code == reference.England {

@@ -1,11 +1,13 @@
 package benchmark
 
 import (
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -60,6 +62,20 @@ func ReturnFigures(r *workforce.Return) Figures { return workforce.ReturnFigures
 // year YYYY/YY belongs to the reporting year it ends in, 2024/25 → 2025; survey years, audit
 // cycles, reporting years and quarters are their own).
 func PeriodOf(kind, p string) string { return kinds.BenchmarkPeriod(kind, p) }
+
+// PeriodsTouched gives the benchmark periods a stored event touches. An alliance change
+// touches every period (every is true): an alliance is an area in each of them.
+func PeriodsTouched(ev submission.Event) (periods []string, every bool) {
+	if ev.Kind == alliance.Kind {
+		return nil, true
+	}
+	for _, ps := range ev.Touched {
+		for _, p := range ps {
+			periods = append(periods, PeriodOf(ev.Kind, p))
+		}
+	}
+	return periods, false
+}
 
 // merge adds one organisation's figures to those already gathered for it.
 func merge(into map[string]*Figures, f Figures) {

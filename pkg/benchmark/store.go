@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
@@ -22,6 +23,7 @@ import (
 type Store struct {
 	conn       driver.Conn
 	sources    []kind.Any // the kinds whose rows feed the benchmarks
+	alliances  *alliance.Store
 	inputs     *projection.InputStore
 	neighbours map[string][]string
 }
@@ -33,7 +35,8 @@ func NewStore(conn driver.Conn) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, sources: kinds.Benchmarked(), inputs: projection.NewInputStore(conn), neighbours: ns}, nil
+	return &Store{conn: conn, sources: kinds.Benchmarked(), alliances: alliance.NewStore(conn), inputs: projection.NewInputStore(conn),
+		neighbours: ns}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
@@ -49,13 +52,16 @@ const (
 	// PREWHERE on key columns (all versions of a row share them) makes ClickHouse 18.16 filter
 	// before FINAL merges versions: three times faster than WHERE there; the same result.
 	//
+	// has(CAST(? AS Array(String)), …): an empty list binds as [], of type Array(Nothing), which
+	// has() refuses on ClickHouse 18.16 (current ClickHouse takes it); cast, it works on both.
+	//
 	// Only rows of a period's latest computation count: a computation writes every row it has
 	// with one version, and a row it no longer has (a placement's host or academic year
 	// corrected, say) cannot be deleted, so it keeps an older version and is left out here.
-	selectAreas      = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(?, region_code) AND ` + latestAreaOfPeriod
+	selectAreas      = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreaOfPeriod
 	selectMembers    = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?) AND ` + latestValueOfPeriod
-	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(?, org_code) AND ` + latestValueOfPeriod
-	selectAreaSeries = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(?, region_code) AND ` + latestAreas +
+	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), org_code) AND ` + latestValueOfPeriod
+	selectAreaSeries = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreas +
 		` ORDER BY period`
 	selectOrgSeries = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? WHERE ` + latestValues +
 		` ORDER BY period`
@@ -64,6 +70,14 @@ const (
 	latestValues        = `(period, version) IN (SELECT period, max(version) FROM benchmark_values GROUP BY period)`
 	latestAreas         = `(period, version) IN (SELECT period, max(version) FROM benchmark_regions GROUP BY period)`
 	selectAreaPeriods   = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
+
+	// A mutation: ClickHouse 18.16 has no DELETE FROM (lightweight deletes came in 22.8), and
+	// ALTER … DELETE works on both, applied in the background on both.
+	clearValues = `ALTER TABLE benchmark_values DELETE WHERE period = ?`
+	clearAreas  = `ALTER TABLE benchmark_regions DELETE WHERE period = ?`
+
+	// Raw rows, without FINAL: only whether there are any matters.
+	countProjectionInputs = `SELECT count() FROM projection_inputs`
 )
 
 // Recompute works out every benchmark of each period from the stored rows of every kind that
@@ -81,9 +95,13 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	alliances, err := s.alliances.List(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, p := range periods {
-		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours}
+		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Alliances: alliances}
 		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
 			return n, err
 		}
@@ -141,9 +159,9 @@ func projectionInputs(in Input) []projection.Input {
 // clear deletes a period's benchmarks. ClickHouse applies the deletion in the background, a
 // moment later; a computation written after it is not affected.
 func (s *Store) clear(ctx context.Context, period string) error {
-	for _, table := range []string{"benchmark_values", "benchmark_regions"} {
-		if err := s.conn.Exec(ctx, `ALTER TABLE `+table+` DELETE WHERE period = ?`, period); err != nil {
-			return fmt.Errorf("clear %s: %w", table, err)
+	for _, stmt := range []string{clearValues, clearAreas} {
+		if err := s.conn.Exec(ctx, stmt, period); err != nil {
+			return fmt.Errorf("clear benchmarks: %w", err)
 		}
 	}
 	return nil
@@ -151,12 +169,17 @@ func (s *Store) clear(ctx context.Context, period string) error {
 
 // Rebuild recomputes every period that has stored data of any kind.
 func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
-	ps, err := s.sourcePeriods(ctx)
+	ps, err := s.Periods(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	n, err := s.Recompute(ctx, ps...)
 	return len(ps), n, err
+}
+
+// Periods lists every benchmark period that has stored data of any kind.
+func (s *Store) Periods(ctx context.Context) ([]string, error) {
+	return s.sourcePeriods(ctx)
 }
 
 // Empty reports whether no benchmark has been computed yet, or no projection input (a table
@@ -167,7 +190,7 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 		return true, err
 	}
 	var n uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM projection_inputs`).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, countProjectionInputs).Scan(&n); err != nil {
 		return false, fmt.Errorf("count projection inputs: %w", err)
 	}
 	return n == 0, nil

@@ -27,12 +27,16 @@ type User struct {
 	Alliances []string
 }
 
-// DemoUsers returns a demo person for each demo role.
+// DemoUsers returns a demo person for each demo client: the steward, the council (Hartlepool),
+// the North East analyst, the university (Newcastle), the NHS trust and the survey provider.
 func DemoUsers() []User {
 	return []User{
 		{Username: "steward", Name: "Sam Steward", Roles: []string{"steward"}},
 		{Username: "council", Name: "Chris Council (Hartlepool)", Org: "E06000001", Roles: []string{"submitter"}},
 		{Username: "analyst", Name: "Alex Analyst (North East)", Roles: []string{"analyst"}, Alliances: []string{"north-east"}},
+		{Username: "university", Name: "Uma University (Newcastle University)", Org: "10007799", Roles: []string{"university"}},
+		{Username: "trust", Name: "Toni Trust (Cumbria, Northumberland, Tyne and Wear NHS FT)", Org: "RX4", Roles: []string{"submitter"}},
+		{Username: "survey", Name: "Sasha Survey (health-check survey provider)", Roles: []string{"survey_provider"}},
 	}
 }
 

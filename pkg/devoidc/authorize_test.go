@@ -124,3 +124,39 @@ func TestAuthorizationRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoPeople signs in as each demo person and checks that the token says who they are: a
+// person for every demo client, with that client's organisation, roles and alliances.
+func TestDemoPeople(t *testing.T) {
+	srv := devoidctest.Start(t, devoidc.Config{Audience: "partnership-hub", Clients: devoidc.DemoClients(), Users: devoidc.DemoUsers(), DashboardRedirectURIs: []string{redirect}})
+	cfg := dashboard(srv)
+	v, err := auth.NewVerifier(context.Background(), auth.Config{Issuer: srv.Issuer, Audience: "partnership-hub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	people := map[string]devoidc.User{}
+	for _, u := range devoidc.DemoUsers() {
+		people[u.Username] = u
+	}
+	for _, c := range devoidc.DemoClients() {
+		t.Run(c.ID, func(t *testing.T) {
+			u, ok := people[strings.TrimPrefix(c.ID, "demo-")]
+			if !ok {
+				t.Fatalf("no demo person for %s", c.ID)
+			}
+			verifier := oauth2.GenerateVerifier()
+			q := signIn(t, cfg.AuthCodeURL("state-123456789", oauth2.S256ChallengeOption(verifier)), u.Username)
+			tok, err := cfg.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := v.Verify(context.Background(), tok.AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Subject != u.Username || p.Org != c.Org || strings.Join(p.Roles, ",") != strings.Join(c.Roles, ",") || strings.Join(p.Alliances, ",") != strings.Join(c.Alliances, ",") {
+				t.Errorf("%s signs in as %+v, want the org, roles and alliances of %s", u.Username, p, c.ID)
+			}
+		})
+	}
+}

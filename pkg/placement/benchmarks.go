@@ -118,6 +118,11 @@ const (
 	selectEducatorFigures = `SELECT org_code, stage1, stage2, active, students_supported
 		FROM practice_educators FINAL
 		WHERE period = ?`
+
+	// The periods with stored rows, as the rows name them.
+	selectPlacementYears  = `SELECT DISTINCT academic_year FROM placements`
+	selectCapacityYears   = `SELECT DISTINCT academic_year FROM placement_capacity`
+	selectEducatorPeriods = `SELECT DISTINCT period FROM practice_educators`
 )
 
 func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation) ([]kind.Figures, error) {

@@ -33,7 +33,7 @@ var Kind = &kind.Kind[Placement]{
 				return NewStore(conn).List(ctx, org, q["academic_year"])
 			}),
 		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: placementFigures, PeriodOf: ReportingYearOf,
-			Periods: kind.Distinct(`SELECT DISTINCT academic_year FROM placements`)},
+			Periods: kind.Distinct(selectPlacementYears)},
 	},
 	Format: &kind.Columns[Placement]{List: "placements", Fields: []kind.Field[Placement]{
 		kind.Text("org", kind.Required, func(p *Placement) *string { return &p.Org }, normaliseOrg),
@@ -106,7 +106,7 @@ var CapacityKind = &kind.Kind[Capacity]{
 				return NewStore(conn).ListCapacity(ctx, org, q["academic_year"])
 			}),
 		Benchmarks: &kind.Benchmarks{Figures: capacityFigures, PeriodOf: ReportingYearOf,
-			Periods: kind.Distinct(`SELECT DISTINCT academic_year FROM placement_capacity`)},
+			Periods: kind.Distinct(selectCapacityYears)},
 	},
 	Format: &kind.Columns[Capacity]{List: "capacity", Fields: []kind.Field[Capacity]{
 		kind.Text("org", kind.Required, func(c *Capacity) *string { return &c.Org }, normaliseOrg),
@@ -156,7 +156,7 @@ var EducatorsKind = &kind.Kind[Educators]{
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredEducators, error) {
 				return NewStore(conn).ListEducators(ctx, org, q["period"])
 			}),
-		Benchmarks: &kind.Benchmarks{Figures: educatorFigures, Periods: kind.Distinct(`SELECT DISTINCT period FROM practice_educators`)},
+		Benchmarks: &kind.Benchmarks{Figures: educatorFigures, Periods: kind.Distinct(selectEducatorPeriods)},
 	},
 	Format: &kind.Columns[Educators]{List: "educators", Fields: []kind.Field[Educators]{
 		kind.Text("org", kind.Required, func(e *Educators) *string { return &e.Org }, normaliseOrg),

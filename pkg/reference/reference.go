@@ -9,6 +9,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,9 +152,10 @@ type Directory struct {
 	conn    driver.Conn
 	refresh time.Duration
 
-	mu     sync.Mutex
-	known  map[string]Organisation
-	loaded time.Time
+	mu      sync.Mutex
+	known   map[string]Organisation
+	regions map[string]Region
+	loaded  time.Time
 }
 
 // NewDirectory returns a directory backed by conn.
@@ -179,12 +182,49 @@ func (d *Directory) Lookup(ctx context.Context, code string) (Organisation, bool
 	return o, ok, nil
 }
 
+// Organisations returns every known organisation by code, from memory, read again once the
+// refresh interval has passed. The map is shared: do not modify it.
+func (d *Directory) Organisations(ctx context.Context) (map[string]Organisation, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.known == nil || time.Since(d.loaded) >= d.refresh {
+		if err := d.load(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return d.known, nil
+}
+
+// InRegion returns the organisations of a region, its sub-regions' included (London's
+// boroughs sit in Inner and Outer London), by code, from memory as Organisations does.
+func (d *Directory) InRegion(ctx context.Context, region string) ([]Organisation, error) {
+	orgs, err := d.Organisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	regions := d.regions
+	d.mu.Unlock()
+	var out []Organisation
+	for _, o := range orgs {
+		if o.Region == region || (o.Region != "" && regions[o.Region].Parent == region) {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b Organisation) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
+}
+
 func (d *Directory) load(ctx context.Context) error {
 	known, err := ReadOrganisations(ctx, d.conn)
 	if err != nil {
 		return err
 	}
-	d.known, d.loaded = known, time.Now()
+	regions, err := ReadRegions(ctx, d.conn)
+	if err != nil {
+		return err
+	}
+	d.known, d.regions, d.loaded = known, regions, time.Now()
 	return nil
 }
 

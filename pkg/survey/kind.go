@@ -30,7 +30,7 @@ var Kind = &kind.Kind[GroupResult]{
 			SubmitID: "submit-survey-results", Summary: "Submit health-check survey results (aggregated)", Description: submitDoc,
 			Schema: "survey-result.v1.json", Title: "Survey results", Root: "Results", ListDoc: "Aggregated results; never individual responses",
 		},
-		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(`SELECT DISTINCT toString(year) FROM survey_results`)},
+		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(selectYears)},
 	},
 	Format: &kind.Columns[GroupResult]{List: "results", Fields: []kind.Field[GroupResult]{
 		kind.Text("org", kind.Required, func(r *GroupResult) *string { return &r.Org }, upper),
@@ -102,6 +102,9 @@ const selectBenchmarkFigures = `SELECT org_code, standard, respondent_group, max
 		FROM survey_results FINAL
 		WHERE year = ? AND standard IN (2, 8)
 		GROUP BY org_code, standard, respondent_group`
+
+// selectYears lists the survey years with stored results.
+const selectYears = `SELECT DISTINCT toString(year) FROM survey_results`
 
 func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
 	year, err := strconv.Atoi(period)

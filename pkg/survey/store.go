@@ -35,7 +35,7 @@ const (
 	// respondents as the most who answered any one of them (the same people answer each).
 	selectFigures = `SELECT org_code, standard, respondent_group, max(n), sum(n), sum(agree + strongly_agree)
 		FROM survey_results FINAL
-		WHERE year = ? AND has(?, org_code)
+		WHERE year = ? AND has(CAST(? AS Array(String)), org_code) -- CAST: an empty list is Array(Nothing) on 18.16, which has() refuses
 		GROUP BY org_code, standard, respondent_group
 		ORDER BY org_code, standard, respondent_group`
 )

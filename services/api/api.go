@@ -58,7 +58,6 @@ type Deps struct {
 	Status   *submission.Store
 	Audits   *audit.Store
 	Surveys  *survey.Store
-	Members  *reference.Members
 	Verifier Verifier
 	Limits   Limits
 	Rate     RateLimit
@@ -68,6 +67,8 @@ type Deps struct {
 	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
+	// Directory holds the organisations and regions in memory; nil reads them through a new one.
+	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
 	Issuer string
 	// Ready reports whether NATS and ClickHouse can be reached.
@@ -127,6 +128,9 @@ func Handler(d *Deps) http.Handler {
 func Register(api huma.API, d *Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Directory == nil {
+		d.Directory = reference.NewDirectory(d.CH, time.Minute)
 	}
 	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)))
 	registerSubmissions(api, d)

@@ -88,7 +88,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	}
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
-		deps.Audits, deps.Surveys, deps.Members = audit.NewStore(conn), survey.NewStore(conn), reference.NewMembers(conn)
+		deps.Audits, deps.Surveys = audit.NewStore(conn), survey.NewStore(conn)
 		deps.CH = conn
 		e.ch = conn
 		deps.Alliances = alliance.NewCache(alliance.NewStore(conn), time.Hour)

@@ -167,7 +167,7 @@ func registerAudits(api huma.API, d *Deps) {
 
 // regionOrgs reads a region's organisations, 404 when it has none.
 func regionOrgs(ctx context.Context, d *Deps, region string) ([]reference.Organisation, []string, error) {
-	orgs, err := d.Members.InRegion(ctx, strings.ToUpper(strings.TrimSpace(region)))
+	orgs, err := d.Directory.InRegion(ctx, strings.ToUpper(strings.TrimSpace(region)))
 	if err != nil {
 		return nil, nil, errInternal(d.Log, "could not read the region's organisations", err)
 	}

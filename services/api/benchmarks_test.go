@@ -15,8 +15,8 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/workforce"
-	"github.com/partnership-hub/hub/services/api"
 )
 
 // benchmarkEnv stores returns for five councils in two periods, computes their benchmarks as
@@ -45,10 +45,14 @@ func benchmarkEnv(t *testing.T) *env {
 	return e
 }
 
-// rebuildBenchmarks computes every period's benchmarks as services/benchmark does, and makes
-// the North East alliance of members.
+// rebuildBenchmarks makes the North East alliance of members and computes every period's
+// benchmarks as services/benchmark does (the alliance being an area).
 func (e *env) rebuildBenchmarks(members ...string) {
 	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"name": "North East", "members": members})
+	if resp, b := e.do("PUT", "/v1/alliances/north-east", "demo-steward", "application/json", string(body)); resp.StatusCode != 200 {
+		e.t.Fatalf("alliance: %d %s", resp.StatusCode, b)
+	}
 	store, err := benchmark.NewStore(e.ch)
 	if err != nil {
 		e.t.Fatal(err)
@@ -56,22 +60,18 @@ func (e *env) rebuildBenchmarks(members ...string) {
 	if _, _, err := store.Rebuild(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
-	body, _ := json.Marshal(map[string]any{"name": "North East", "members": members})
-	if resp, b := e.do("PUT", "/v1/alliances/north-east", "demo-steward", "application/json", string(body)); resp.StatusCode != 200 {
-		e.t.Fatalf("alliance: %d %s", resp.StatusCode, b)
-	}
 }
 
-func (e *env) standard2(client, query string) (int, api.StandardBenchmarks) {
+func (e *env) standard2(client, query string) (int, benchmark.StandardBenchmarks) {
 	e.t.Helper()
 	return e.standard(2, client, query)
 }
 
 // standard reads a standard's benchmarks as client.
-func (e *env) standard(std int, client, query string) (int, api.StandardBenchmarks) {
+func (e *env) standard(std int, client, query string) (int, benchmark.StandardBenchmarks) {
 	e.t.Helper()
 	resp, b := e.do("GET", fmt.Sprintf("/v1/benchmarks/standard-%d?%s", std, query), client, "", "")
-	var out api.StandardBenchmarks
+	var out benchmark.StandardBenchmarks
 	if resp.StatusCode == 200 {
 		if err := json.Unmarshal(b, &out); err != nil {
 			e.t.Fatalf("%s: %v", b, err)
@@ -80,7 +80,7 @@ func (e *env) standard(std int, client, query string) (int, api.StandardBenchmar
 	return resp.StatusCode, out
 }
 
-func vacancy(t *testing.T, b api.StandardBenchmarks) api.MetricBenchmark {
+func vacancy(t *testing.T, b benchmark.StandardBenchmarks) benchmark.MetricBenchmark {
 	t.Helper()
 	for _, m := range b.Metrics {
 		if m.Metric.ID == "vacancy_rate" {
@@ -88,12 +88,12 @@ func vacancy(t *testing.T, b api.StandardBenchmarks) api.MetricBenchmark {
 		}
 	}
 	t.Fatalf("no vacancy rate in %+v", b)
-	return api.MetricBenchmark{}
+	return benchmark.MetricBenchmark{}
 }
 
 func is(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
 
-func orgCodes(m api.MetricBenchmark) string {
+func orgCodes(m benchmark.MetricBenchmark) string {
 	var codes []string
 	for _, o := range m.Orgs {
 		codes = append(codes, o.Code)
@@ -217,7 +217,7 @@ func TestTrend(t *testing.T) {
 		if tt.status != 200 {
 			continue
 		}
-		var tr api.Trend
+		var tr benchmark.Trend
 		if err := json.Unmarshal(b, &tr); err != nil {
 			t.Fatal(err)
 		}
@@ -262,5 +262,113 @@ func TestAcceptIsNegotiated(t *testing.T) {
 				t.Errorf("%s with Accept %q: %d, want 406", path, tt.accept, resp.StatusCode)
 			}
 		}
+	}
+}
+
+// An alliance is a benchmark area: its members' summed counts, their median and ranks, for
+// whoever may see the alliance (its analysts, its members, stewards), each seeing by name whom
+// the access rule allows.
+func TestAllianceAsBenchmarkArea(t *testing.T) {
+	e := benchmarkEnv(t) // alliance north-east: Hartlepool 10 %, Middlesbrough 25 %
+	for _, tt := range []struct {
+		client, query string
+		status        int
+		orgs          string
+	}{
+		{"demo-analyst", "alliance=north-east&period=2024", 200, "E06000001,E06000002"},
+		{"demo-steward", "alliance=north-east&period=2024", 200, "E06000001,E06000002"},
+		{"demo-council", "alliance=north-east&period=2024", 200, "E06000001"},
+		{"other-council", "alliance=north-east&period=2024", 200, "E06000002"},
+		{"demo-trust", "alliance=north-east&period=2024", 404, ""}, // not a member
+		{"demo-survey", "alliance=north-east&period=2024", 403, ""},
+		{"demo-analyst", "alliance=nowhere&period=2024", 404, ""},
+		{"demo-analyst", "alliance=north-east&region=E12000001&period=2024", 422, ""},
+		{"demo-analyst", "period=2024", 422, ""},
+	} {
+		status, b := e.standard2(tt.client, tt.query)
+		if status != tt.status {
+			t.Errorf("%s ?%s: %d, want %d", tt.client, tt.query, status, tt.status)
+			continue
+		}
+		if status != 200 {
+			continue
+		}
+		m := vacancy(t, b)
+		if b.Region.Code != "north-east" || b.Region.Level != "alliance" || b.Region.Name != "North East" ||
+			!is(m.RegionValue, 100*60.0/300) || m.Contributors != 2 || !is(m.Median, 17.5) || !is(m.EnglandValue, 100*85.0/810) {
+			t.Errorf("%s: area %+v, vacancy rate %v from %d, median %v", tt.client, b.Region, fmtPtr(m.RegionValue), m.Contributors, fmtPtr(m.Median))
+		}
+		if got := orgCodes(m); got != tt.orgs {
+			t.Errorf("%s: named %q, want %q", tt.client, got, tt.orgs)
+		}
+		for _, o := range m.Orgs { // ranked within the alliance
+			if want := map[string]int{"E06000001": 1, "E06000002": 2}[o.Code]; o.Rank != want || o.RankOf != 2 {
+				t.Errorf("%s: %s ranked %d of %d, want %d of 2", tt.client, o.Code, o.Rank, o.RankOf, want)
+			}
+		}
+	}
+	resp, b := e.do("GET", "/v1/benchmarks/vacancy_rate/trend?alliance=north-east", "demo-analyst", "", "")
+	var tr benchmark.Trend
+	if resp.StatusCode != 200 || json.Unmarshal(b, &tr) != nil || len(tr.Points) != 2 || tr.Region.Level != "alliance" ||
+		!is(tr.Points[0].Value, 20) || tr.Points[0].Contributors != 1 || !is(tr.Points[1].Value, 20) || tr.Points[1].Contributors != 2 {
+		t.Errorf("alliance trend: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := e.do("GET", "/v1/benchmarks/vacancy_rate/trend?alliance=north-east", "demo-trust", "", ""); resp.StatusCode != 404 {
+		t.Errorf("alliance trend for a non-member: %d, want 404", resp.StatusCode)
+	}
+}
+
+func fmtPtr(p *float64) any {
+	if p == nil {
+		return "null"
+	}
+	return *p
+}
+
+// Text in a benchmark table that a spreadsheet would run as a formula (here an organisation's
+// name beginning with -) reaches the CSV behind an apostrophe; the figures stay numbers.
+func TestBenchmarkCSVIsSafeForSpreadsheets(t *testing.T) {
+	if os.Getenv(chtest.AddrEnv) == "" {
+		t.Skip(chtest.AddrEnv + " is not set")
+	}
+	e := newEnv(t, defaultLimits)
+	ctx := context.Background()
+	const name = `-2+3+cmd|' /C calc'!A0` // OWASP's example
+	batch, err := e.ch.PrepareBatch(ctx, `INSERT INTO organisations (code, old_code, name, type, region_code, updated_at, version)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Append("E06099999", "", name, "local_authority", "E12000001", time.Now().Truncate(time.Second), uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	r := workforce.Return{Org: "E06099999", Period: "2024", InpostFTE: measure.Of(90), VacancyFTE: measure.Of(10)}
+	if err := workforce.NewStore(e.ch).Insert(ctx, []workforce.Stored{{Row: workforce.Row{Row: 2, Return: r}, SubmissionID: "s", ReceivedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	e.rebuildBenchmarks("E06099999")
+	resp, b := e.do("GET", "/v1/benchmarks/standard-2?region=E12000001&period=2024", "demo-steward", "", "", "Accept", "text/csv")
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if resp.StatusCode != 200 || err != nil {
+		t.Fatalf("%d %v: %s", resp.StatusCode, err, b)
+	}
+	found := false
+	for _, rec := range recs[1:] {
+		if rec[7] == "E06099999" && rec[1] == "vacancy_rate" {
+			found = true
+			if rec[8] != "'"+name || rec[9] != "10" {
+				t.Errorf("org_name %q, value %q; want %q and 10", rec[8], rec[9], "'"+name)
+			}
+		}
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) && !sheet.IsNumber(cell) {
+				t.Errorf("cell %q would run as a formula", cell)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no vacancy rate row for E06099999 in %s", b)
 	}
 }

@@ -31,6 +31,8 @@ type RunConfig struct {
 	BenchmarkCacheTTL time.Duration `env:"BENCHMARK_CACHE_TTL" envDefault:"30s"`
 	// How long the list of alliances is kept without news of a change; 0: no cache.
 	AllianceCacheTTL time.Duration `env:"ALLIANCE_CACHE_TTL" envDefault:"10s"`
+	// How often the organisations held in memory are read again.
+	ReferenceRefresh time.Duration `env:"REFERENCE_REFRESH" envDefault:"1m"`
 
 	OIDCIssuer     string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
 	OIDCAudience   string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
@@ -82,9 +84,9 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 	}
 	deps := &Deps{
 		Log: log, JS: js, Status: status,
-		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Members: reference.NewMembers(ch),
+		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
-		Ready: conns.Ready, Benchmarks: cache, Issuer: cfg.OIDCIssuer,
+		Ready: conns.Ready, Benchmarks: cache, Issuer: cfg.OIDCIssuer, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err

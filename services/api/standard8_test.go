@@ -17,7 +17,6 @@ import (
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
-	"github.com/partnership-hub/hub/services/api"
 )
 
 // The organisations of the Standard 8 fixture: two North East councils (the demo council and the
@@ -127,7 +126,7 @@ func standard8Env(t *testing.T) *env {
 
 func ptr[T any](v T) *T { return &v }
 
-func metricIn(t *testing.T, b api.StandardBenchmarks, id string) api.MetricBenchmark {
+func metricIn(t *testing.T, b benchmark.StandardBenchmarks, id string) benchmark.MetricBenchmark {
 	t.Helper()
 	for _, m := range b.Metrics {
 		if m.Metric.ID == id {
@@ -135,10 +134,10 @@ func metricIn(t *testing.T, b api.StandardBenchmarks, id string) api.MetricBench
 		}
 	}
 	t.Fatalf("no %s in %+v", id, b)
-	return api.MetricBenchmark{}
+	return benchmark.MetricBenchmark{}
 }
 
-func orgIn(t *testing.T, m api.MetricBenchmark, code string) api.OrgFigure {
+func orgIn(t *testing.T, m benchmark.MetricBenchmark, code string) benchmark.OrgFigure {
 	t.Helper()
 	for _, o := range m.Orgs {
 		if o.Code == code {
@@ -146,7 +145,7 @@ func orgIn(t *testing.T, m api.MetricBenchmark, code string) api.OrgFigure {
 		}
 	}
 	t.Fatalf("%s: %s not named in %+v", m.Metric.ID, code, m.Orgs)
-	return api.OrgFigure{}
+	return benchmark.OrgFigure{}
 }
 
 func show(p *float64) string {
@@ -383,7 +382,7 @@ func TestStandard8Disclosure(t *testing.T) {
 				nil, "", ptr(100 * 34.0 / 56), false},
 		} {
 			resp, body := e.do("GET", tt.path, tt.client, "", "")
-			var tr api.Trend
+			var tr benchmark.Trend
 			if err := json.Unmarshal(body, &tr); resp.StatusCode != 200 || err != nil || len(tr.Points) != 1 {
 				t.Fatalf("%s %s: %d %s", tt.client, tt.path, resp.StatusCode, body)
 			}

@@ -27,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
@@ -178,6 +179,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	// The service demand kind, until it is registered with the others.
 	filters = append(filters, bus.StoredFilter(demand.Kind))
+	filters = append(filters, bus.StoredFilter(alliance.Kind)) // alliances are benchmark areas
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
 		Durable:        Consumer,
 		Description:    "Recomputes the benchmarks of the periods stored rows touch",
@@ -254,6 +256,7 @@ func (s *Service) announce(periods []string) {
 func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 	var periods []string
 	var held []jetstream.Msg
+	everyPeriod := false
 	for _, m := range msgs {
 		var ev submission.Event
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
@@ -263,11 +266,8 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 			}
 			continue
 		}
-		for _, ps := range ev.Touched {
-			for _, p := range ps {
-				periods = append(periods, benchmarks.PeriodOf(ev.Kind, p))
-			}
-		}
+		touched, every := benchmarks.PeriodsTouched(ev)
+		periods, everyPeriod = append(periods, touched...), everyPeriod || every
 		held = append(held, m)
 	}
 	slices.Sort(periods)
@@ -276,7 +276,13 @@ func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
 	_, span := s.recomputeSpan(ctx, held, periods)
 	defer span.End()
 	err := s.whenAvailable(stop, held, func(context.Context) error {
-		_, err := s.store.Recompute(ctx, periods...)
+		var err error
+		if everyPeriod { // an alliance changed
+			if periods, err = s.store.Periods(ctx); err != nil {
+				return err
+			}
+		}
+		_, err = s.store.Recompute(ctx, periods...)
 		return err
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	benchmarks "github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/bus/bustest"
@@ -214,4 +215,51 @@ func fmtPtr(p *float64) any {
 		return "null"
 	}
 	return *p
+}
+
+// An alliance is an area like a region, whatever the region lines: its members' summed counts,
+// recomputed in every period when a steward changes its members (the API announces the change).
+func TestRecomputesAllianceAreasWhenMembersChange(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	t0 := time.Now().Add(-time.Hour)
+	e.storeReturn("E06000001", 90, 10, t0, true)  // Hartlepool, North East: 10 %
+	e.storeReturn("E08000021", 380, 20, t0, true) // Newcastle, North East: 5 %
+	e.storeReturn("E06000008", 95, 5, t0, true)   // Blackburn with Darwen, North West: 5 %
+	e.waitFor(100 * 30.0 / 500)
+	alliances := alliance.NewStore(e.conn)
+	change := func(members ...string) {
+		t.Helper()
+		if err := alliances.Put(context.Background(), alliance.Alliance{ID: "tees-and-lancs", Name: "Tees and Lancashire", Members: members, UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := alliance.Announce(context.Background(), e.ns.JS, "tees-and-lancs"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allianceRate := func(want float64, contributors int) {
+		t.Helper()
+		poll.Until(t, 30*time.Second, func() error {
+			areas, err := e.store.Areas(context.Background(), "2024", []string{"tees-and-lancs"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range areas {
+				if a.Metric == "vacancy_rate" && a.Value != nil && *a.Value > want-1e-9 && *a.Value < want+1e-9 && a.Contributors == contributors &&
+					a.Level == benchmarks.LevelAlliance && a.Name == "Tees and Lancashire" {
+					return nil
+				}
+				if a.Metric == "vacancy_rate" {
+					return fmt.Errorf("alliance vacancy rate %v from %d, want %v from %d", fmtPtr(a.Value), a.Contributors, want, contributors)
+				}
+			}
+			return errors.New("no alliance figures yet")
+		})
+	}
+	change("E06000001", "E06000008") // across two regions: (10 + 5) ÷ 200
+	allianceRate(100*15.0/200, 2)
+	change("E06000001", "E06000008", "E08000021") // (10 + 5 + 20) ÷ 600
+	allianceRate(100*35.0/600, 3)
+	// The region is the region still.
+	e.waitFor(100 * 30.0 / 500)
 }

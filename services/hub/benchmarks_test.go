@@ -9,20 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
-	"github.com/partnership-hub/hub/services/api"
 )
 
 // standard2 reads the Standard 2 benchmarks as client.
-func (r *running) standard2(client, query string) (int, api.StandardBenchmarks) {
+func (r *running) standard2(client, query string) (int, benchmark.StandardBenchmarks) {
 	r.t.Helper()
-	var out api.StandardBenchmarks
+	var out benchmark.StandardBenchmarks
 	code := r.do(client, "GET", "/v1/benchmarks/standard-2?"+query, "", nil, &out)
 	return code, out
 }
 
-func metricOf(b api.StandardBenchmarks, id string) *api.MetricBenchmark {
+func metricOf(b benchmark.StandardBenchmarks, id string) *benchmark.MetricBenchmark {
 	for i := range b.Metrics {
 		if b.Metrics[i].Metric.ID == id {
 			return &b.Metrics[i]
@@ -32,7 +32,7 @@ func metricOf(b api.StandardBenchmarks, id string) *api.MetricBenchmark {
 }
 
 // orgValue is an organisation's value for a metric in b, if b names it.
-func orgValue(b api.StandardBenchmarks, metric, org string) *float64 {
+func orgValue(b benchmark.StandardBenchmarks, metric, org string) *float64 {
 	if m := metricOf(b, metric); m != nil {
 		for _, o := range m.Orgs {
 			if o.Code == org {
@@ -131,7 +131,7 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 		r.submitTo("demo-council", "/v1/placement-capacity", "org,academic_year,stage,offered,confirmed\nE06000001,2023/24,final,8,6\n", "")
 		const want = 100 * 6.0 / 10
 		poll.UntilEvery(t, time.Minute, 5*time.Millisecond, func() error {
-			var b api.StandardBenchmarks
+			var b benchmark.StandardBenchmarks
 			code := r.do("demo-analyst", "GET", "/v1/benchmarks/standard-8?region=E12000001&period=2024", "", nil, &b)
 			m := metricOf(b, "placement_fill_rate")
 			if code == http.StatusOK && m != nil && m.RegionValue != nil && math.Abs(*m.RegionValue-want) < 1e-9 {

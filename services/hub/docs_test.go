@@ -26,6 +26,17 @@ import (
 // skipped, unless HUB_REQUIRE_BROWSER is set (make test sets it and installs Chromium).
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(t)...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return ctx
+}
+
+// chromiumOptions finds Debian's Chromium (or HUB_CHROMIUM) and gives the flags a closed network
+// needs; it skips the test without Chromium unless HUB_REQUIRE_BROWSER is set.
+func chromiumOptions(t *testing.T) []chromedp.ExecAllocatorOption {
+	t.Helper()
 	path := os.Getenv("HUB_CHROMIUM")
 	if path == "" {
 		path, _ = exec.LookPath("chromium")
@@ -36,7 +47,7 @@ func browser(t *testing.T) context.Context {
 		}
 		t.Skip("chromium is not installed")
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
@@ -46,11 +57,6 @@ func browser(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 1024),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	return ctx
 }
 
 // requests records every URL the page asks for.

@@ -11,6 +11,7 @@ require (
 	github.com/partnership-hub/hub/services/api v0.0.0
 	github.com/partnership-hub/hub/services/benchmark v0.0.0
 	github.com/partnership-hub/hub/services/cli v0.0.0
+	github.com/partnership-hub/hub/services/dashboard v0.0.0
 	github.com/partnership-hub/hub/services/ingest v0.0.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	golang.org/x/oauth2 v0.38.0
@@ -20,6 +21,7 @@ require (
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect
 	github.com/alecthomas/kong v1.17.0 // indirect
+	github.com/alexedwards/scs/v2 v2.9.0 // indirect
 	github.com/andybalholm/brotli v1.2.6 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect
@@ -130,5 +132,6 @@ replace (
 	github.com/partnership-hub/hub/services/api => ../api
 	github.com/partnership-hub/hub/services/benchmark => ../benchmark
 	github.com/partnership-hub/hub/services/cli => ../cli
+	github.com/partnership-hub/hub/services/dashboard => ../dashboard
 	github.com/partnership-hub/hub/services/ingest => ../ingest
 )

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -22,6 +23,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/benchmark"
+	"github.com/partnership-hub/hub/services/dashboard"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
@@ -32,6 +34,9 @@ type Config struct {
 	Ingest ingest.Config `envPrefix:"INGEST_"`
 	// Benchmark tunes the benchmark service (HUB_BENCHMARK_*).
 	Benchmark benchmark.Config `envPrefix:"BENCHMARK_"`
+	// Dashboard is the web front end (HUB_DASHBOARD_*); an empty HUB_DASHBOARD_ADDR turns it
+	// off. Its API, issuer and claims are the all-in-one API's.
+	Dashboard dashboard.Config
 
 	NATSHost     string `env:"NATS_HOST" envDefault:"127.0.0.1"`
 	NATSPort     int    `env:"NATS_PORT" envDefault:"4222"` // -1 picks a free port
@@ -48,6 +53,7 @@ type Config struct {
 // Started tells where the running hub is.
 type Started struct {
 	APIURL, Issuer, NATSURL, ClickHouse string
+	DashboardURL                        string // empty when the dashboard is off
 }
 
 // Run starts everything, calls started once the API listens (and the demo data is loaded, if
@@ -65,6 +71,19 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
 	cfg.API.NATSURL = ns.ClientURL()
 	log.Info("embedded nats started", "url", ns.ClientURL(), "store", cfg.NATSStoreDir)
+
+	// The dashboard listens before the provider starts, so that its sign-in callback (on a port
+	// chosen now, in tests) is among the redirect URIs the provider accepts.
+	var dashboardLn net.Listener
+	if cfg.Dashboard.Addr != "" {
+		if dashboardLn, err = net.Listen("tcp", cfg.Dashboard.Addr); err != nil {
+			return fmt.Errorf("dashboard: listen on %s: %w", cfg.Dashboard.Addr, err)
+		}
+		defer dashboardLn.Close()
+		if cb := cfg.Dashboard.CallbackURL(dashboardLn.Addr().String()); !slices.Contains(cfg.DashboardRedirects, cb) {
+			cfg.DashboardRedirects = append(slices.Clone(cfg.DashboardRedirects), cb)
+		}
+	}
 
 	if cfg.DevOIDC {
 		issuer, stop, err := startDevOIDC(cfg, log)
@@ -90,6 +109,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started
 			return nil
 		case addr := <-ready:
 			s := Started{APIURL: "http://" + addr, Issuer: cfg.API.OIDCIssuer, NATSURL: ns.ClientURL(), ClickHouse: cfg.API.ClickHouseAddr}
+			if dashboardLn != nil {
+				d := cfg.Dashboard
+				d.APIURL, d.OIDCIssuer, d.OIDCAudience = s.APIURL, cfg.API.OIDCIssuer, cfg.API.OIDCAudience
+				d.ClaimOrg, d.ClaimRoles, d.ClaimAllies = cfg.API.ClaimOrg, cfg.API.ClaimRoles, cfg.API.ClaimAlliances
+				s.DashboardURL = d.URL(dashboardLn.Addr().String())
+				g.Go(func() error { return dashboard.Serve(gctx, dashboardLn, d, log.With("service", "dashboard")) })
+			}
 			if cfg.Demo {
 				if err := LoadDemo(gctx, s, log); err != nil {
 					return fmt.Errorf("demo data: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	cfg.API.HTTPAddr = "127.0.0.1:0"
 	cfg.NATSPort, cfg.NATSStoreDir = -1, t.TempDir()
 	cfg.DevOIDCAddr = "127.0.0.1:0"
+	cfg.Dashboard.Addr = "127.0.0.1:0"
 	cfg.Ingest.HealthAddr = "127.0.0.1:0"
 	cfg.Benchmark.HealthAddr = "127.0.0.1:0"
 	cfg.Demo = true
@@ -62,7 +64,11 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan hub.Started, 1)
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("HUB_TEST_LOG") != "" {
+		logTo = os.Stderr // HUB_TEST_LOG=1 shows the hub's log
+	}
+	log := slog.New(slog.NewTextHandler(logTo, nil))
 	go func() { done <- hub.Run(ctx, cfg, log, func(s hub.Started) { started <- s }) }()
 	t.Cleanup(func() {
 		cancel()

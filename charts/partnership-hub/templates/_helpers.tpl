@@ -38,10 +38,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "hub.natsURL" -}}
-{{- if .Values.hub.natsURL -}}{{ .Values.hub.natsURL }}
-{{- else if .Values.nats.enabled -}}nats://{{ .Release.Name }}-nats:4222
-{{- else -}}{{ fail "hub.natsURL: set it when nats.enabled is false" }}
-{{- end -}}
+{{- required "hub.natsURL: the JetStream cluster (nats://nats:4222 for the NATS release of README.md)" .Values.hub.natsURL -}}
 {{- end -}}
 
 {{/* Settings shared by every service, as a map: the ConfigMap and the migrate hook both use it. */}}

@@ -13,6 +13,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -100,6 +101,7 @@ func banner(s hub.Started) string {
 	return fmt.Sprintf(`
 Partnership Hub is running. Press Ctrl-C to stop.
 
+  Dashboard        %[5]s   (sign in as a demo person: steward, council, analyst, university, trust, survey)
   API              %[1]s   (docs: %[1]s/docs, OpenAPI: %[1]s/openapi.json)
   OpenID provider  %[2]s   (token endpoint: %[2]s/token)
   NATS JetStream   %[3]s
@@ -110,5 +112,5 @@ Partnership Hub is running. Press Ctrl-C to stop.
   TOKEN=$(curl -s -u demo-council:demo-secret -d grant_type=client_credentials %[2]s/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   curl -s -H "Authorization: Bearer $TOKEN" '%[1]s/v1/workforce-returns?period=2025'
 
-`, s.APIURL, s.Issuer, s.NATSURL, s.ClickHouse)
+`, s.APIURL, s.Issuer, s.NATSURL, s.ClickHouse, cmp.Or(s.DashboardURL, "off (HUB_DASHBOARD_ADDR is empty)"))
 }

@@ -1,0 +1,228 @@
+package dashboard
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+)
+
+// kind is a data kind a person may upload, and the API endpoint machine submissions use too.
+type kind struct {
+	ID, Label, Path, Hint string
+	Roles                 []string // who may send it (stewards may send any)
+}
+
+var kinds = []kind{
+	{ID: "workforce", Label: "Workforce return", Path: "/v1/workforce-returns", Roles: []string{auth.RoleSubmitter},
+		Hint: "org, period, inpost_fte, … or the DfE published layout"},
+	{ID: "placements", Label: "Student placements", Path: "/v1/placements", Roles: []string{auth.RoleUniversity},
+		Hint: "org, student_ref, route, cohort, academic_year, stage, host_org, …"},
+	{ID: "placement-capacity", Label: "Placement capacity", Path: "/v1/placement-capacity", Roles: []string{auth.RoleUniversity, auth.RoleSubmitter},
+		Hint: "org, academic_year, stage, requested, offered, confirmed"},
+	{ID: "practice-educators", Label: "Practice educators", Path: "/v1/practice-educators", Roles: []string{auth.RoleSubmitter},
+		Hint: "org, period, stage1, stage2, active, students_supported"},
+	{ID: "audit", Label: "Employer audit (self-assessment)", Path: "/v1/audit-submissions", Roles: []string{auth.RoleSubmitter},
+		Hint: "org, cycle, item, rating, evidence, priority, action, owner, due"},
+	{ID: "survey", Label: "Health-check survey results", Path: "/v1/survey-results", Roles: []string{auth.RoleSurveyProvider, auth.RoleSubmitter},
+		Hint: "org, year, question, group, strongly_disagree, disagree, neutral, agree, strongly_agree, n"},
+}
+
+// submittable lists the kinds p may upload.
+func submittable(p Person) []kind {
+	var out []kind
+	for _, k := range kinds {
+		if p.Steward() || slices.ContainsFunc(k.Roles, p.Has) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+type submitData struct {
+	Kinds  []kind
+	Chosen string
+	Errors []formError
+}
+
+type formError struct{ Field, Text string }
+
+func (v *visit) submitForm(w http.ResponseWriter) {
+	v.showSubmit(w, http.StatusOK, submitData{Kinds: submittable(v.person), Chosen: v.r.URL.Query().Get("kind")})
+}
+
+func (v *visit) showSubmit(w http.ResponseWriter, code int, d submitData) {
+	p := page{Title: "Submit data", Section: "submit", Data: d, Person: &v.person, Query: v.r.URL.Query()}
+	if len(d.Errors) > 0 {
+		p.Title = "Error: Submit data"
+	}
+	v.app.render(w, v.r, code, "submit", p)
+}
+
+// submit streams an uploaded CSV to the kind's API endpoint with the person's token: the same
+// endpoint, checks and status as a machine submission. The form's kind comes before the file,
+// so the file is never held whole by the dashboard.
+func (v *visit) submit(w http.ResponseWriter) {
+	d := submitData{Kinds: submittable(v.person)}
+	mr, err := v.r.MultipartReader()
+	if err != nil {
+		d.Errors = []formError{{Field: "file", Text: "Select a CSV file"}}
+		v.showSubmit(w, http.StatusBadRequest, d)
+		return
+	}
+	var k *kind
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			d.Errors = []formError{{Field: "file", Text: "The file could not be read: upload it again"}}
+			v.showSubmit(w, http.StatusBadRequest, d)
+			return
+		}
+		switch part.FormName() {
+		case "kind":
+			b, _ := io.ReadAll(io.LimitReader(part, 100))
+			d.Chosen = string(b)
+			for i := range d.Kinds {
+				if d.Kinds[i].ID == d.Chosen {
+					k = &d.Kinds[i]
+				}
+			}
+		case "file":
+			if k == nil {
+				d.Errors = []formError{{Field: "kind", Text: "Select what the file holds"}}
+				v.showSubmit(w, http.StatusBadRequest, d)
+				return
+			}
+			v.send(w, d, k, part)
+			return
+		}
+	}
+	if k == nil {
+		d.Errors = append(d.Errors, formError{Field: "kind", Text: "Select what the file holds"})
+	}
+	d.Errors = append(d.Errors, formError{Field: "file", Text: "Select a CSV file"})
+	v.showSubmit(w, http.StatusBadRequest, d)
+}
+
+func (v *visit) send(w http.ResponseWriter, d submitData, k *kind, part *multipart.Part) {
+	if part.FileName() == "" {
+		d.Errors = []formError{{Field: "file", Text: "Select a CSV file"}}
+		v.showSubmit(w, http.StatusBadRequest, d)
+		return
+	}
+	var ref submissionRef
+	err := v.call(http.MethodPost, k.Path, nil, "text/csv", part, nil, &ref)
+	var p *apiProblem
+	if errors.As(err, &p) && p.Status != http.StatusUnauthorized {
+		// The API refused the file whole (not CSV, a column it does not know, another
+		// organisation's rows …): nothing was stored. Say why, as the API said it.
+		d.Errors = []formError{{Field: "file", Text: "The file was not accepted, and nothing was stored: " + problemText(p)}}
+		for i, e := range p.Errors {
+			if i == 20 {
+				d.Errors = append(d.Errors, formError{Field: "file", Text: fmt.Sprintf("and %d more problems", len(p.Errors)-20)})
+				break
+			}
+			d.Errors = append(d.Errors, formError{Field: "file", Text: strings.TrimSpace(e.Location + " " + e.Message)})
+		}
+		v.showSubmit(w, http.StatusUnprocessableEntity, d)
+		return
+	}
+	if err != nil {
+		v.refuse(w, err)
+		return
+	}
+	target := "/submissions/" + url.PathEscape(ref.ID)
+	if ref.Repeat {
+		target += "?repeat=1"
+	}
+	http.Redirect(w, v.r, target, http.StatusSeeOther)
+}
+
+type submissionData struct {
+	Status   submissionStatus
+	Pending  bool
+	Outcome  string
+	Repeat   bool
+	Kind     string
+	Fields   []fieldErrors
+	Warnings []fieldErrors
+}
+
+type fieldErrors struct {
+	Field string
+	Rows  string
+	Count int
+	Why   []string
+}
+
+// submissionPage is the result of an upload the way ASC-WDS shows one: accepted, accepted with
+// warnings or N errors, the errors grouped by field with their rows, and the error report.
+func (v *visit) submissionPage(w http.ResponseWriter) {
+	var st submissionStatus
+	if err := v.get("/v1/submissions/"+url.PathEscape(v.r.PathValue("id")), nil, &st); err != nil {
+		v.refuse(w, err)
+		return
+	}
+	d := submissionData{Status: st, Pending: st.Status == "pending", Repeat: v.r.URL.Query().Get("repeat") != "", Kind: st.Kind}
+	switch {
+	case d.Pending:
+		d.Outcome = fmt.Sprintf("Checking: %d of %d rows done", st.Accepted+st.Rejected, st.Rows)
+	case st.Rejected == 0 && len(st.Warnings) == 0:
+		d.Outcome = fmt.Sprintf("Accepted: all %d rows stored", st.Accepted)
+	case st.Rejected == 0:
+		d.Outcome = fmt.Sprintf("Accepted with %d warnings: all %d rows stored", len(st.Warnings), st.Accepted)
+	default:
+		d.Outcome = fmt.Sprintf("%d errors: %d rows refused, %d rows stored", len(st.Errors), st.Rejected, st.Accepted)
+	}
+	d.Fields, d.Warnings = groupByField(st.Errors), groupByField(st.Warnings)
+	report := &Table{ID: "errors", Caption: "Error report", Head: []Head{{Text: "row", Numeric: true}, {Text: "field"}, {Text: "severity"}, {Text: "reason"}}}
+	for _, sev := range []struct {
+		name string
+		rows []rowError
+	}{{"error", st.Errors}, {"warning", st.Warnings}} {
+		for _, e := range sev.rows {
+			report.Rows = append(report.Rows, []Cell{{Text: strconv.Itoa(e.Row), Numeric: true}, {Text: e.Field}, {Text: sev.name}, {Text: e.Reason}})
+		}
+	}
+	v.show(w, "submission", page{Title: "Submission " + st.ID, Section: "submit", Tables: []*Table{report}, Data: d})
+}
+
+// groupByField gathers row errors by field, rows in order.
+func groupByField(errs []rowError) []fieldErrors {
+	var out []fieldErrors
+	for _, e := range errs {
+		field := cmpOr(e.Field, "whole row")
+		i := slices.IndexFunc(out, func(f fieldErrors) bool { return f.Field == field })
+		if i < 0 {
+			out = append(out, fieldErrors{Field: field})
+			i = len(out) - 1
+		}
+		f := &out[i]
+		f.Count++
+		if f.Count <= 50 {
+			if f.Rows != "" {
+				f.Rows += ", "
+			}
+			f.Rows += strconv.Itoa(e.Row)
+			if !slices.Contains(f.Why, e.Reason) && len(f.Why) < 5 {
+				f.Why = append(f.Why, e.Reason)
+			}
+		}
+	}
+	for i := range out {
+		if out[i].Count > 50 {
+			out[i].Rows += fmt.Sprintf(" and %d more", out[i].Count-50)
+		}
+	}
+	return out
+}

@@ -1,0 +1,333 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// dashboardBrowser is one headless Chromium shared by the dashboard's browser tests, with
+// axe-core's source to run on every page and a directory for the screenshots.
+type dashboardBrowser struct {
+	root      context.Context
+	axe       string
+	artefacts string
+}
+
+// startBrowser starts Chromium (chromiumOptions: skipped without it unless HUB_REQUIRE_BROWSER
+// is set, as make test does) and says where the screenshots go: HUB_TEST_ARTEFACTS, or a
+// directory under the system's temporary directory.
+func startBrowser(t *testing.T) *dashboardBrowser {
+	t.Helper()
+	opts := chromiumOptions(t)
+	axe, err := os.ReadFile("../dashboard/node_modules/axe-core/axe.min.js")
+	if err != nil {
+		t.Fatalf("axe-core: %v (npm ci in services/dashboard; make test does)", err)
+	}
+	dir := os.Getenv("HUB_TEST_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "partnership-hub-dashboard-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("dashboard screenshots: %s\n", dir)
+	t.Logf("dashboard screenshots: %s", dir)
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	// The first context starts the browser; each person's window is a browser context of it.
+	root, cancelRoot := chromedp.NewContext(alloc)
+	t.Cleanup(cancelRoot)
+	if err := chromedp.Do(root); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &dashboardBrowser{root: root, axe: string(axe), artefacts: dir}
+}
+
+// tab is one person's window: its own browser context, so its cookies are its own.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	b   *dashboardBrowser
+	r   *running
+}
+
+func (b *dashboardBrowser) open(t *testing.T, r *running) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	ctx, cancelTime := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(cancelTime)
+	return &tab{t: t, ctx: ctx, b: b, r: r}
+}
+
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+func eval[T any](tb *tab, js string) T {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("%.80s: %v", js, err)
+	}
+	return v
+}
+
+// signIn signs in through the development provider's page, clicking the person's button.
+func (tb *tab) signIn(user string) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(tb.r.s.DashboardURL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="`+user+`"]`)),
+		chromedp.Click(chromedp.CSS(`button[value="`+user+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/sign-out"]`)))
+	if loc := eval[string](tb, "location.href"); loc != tb.r.s.DashboardURL+"/" {
+		tb.t.Fatalf("after signing in as %s: %s", user, loc)
+	}
+}
+
+// visit opens a page, checks it with axe-core (no serious or critical violation), downloads and
+// parses each of its CSV tables, and saves screenshots at 1280 and 375 pixels wide.
+func (tb *tab) visit(name, path string) {
+	tb.t.Helper()
+	tb.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(tb.r.s.DashboardURL+path), chromedp.WaitReady(chromedp.CSS("main")))
+	if h := eval[string](tb, `document.querySelector("h1") ? document.querySelector("h1").textContent : ""`); strings.TrimSpace(h) == "" {
+		tb.t.Errorf("%s: no heading", path)
+	}
+	tb.axe(path)
+	tb.downloads(path)
+	for _, width := range []int64{1280, 375} {
+		tb.do(chromedp.EmulateViewport(width, 900))
+		img, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			tb.t.Fatalf("screenshot %s: %v", path, err)
+		}
+		if err := os.WriteFile(filepath.Join(tb.b.artefacts, fmt.Sprintf("%s-%d.png", name, width)), img, 0o644); err != nil {
+			tb.t.Fatal(err)
+		}
+	}
+}
+
+type axeResult struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any `json:"target"`
+	} `json:"nodes"`
+}
+
+// axe runs axe-core's WCAG 2.2 AA rules on the page and fails on any serious or critical
+// violation.
+func (tb *tab) axe(path string) {
+	tb.t.Helper()
+	if !eval[bool](tb, "typeof axe !== 'undefined'") {
+		if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[any](tb.b.axe+";true")); err != nil {
+			tb.t.Fatalf("load axe-core: %v", err)
+		}
+	}
+	raw := eval[string](tb, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}, resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`)
+	var vs []axeResult
+	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
+		tb.t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			targets := []string{}
+			for i, n := range v.Nodes {
+				if i == 3 {
+					break
+				}
+				targets = append(targets, fmt.Sprint(n.Target...))
+			}
+			tb.t.Errorf("%s: axe %s (%s): %s at %v", path, v.ID, v.Impact, v.Help, targets)
+		}
+	}
+}
+
+// downloads fetches every CSV the page offers, as the browser would with its session, and parses
+// it: a header and a row per row of the table it belongs to.
+func (tb *tab) downloads(path string) {
+	tb.t.Helper()
+	links := eval[[]string](tb, `Array.from(document.querySelectorAll("a[download]")).map(a => a.href)`)
+	for _, href := range links {
+		body := eval[string](tb, fmt.Sprintf(`fetch(%q, {credentials: "same-origin"}).then(r => r.ok ? r.text() : "HTTP " + r.status)`, href))
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || len(recs) == 0 {
+			tb.t.Errorf("%s: download %s is not CSV: %v %.200s", path, href, err, body)
+			continue
+		}
+		u, _ := url.Parse(href)
+		table := u.Query().Get("table")
+		rows := eval[int](tb, fmt.Sprintf(`(t => t ? t.querySelectorAll("tbody tr").length : -1)(document.getElementById(%q))`, "table-"+table))
+		if rows >= 0 && len(recs)-1 != rows && !(rows == 1 && len(recs) == 1) {
+			tb.t.Errorf("%s: %s has %d rows, the table on the page %d", path, table, len(recs)-1, rows)
+		}
+	}
+}
+
+// TestDashboardInBrowser signs in as every demo person through the real provider in Chromium,
+// opens every page they may use, checks figures against the API's own answers, uploads a CSV
+// with bad rows, works the comparison toggle with the keyboard, and runs axe-core everywhere.
+func TestDashboardInBrowser(t *testing.T) {
+	b := startBrowser(t)
+	r := startHub(t)
+
+	common := []struct{ name, path string }{
+		{"overview", "/"}, {"indicator", "/indicators/vacancy_rate"}, {"standard-2", "/standards/2"}, {"standard-8", "/standards/8"},
+		{"partnerships", "/partnerships"}, {"health-check", "/health-check?year=2026"},
+	}
+	people := []struct {
+		user  string
+		extra []struct{ name, path string }
+	}{
+		{"council", []struct{ name, path string }{{"submit", "/submit"}, {"indicator-neighbours", "/indicators/caseload?compare=neighbours"}}},
+		{"analyst", []struct{ name, path string }{{"indicator-alliance", "/indicators/turnover_rate?org=E06000047&compare=alliance"}}},
+		{"steward", []struct{ name, path string }{{"alliances", "/alliances"}, {"alliance", "/alliances/north-east"}, {"access-trail", "/access-trail?outcome=refused"}, {"submit", "/submit"}}},
+		{"university", []struct{ name, path string }{{"submit", "/submit"}}},
+		{"trust", []struct{ name, path string }{{"submit", "/submit"}}},
+		{"survey", []struct{ name, path string }{{"submit", "/submit"}}},
+	}
+	for _, p := range people {
+		t.Run(p.user, func(t *testing.T) {
+			tb := b.open(t, r)
+			tb.signIn(p.user)
+			for _, pg := range append(common, p.extra...) {
+				t.Run(pg.name, func(t *testing.T) {
+					tb.t = t
+					tb.visit(p.user+"-"+pg.name, pg.path)
+				})
+			}
+		})
+	}
+
+	t.Run("figures match the API", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		var tr struct {
+			Points []struct {
+				Period string   `json:"period"`
+				Value  *float64 `json:"value"`
+			} `json:"points"`
+		}
+		r.http["demo-council"].Timeout = time.Minute
+		if code := r.do("demo-council", "GET", "/v1/benchmarks/vacancy_rate/trend?org=E06000001", "", nil, &tr); code != 200 {
+			t.Fatalf("trend: %d", code)
+		}
+		last := tr.Points[len(tr.Points)-1]
+		for i := len(tr.Points) - 1; i >= 0 && last.Value == nil; i-- {
+			last = tr.Points[i]
+		}
+		want := fmt.Sprintf("%.1f%%", *last.Value)
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/"), chromedp.WaitReady(chromedp.CSS("#table-standard-2")))
+		row := eval[string](tb, `Array.from(document.querySelectorAll("#table-standard-2 tbody tr")).find(tr => tr.textContent.includes("Vacancy rate")).textContent`)
+		if !strings.Contains(row, want) || !strings.Contains(row, last.Period) {
+			t.Errorf("overview's vacancy rate row %q lacks the API's %s for %s", strings.Join(strings.Fields(row), " "), want, last.Period)
+		}
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/indicators/vacancy_rate"), chromedp.WaitReady(chromedp.CSS("#table-trend")))
+		cells := eval[[]string](tb, `Array.from(document.querySelectorAll("#table-trend tbody tr")).map(tr => tr.children[0].textContent.trim() + "=" + tr.children[1].textContent.trim())`)
+		for _, pt := range tr.Points {
+			want := pt.Period + "=" + "not"
+			if pt.Value != nil {
+				want = fmt.Sprintf("%s=%.1f%%", pt.Period, *pt.Value)
+			}
+			found := false
+			for _, c := range cells {
+				found = found || strings.HasPrefix(c, want)
+			}
+			if !found {
+				t.Errorf("indicator table lacks %s (has %v)", want, cells)
+			}
+		}
+	})
+
+	t.Run("upload with bad rows", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		file := filepath.Join(t.TempDir(), "returns.csv")
+		csvBody := "org,period,inpost_fte,inpost_headcount,agency_fte,vacancy_fte,case_holders_fte,cases\n" +
+			"E06000001,2024-Q1,152.3,158,6.5,x,95.2,1290\n" +
+			"E06000001,2024-Q2,-4,150,5,12,90,1200\n" +
+			"E06000001,2024-Q3,150,150.5,5,12,90,1200\n"
+		if err := os.WriteFile(file, []byte(csvBody), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/submit"), chromedp.WaitVisible(chromedp.CSS("#kind-workforce")),
+			chromedp.Click(chromedp.CSS("#kind-workforce")), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+			chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitReady(chromedp.CSS("#submission-status")))
+		// The page follows the submission until ingest has checked every row.
+		deadline := time.Now().Add(2 * time.Minute)
+		for eval[bool](tb, `!!document.querySelector("[data-submission-pending]")`) {
+			if time.Now().After(deadline) {
+				t.Fatal("the submission page still shows it pending")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		outcome := eval[string](tb, `document.getElementById("outcome").textContent`)
+		if !strings.Contains(outcome, "errors") || !strings.Contains(outcome, "1 rows stored") && !strings.Contains(outcome, "rows stored") {
+			t.Errorf("outcome %q, want errors and the rows stored", outcome)
+		}
+		page := eval[string](tb, `document.querySelector("main").innerText`)
+		for _, want := range []string{"inpost_fte", "Rows 3", "inpost_headcount"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the result page does not say %q:\n%s", want, page)
+			}
+		}
+		tb.downloads("submission")
+		href := eval[string](tb, `document.querySelector("a[download]").href`)
+		body := eval[string](tb, fmt.Sprintf(`fetch(%q).then(r => r.text())`, href))
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || len(recs) < 3 || recs[0][0] != "row" {
+			t.Fatalf("error report %v: %q", err, body)
+		}
+		found := false
+		for _, rec := range recs[1:] {
+			found = found || (rec[0] == "3" && rec[1] == "inpost_fte" && rec[2] == "error")
+		}
+		if !found {
+			t.Errorf("error report lacks row 3's inpost_fte: %v", recs)
+		}
+		tb.visit("council-submission", strings.TrimPrefix(eval[string](tb, "location.href"), r.s.DashboardURL))
+	})
+
+	t.Run("comparison toggle by keyboard", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/indicators/vacancy_rate"), chromedp.WaitReady(chromedp.CSS("#compare-region")))
+		// Tab from the top of the page to the toggle, as a keyboard user would.
+		eval[bool](tb, `document.activeElement.blur(); window.scrollTo(0, 0); true`)
+		for i := 0; i < 200 && eval[string](tb, "document.activeElement.id") != "compare-region"; i++ {
+			tb.do(chromedp.KeyEvent(kb.Tab))
+		}
+		if id := eval[string](tb, "document.activeElement.id"); id != "compare-region" {
+			t.Fatalf("tabbing never reached the comparison toggle (at %q)", id)
+		}
+		tb.do(chromedp.KeyEvent(kb.ArrowDown)) // moves the choice to the next radio
+		if !eval[bool](tb, `document.getElementById("compare-neighbours").checked`) {
+			t.Fatal("the arrow key did not choose statistical neighbours")
+		}
+		for i := 0; i < 10 && eval[string](tb, "document.activeElement.id") != "compare-submit"; i++ {
+			tb.do(chromedp.KeyEvent(kb.Tab))
+		}
+		tb.do(chromedp.KeyEvent(kb.Enter), chromedp.WaitReady(chromedp.CSS("#rank-chart-title")))
+		if loc := eval[string](tb, "location.href"); !strings.Contains(loc, "compare=neighbours") {
+			t.Errorf("after Enter the page is %s, want the neighbours comparison", loc)
+		}
+		if title := eval[string](tb, `document.getElementById("rank-chart-title").textContent`); !strings.Contains(title, "statistical neighbours") {
+			t.Errorf("ranked chart %q, want the statistical neighbours", title)
+		}
+	})
+}

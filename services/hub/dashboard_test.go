@@ -1,0 +1,222 @@
+package hub_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// person is a browser without JavaScript: a cookie jar that follows redirects, signed in to the
+// dashboard as a demo person through the development provider's real sign-in page.
+type person struct {
+	t      testing.TB
+	client *http.Client
+	base   string
+}
+
+// signIn opens the dashboard, is sent to the provider, picks the demo user and comes back
+// through the callback, as a person in a browser does.
+func (r *running) signIn(t testing.TB, user string) *person {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	p := &person{t: t, client: &http.Client{Jar: jar}, base: r.s.DashboardURL}
+	code, body, final := p.get("/")
+	if code != http.StatusOK || !strings.HasPrefix(final, r.s.Issuer+"/authorize") {
+		t.Fatalf("opening the dashboard signed out: %d at %s, want the provider's sign-in page", code, final)
+	}
+	if !strings.Contains(body, `value="`+user+`"`) {
+		t.Fatalf("the sign-in page does not offer %s", user)
+	}
+	code, body, final = p.getURL(final + "&user=" + url.QueryEscape(user))
+	if code != http.StatusOK || final != r.s.DashboardURL+"/" {
+		t.Fatalf("signing in as %s: %d at %s\n%.500s", user, code, final, body)
+	}
+	return p
+}
+
+func (p *person) get(path string) (int, string, string) {
+	p.t.Helper()
+	return p.getURL(p.base + path)
+}
+
+func (p *person) getURL(u string) (int, string, string) {
+	p.t.Helper()
+	resp, err := p.client.Get(u)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Request.URL.String()
+}
+
+func (p *person) post(path string, form url.Values, header ...string) (int, string) {
+	p.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, p.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var otherOrigin = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"(https?:)?//`)
+
+// TestDashboardSecurity: the sign-in is bound to the browser that started it, the session
+// cookie cannot be used from another origin, pages carry a policy with no inline script and
+// cannot be framed, a council's person sees only what the API lets its token see, and signing
+// out ends the session.
+func TestDashboardSecurity(t *testing.T) {
+	r := startHub(t)
+	council := r.signIn(t, "council")
+
+	t.Run("headers", func(t *testing.T) {
+		resp, err := council.client.Get(r.s.DashboardURL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "default-src 'self'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("Content-Security-Policy %q lacks %s", csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("Content-Security-Policy allows inline script or style: %q", csp)
+		}
+		if got := resp.Header.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("X-Frame-Options %q, want DENY", got)
+		}
+		u, _ := url.Parse(r.s.DashboardURL)
+		for _, c := range council.client.Jar.Cookies(u) {
+			if c.Name == "hub_session" && c.Value == "" {
+				t.Error("empty session cookie")
+			}
+		}
+	})
+
+	t.Run("session cookie", func(t *testing.T) {
+		// Sign in again by hand to see the Set-Cookie header itself.
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Get(r.s.DashboardURL + "/sign-in")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		set := strings.Join(resp.Header.Values("Set-Cookie"), "\n")
+		if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") {
+			t.Errorf("session cookie %q: want HttpOnly and SameSite=Lax", set)
+		}
+		if strings.Contains(set, "Secure") {
+			t.Errorf("session cookie %q is Secure over plain HTTP: browsers would drop it", set)
+		}
+	})
+
+	t.Run("sign-in state", func(t *testing.T) {
+		// A callback this browser did not start, or with another state, signs nobody in.
+		jar, _ := cookiejar.New(nil)
+		stranger := &person{t: t, client: &http.Client{Jar: jar}, base: r.s.DashboardURL}
+		code, _, _ := stranger.get("/callback?code=made-up&state=made-up")
+		if code != http.StatusBadRequest {
+			t.Errorf("a callback nobody started: %d, want 400", code)
+		}
+		// Start a sign-in, then come back with the provider's code but another state.
+		noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Get(r.s.DashboardURL + "/sign-in")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		auth, _ := resp.Location()
+		if auth.Query().Get("code_challenge_method") != "S256" || auth.Query().Get("code_challenge") == "" {
+			t.Fatalf("sign-in without PKCE S256: %s", auth)
+		}
+		resp, err = noFollow.Get(auth.String() + "&user=council")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		back, _ := resp.Location()
+		q := back.Query()
+		q.Set("state", "another-state-entirely")
+		code, _, _ = stranger.getURL(r.s.DashboardURL + "/callback?" + q.Encode())
+		if code != http.StatusBadRequest {
+			t.Errorf("a callback with another state: %d, want 400", code)
+		}
+		if code, _, final := stranger.get("/"); !strings.HasPrefix(final, r.s.Issuer) {
+			t.Errorf("after refused callbacks the stranger sees %s (%d), want the sign-in page", final, code)
+		}
+		// The code itself cannot be used from another browser either: its PKCE verifier stayed
+		// in the session that asked for it.
+		jar2, _ := cookiejar.New(nil)
+		other := &person{t: t, client: &http.Client{Jar: jar2}, base: r.s.DashboardURL}
+		if code, _, _ := other.getURL(back.String()); code != http.StatusBadRequest {
+			t.Errorf("a code replayed in another browser: %d, want 400", code)
+		}
+	})
+
+	t.Run("cross-origin form", func(t *testing.T) {
+		code, _ := council.post("/sign-out", nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+		if code != http.StatusForbidden {
+			t.Errorf("sign-out posted from another origin: %d, want 403", code)
+		}
+		if code, _, final := council.get("/"); code != http.StatusOK || final != r.s.DashboardURL+"/" {
+			t.Errorf("the cross-origin post ended the session: %d at %s", code, final)
+		}
+	})
+
+	t.Run("another council by URL", func(t *testing.T) {
+		for _, path := range []string{"/?org=E06000002", "/indicators/vacancy_rate?org=E06000002", "/standards/2?org=E06000002", "/partnerships?org=E06000002"} {
+			code, body, _ := council.get(path)
+			if code != http.StatusForbidden || !strings.Contains(body, "You cannot see these figures") {
+				t.Errorf("%s as Hartlepool's person: %d, want 403 from the API", path, code)
+			}
+			if strings.Contains(body, "Middlesbrough") && !strings.Contains(body, "You cannot see") {
+				t.Errorf("%s shows Middlesbrough's figures to Hartlepool", path)
+			}
+		}
+		// Steward pages are the API's to refuse too.
+		if code, _, _ := council.get("/access-trail"); code != http.StatusForbidden {
+			t.Errorf("/access-trail as a council: %d, want 403", code)
+		}
+	})
+
+	t.Run("no other origin", func(t *testing.T) {
+		for _, path := range []string{"/", "/indicators/vacancy_rate", "/standards/2", "/standards/8", "/partnerships", "/health-check", "/submit"} {
+			code, body, _ := council.get(path)
+			if code != http.StatusOK {
+				t.Errorf("%s: %d\n%.2000s", path, code, body)
+				continue
+			}
+			if m := otherOrigin.FindString(body); m != "" {
+				t.Errorf("%s references another origin: %s", path, m)
+			}
+			if strings.Contains(body, "<script>") || strings.Contains(body, " style=") {
+				t.Errorf("%s has inline script or style", path)
+			}
+		}
+	})
+
+	t.Run("sign out", func(t *testing.T) {
+		if code, body := council.post("/sign-out", nil); code != http.StatusOK || !strings.Contains(body, "You have signed out") {
+			t.Fatalf("sign out: %d", code)
+		}
+		if _, _, final := council.get("/"); !strings.HasPrefix(final, r.s.Issuer+"/authorize") {
+			t.Errorf("after signing out the dashboard shows %s, want the sign-in page", final)
+		}
+	})
+}

@@ -10,7 +10,10 @@ require (
 	github.com/partnership-hub/hub/services/ingest v0.0.0
 )
 
-require github.com/alexedwards/scs/v2 v2.9.0 // indirect
+require (
+	github.com/alexedwards/scs/v2 v2.9.0 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+)
 
 require (
 	github.com/ClickHouse/ch-go v0.74.0 // indirect

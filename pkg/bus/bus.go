@@ -19,7 +19,7 @@ const (
 	StreamSubmissions = "SUBMISSIONS"
 	StreamEvents      = "EVENTS"
 	StreamDeadLetter  = "DEADLETTER"
-	StreamAudit       = "AUDIT"
+	StreamTrail       = "TRAIL"
 
 	BucketStatus      = "submission-status"
 	BucketIdempotency = "submission-keys"
@@ -52,11 +52,11 @@ func StoredFilter(kind string) string { return "hub.stored." + kind + ".*" }
 // RejectedSubject is where ingest announces rows refused for an organisation.
 func RejectedSubject(kind, org string) string { return "hub.rejected." + kind + "." + Token(org) }
 
-// AuditSubject is where the API records one request of a caller from org.
-func AuditSubject(org string) string { return "hub.audit." + Token(org) }
+// TrailSubject is where the API records, on the access trail, one request of a caller from org.
+func TrailSubject(org string) string { return "hub.trail." + Token(org) }
 
-// AuditFilter matches every access-trail record.
-const AuditFilter = "hub.audit.>"
+// TrailFilter matches every access-trail record.
+const TrailFilter = "hub.trail.>"
 
 // DeadLetterSubject is where a message that cannot be processed is parked with its reason.
 func DeadLetterSubject(kind string) string { return "hub.deadletter." + kind }
@@ -102,9 +102,9 @@ func Setup(ctx context.Context, js jetstream.JetStream, replicas int) error {
 			Replicas:    replicas,
 		},
 		{
-			Name:        StreamAudit,
+			Name:        StreamTrail,
 			Description: "The access trail: one record per API request, until ingest stores it",
-			Subjects:    []string{"hub.audit.>"},
+			Subjects:    []string{TrailFilter},
 			Storage:     jetstream.FileStorage,
 			Duplicates:  10 * time.Minute,
 			MaxAge:      30 * 24 * time.Hour,

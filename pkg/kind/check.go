@@ -16,19 +16,27 @@ import (
 type Handler interface {
 	// Name is the kind, as on subjects: hub.submit.<name>.<org>.
 	Name() string
-	// Check reads one chunk's rows, refuses those that break the rules, and returns the rest.
-	Check(ctx context.Context, env submission.Envelope) (Checked, error)
-	// Store inserts the rows of several checked chunks at once.
-	Store(ctx context.Context, chunks []Checked) error
+	// Check reads the rows of each chunk of a batch and refuses those that break the rules; the
+	// Batch it returns stores the rest.
+	Check(ctx context.Context, chunks []submission.Envelope) Batch
 }
 
-// Checked is a chunk after its checks: the rows to store, the outcome to record, and per
-// organisation the periods it touches.
+// Batch is a batch of one kind's chunks after their checks. The rows to store stay inside it, of
+// the kind's own type.
+type Batch interface {
+	// Chunk is the outcome of the i-th chunk's checks, or why it could not be checked (the
+	// reference data could not be read, its rows could not be decoded).
+	Chunk(i int) (Checked, error)
+	// Store inserts, at once, the rows of every chunk checked without an error.
+	Store(ctx context.Context) error
+}
+
+// Checked is a chunk after its checks: the outcome to record, and per organisation the periods
+// its stored rows touch.
 type Checked struct {
 	Count   int
 	Result  submission.ChunkResult
 	Touched map[string][]string
-	rows    any // []Stored[R] of the kind that checked it
 }
 
 // Handler implements Any.
@@ -45,13 +53,40 @@ type handler[R any] struct {
 
 func (h *handler[R]) Name() string { return h.k.Name }
 
+// batch is a Handler's Batch.
+type batch[R any] struct {
+	h      *handler[R]
+	chunks []Checked
+	errs   []error
+	rows   []Stored[R]
+}
+
+func (b *batch[R]) Chunk(i int) (Checked, error) { return b.chunks[i], b.errs[i] }
+
+func (b *batch[R]) Store(ctx context.Context) error {
+	if len(b.rows) == 0 {
+		return nil
+	}
+	return b.h.k.Insert(ctx, b.h.conn, b.rows)
+}
+
 // Check implements Handler: each row keeps the kind's rules, then (the same check as the API's,
 // again) its organisation is one the submitter may report for and is known to the hub, then the
 // kind's rules against reference data.
-func (h *handler[R]) Check(ctx context.Context, env submission.Envelope) (Checked, error) {
+func (h *handler[R]) Check(ctx context.Context, envs []submission.Envelope) Batch {
+	b := &batch[R]{h: h, chunks: make([]Checked, len(envs)), errs: make([]error, len(envs))}
+	for i, env := range envs {
+		var rows []Stored[R]
+		b.chunks[i], rows, b.errs[i] = h.check(ctx, env)
+		b.rows = append(b.rows, rows...)
+	}
+	return b
+}
+
+func (h *handler[R]) check(ctx context.Context, env submission.Envelope) (Checked, []Stored[R], error) {
 	rows, err := h.k.Format.Decode(env.Rows)
 	if err != nil {
-		return Checked{}, fmt.Errorf("decode %s rows: %w", h.k.Name, err)
+		return Checked{}, nil, fmt.Errorf("decode %s rows: %w", h.k.Name, err)
 	}
 	ref := Ref{Orgs: h.dir, Today: h.now()}
 	caller := EnvelopeCaller(env)
@@ -61,9 +96,9 @@ func (h *handler[R]) Check(ctx context.Context, env submission.Envelope) (Checke
 		touched = map[string][]string{}
 	)
 	for _, r := range rows {
-		errs, warns, err := h.check(ctx, ref, caller, &r.Value)
+		errs, warns, err := h.row(ctx, ref, caller, &r.Value)
 		if err != nil {
-			return Checked{}, err
+			return Checked{}, nil, err
 		}
 		if len(errs) > 0 {
 			res.Rejected = append(res.Rejected, numbered(r.Num, errs)...)
@@ -79,10 +114,10 @@ func (h *handler[R]) Check(ctx context.Context, env submission.Envelope) (Checke
 		touched[org] = slices.Compact(ps)
 	}
 	res.Accepted = len(stored)
-	return Checked{Count: len(stored), Result: res, Touched: touched, rows: stored}, nil
+	return Checked{Count: len(stored), Result: res, Touched: touched}, stored, nil
 }
 
-func (h *handler[R]) check(ctx context.Context, ref Ref, c Caller, v *R) (errs, warns []submission.RowError, err error) {
+func (h *handler[R]) row(ctx context.Context, ref Ref, c Caller, v *R) (errs, warns []submission.RowError, err error) {
 	if errs, warns = h.k.Validate(v, ref.Today); len(errs) > 0 {
 		return errs, nil, nil
 	}
@@ -103,26 +138,6 @@ func (h *handler[R]) check(ctx context.Context, ref Ref, c Caller, v *R) (errs, 
 		}
 	}
 	return nil, warns, nil
-}
-
-// Store implements Handler.
-func (h *handler[R]) Store(ctx context.Context, chunks []Checked) error {
-	n := 0
-	for _, c := range chunks {
-		n += c.Count
-	}
-	all := make([]Stored[R], 0, n)
-	for _, c := range chunks {
-		rows, ok := c.rows.([]Stored[R])
-		if !ok && c.rows != nil {
-			return fmt.Errorf("store %s: a chunk checked by another kind", h.k.Name)
-		}
-		all = append(all, rows...)
-	}
-	if len(all) == 0 {
-		return nil
-	}
-	return h.k.Insert(ctx, h.conn, all)
 }
 
 // EnvelopeCaller is the submitter of a chunk, as the API took it from its token.

@@ -266,14 +266,15 @@ func (c *contract) redelivery(t *testing.T, conn driver.Conn, dir kind.Directory
 	}
 	var touched map[string][]string
 	for range 3 {
-		checked, err := h.Check(ctx, env)
+		b := h.Check(ctx, []submission.Envelope{env})
+		checked, err := b.Chunk(0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if checked.Count != c.rows || len(checked.Result.Rejected) > 0 {
 			t.Fatalf("%d of %d rows stored, refused %+v", checked.Count, c.rows, checked.Result.Rejected)
 		}
-		if err := h.Store(ctx, []kind.Checked{checked}); err != nil {
+		if err := b.Store(ctx); err != nil {
 			t.Fatal(err)
 		}
 		for i, n := range counts() {
@@ -353,7 +354,7 @@ func (c *contract) organisations(t *testing.T, conn driver.Conn, dir kind.Direct
 	h := c.k.Handler(conn, dir, time.Now)
 	refused := func(env submission.Envelope, reason string) {
 		t.Helper()
-		checked, err := h.Check(ctx, env)
+		checked, err := h.Check(ctx, []submission.Envelope{env}).Chunk(0)
 		if err != nil {
 			t.Fatal(err)
 		}

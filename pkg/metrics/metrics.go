@@ -82,6 +82,7 @@ func (m *API) Submission(kind, outcome string) {
 
 // Ingest counts what the consumers do.
 type Ingest struct {
+	messages    *Messages // the access trail's records (the kinds' chunks count in chunks)
 	chunks      *prometheus.CounterVec
 	rows        *prometheus.CounterVec
 	batchChunks *prometheus.HistogramVec
@@ -92,8 +93,8 @@ type Ingest struct {
 // Chunk outcomes in ingest.
 const (
 	ChunkStored       = "stored"
-	ChunkRetried      = "retried"
-	ChunkDeadLettered = "dead_lettered"
+	ChunkRetried      = MessageRetried
+	ChunkDeadLettered = MessageDeadLettered
 )
 
 // NewIngest registers ingest's metrics with reg.
@@ -108,8 +109,13 @@ func NewIngest(reg prometheus.Registerer) (*Ingest, error) {
 		batchRows: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "ingest", Name: "batch_rows",
 			Help: "Rows inserted in one batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 10)}, []string{"kind"}),
 		insert: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "ingest", Name: "insert_duration_seconds",
-			Help: "Time to insert one batch into ClickHouse, outages included.", Buckets: prometheus.DefBuckets}, []string{"kind"}),
+			Help: "Time from taking a batch of chunks to its rows being in ClickHouse, outages included.", Buckets: prometheus.DefBuckets}, []string{"kind"}),
 	}
+	msgs, err := NewMessages(reg)
+	if err != nil {
+		return nil, err
+	}
+	m.messages = msgs
 	return m, register(reg, m.chunks, m.rows, m.batchChunks, m.batchRows, m.insert)
 }
 
@@ -123,26 +129,70 @@ func (m *Ingest) Batch(kind string, chunks, rows int, took time.Duration) {
 	m.insert.WithLabelValues(kind).Observe(took.Seconds())
 }
 
-// Stored records a chunk whose outcome was recorded and acknowledged.
-func (m *Ingest) Stored(kind string, accepted, rejected int) {
+// Rows records the rows of a chunk whose outcome was recorded.
+func (m *Ingest) Rows(kind string, accepted, rejected int) {
 	if m == nil {
 		return
 	}
-	m.chunks.WithLabelValues(kind, ChunkStored).Inc()
 	m.rows.WithLabelValues(kind, "accepted").Add(float64(accepted))
 	m.rows.WithLabelValues(kind, "rejected").Add(float64(rejected))
 }
 
-// Chunk records a chunk that failed: retried or dead-lettered.
-func (m *Ingest) Chunk(kind, outcome string) {
+// Messages counts the end of each message of the named consumer that is not a kind's.
+func (m *Ingest) Messages(consumer string) func(outcome string) {
 	if m == nil {
-		return
+		return func(string) {}
 	}
-	m.chunks.WithLabelValues(kind, outcome).Inc()
+	return m.messages.For(consumer)
+}
+
+// Chunks counts the end of each chunk of kind, as its consumer settles it (consumer.Spec's
+// Count): an acknowledged chunk is stored.
+func (m *Ingest) Chunks(kind string) func(outcome string) {
+	return func(outcome string) {
+		if m == nil {
+			return
+		}
+		if outcome == MessageAcknowledged {
+			outcome = ChunkStored
+		}
+		m.chunks.WithLabelValues(kind, outcome).Inc()
+	}
+}
+
+// What becomes of a consumer's message (pkg/consumer counts each).
+const (
+	MessageAcknowledged = "acknowledged"
+	MessageRetried      = "retried"
+	MessageDeadLettered = "dead_lettered"
+)
+
+// Messages counts what becomes of the messages of the consumers that have no counter of their
+// own: the access trail's and the benchmark service's.
+type Messages struct {
+	total *prometheus.CounterVec
+}
+
+// NewMessages registers the consumers' message counter with reg.
+func NewMessages(reg prometheus.Registerer) (*Messages, error) {
+	m := &Messages{total: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: "consumer", Name: "messages_total",
+		Help: "Messages handled, by consumer and outcome (acknowledged, retried, dead_lettered)."}, []string{"consumer", "outcome"})}
+	return m, register(reg, m.total)
+}
+
+// For counts the end of each message of the named consumer (consumer.Spec's Count).
+func (m *Messages) For(consumer string) func(outcome string) {
+	return func(outcome string) {
+		if m == nil {
+			return
+		}
+		m.total.WithLabelValues(consumer, outcome).Inc()
+	}
 }
 
 // Benchmark counts what the benchmark service recomputes.
 type Benchmark struct {
+	messages  *Messages // the stored events it takes
 	recompute prometheus.Histogram
 	periods   prometheus.Counter
 }
@@ -151,12 +201,25 @@ type Benchmark struct {
 func NewBenchmark(reg prometheus.Registerer) (*Benchmark, error) {
 	m := &Benchmark{
 		recompute: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "benchmark", Name: "recompute_duration_seconds",
-			Help:    "Time to recompute the periods one batch of stored events touched, outages included.",
+			Help:    "Time from taking a batch of stored events to the periods they touched being recomputed, outages included.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 		periods: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "benchmark", Name: "periods_recomputed_total",
 			Help: "Periods whose benchmarks were recomputed (a period counts once per batch of events)."}),
 	}
+	msgs, err := NewMessages(reg)
+	if err != nil {
+		return nil, err
+	}
+	m.messages = msgs
 	return m, register(reg, m.recompute, m.periods)
+}
+
+// Messages counts the end of each stored event the service takes.
+func (m *Benchmark) Messages(consumer string) func(outcome string) {
+	if m == nil {
+		return func(string) {}
+	}
+	return m.messages.For(consumer)
 }
 
 // Recomputed records one batch's recomputation of periods periods.

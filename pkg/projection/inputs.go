@@ -12,6 +12,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/reference"
 )
 
 // The figures a projection starts from, by the names the benchmarks give them (the workforce
@@ -164,7 +165,11 @@ func (s *InputStore) Orgs(ctx context.Context) ([]Org, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read projection inputs: %w", err)
 	}
-	return out, nil
+	known, err := reference.ReadOrganisations(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	return Stitch(out, func(code string) string { return cmp.Or(known[code].OldCode, code) }), nil
 }
 
 // Cache keeps the inputs in memory: they change only when the benchmark service recomputes a

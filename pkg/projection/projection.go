@@ -102,20 +102,20 @@ type Org struct {
 
 // Assumptions are what a person sets; the zero value of each field takes its default.
 type Assumptions struct {
-	Base             int     // the last year of figures used; 0: the latest year with figures
-	Years            int     // years ahead, 1–10; 0: 5
-	Demand           Demand  // "": children_in_need
-	TargetCaseload   float64 // cases per case-holder FTE the establishment should allow; 0: today's
-	LeaverRateChange float64 // percentage points added to every leaver rate (−2: turnover down 2 points)
-	ExtraStarters    float64 // more experienced starters a year, FTE
-	ExtraApprentices float64 // more apprentices starting each year, who qualify and stay
+	Base             int     `json:"base_year" doc:"The last year of figures used; 0: the latest year with figures"`
+	Years            int     `json:"years" doc:"Years ahead, 1–10; 0: 5"`
+	Demand           Demand  `json:"demand" doc:"What the establishment follows; \"\": children_in_need"`
+	TargetCaseload   float64 `json:"target_caseload,omitempty" doc:"Cases per case-holder FTE the establishment should allow; 0: today's"`
+	LeaverRateChange float64 `json:"leaver_rate_change" doc:"Percentage points added to every leaver rate (−2: turnover down 2 points)"`
+	ExtraStarters    float64 `json:"extra_starters" doc:"More experienced starters a year, FTE"`
+	ExtraApprentices float64 `json:"apprentices" doc:"More apprentices starting each year, who qualify and stay"`
 	// ApprenticeshipYears, QualificationRate, LocalShare and Shrinkage: see the defaults. A
 	// negative LocalShare or QualificationRate is refused; 0 takes the default.
-	ApprenticeshipYears int
-	QualificationRate   float64
-	LocalShare          float64
-	Shrinkage           float64
-	CloseGapBy          int // the year by which the gap should be closed; 0: the last year projected
+	ApprenticeshipYears int     `json:"apprenticeship_years"`
+	QualificationRate   float64 `json:"qualification_rate"`
+	LocalShare          float64 `json:"local_share"`
+	Shrinkage           float64 `json:"shrinkage"`
+	CloseGapBy          int     `json:"close_gap_by" doc:"The year by which the gap should be closed; 0: the last year projected"`
 }
 
 // ErrAssumption is wrapped by every refused assumption.

@@ -1,6 +1,6 @@
 // Package trail is the access trail: who did what through the API, when, and with what outcome.
 // The API records every /v1 request (every write, every read, every refusal) as a message on
-// the AUDIT stream; ingest stores the records in ClickHouse; stewards read them back. Going
+// the TRAIL stream; ingest stores the records in ClickHouse; stewards read them back. Going
 // through JetStream means a record survives a ClickHouse outage and the API never writes tables.
 package trail
 
@@ -113,7 +113,7 @@ func Publish(js jetstream.JetStream, e Entry) error {
 	if err != nil {
 		return err
 	}
-	if _, err := js.PublishAsync(bus.AuditSubject(e.Org), b, jetstream.WithMsgID(e.RequestID)); err != nil {
+	if _, err := js.PublishAsync(bus.TrailSubject(e.Org), b, jetstream.WithMsgID(e.RequestID)); err != nil {
 		return fmt.Errorf("record request %s: %w", e.RequestID, err)
 	}
 	return nil

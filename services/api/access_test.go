@@ -33,7 +33,7 @@ const councilReturn = `{"returns": [{"org": "E06000001", "period": "2025", "inpo
 func (e *env) trailRecords() []trail.Entry {
 	e.t.Helper()
 	ctx := context.Background()
-	s, err := e.nats.JS.Stream(ctx, bus.StreamAudit)
+	s, err := e.nats.JS.Stream(ctx, bus.StreamTrail)
 	if err != nil {
 		e.t.Fatal(err)
 	}

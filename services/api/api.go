@@ -28,6 +28,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/metrics"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -67,6 +68,8 @@ type Deps struct {
 	Alliances *alliance.Cache
 	// Benchmarks reads the benchmark tables, with a cache; nil reads them uncached.
 	Benchmarks *benchmark.Cache
+	// Projections reads the projection inputs, with a cache; nil reads them uncached.
+	Projections *projection.Cache
 	// Directory holds the organisations and regions in memory; nil reads them through a new one.
 	Directory *reference.Directory
 	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
@@ -139,6 +142,7 @@ func Register(api huma.API, d *Deps) {
 	registerSurveys(api, d)
 	registerTrail(api, d)
 	registerAlliances(api, d)
+	registerProjections(api, d)
 	registerBenchmarks(api, d)
 }
 

@@ -143,6 +143,12 @@ var accessRows = map[string]accessRow{
 	"get-benchmark-trend": {method: "GET", path: "/v1/benchmarks/vacancy_rate/trend?org={org}",
 		want: map[string]want{"submitter": {200, 403, 403}, "university": {404, 403, 403}, "survey_provider": all(403),
 			"analyst": {422, 200, 403}, "steward": {422, 200, 200}, "no token": all(401)}},
+	// An organisation by name as for benchmarks. The fixture's single year of returns cannot be
+	// projected (no leaver rate), so an allowed call is 422 with the reason; without org= the
+	// analyst and the steward name nothing (422). TestProjectionsByHandAndAccess has the 200s.
+	"get-projections": {method: "GET", path: "/v1/projections?org={org}&demand=flat",
+		want: map[string]want{"submitter": {422, 403, 403}, "university": {422, 403, 403}, "survey_provider": all(403),
+			"analyst": {422, 422, 403}, "steward": all(422), "no token": all(401)}},
 	"list-metrics":         {method: "GET", path: "/v1/metrics", want: readers},
 	"get-rag-mix":          {method: "GET", path: "/v1/audits/rag-mix?cycle=2026&region=E12000001", want: readers},
 	"get-survey-agreement": {method: "GET", path: "/v1/surveys/agreement?year=2026&region=E12000001", want: readers},
@@ -348,7 +354,7 @@ func TestAccessRule(t *testing.T) {
 func subjectOf(client string) string { return client }
 
 // trailSeq is the sequence of the access trail's last record.
-func (e *env) trailSeq() uint64 { return e.stream(bus.StreamAudit).LastSeq }
+func (e *env) trailSeq() uint64 { return e.stream(bus.StreamTrail).LastSeq }
 
 // recordAfter waits for the first access-trail record after seq and returns it.
 func (e *env) recordAfter(seq uint64) trail.Entry {
@@ -360,7 +366,7 @@ func (e *env) recordAfter(seq uint64) trail.Entry {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	s, err := e.nats.JS.Stream(context.Background(), bus.StreamAudit)
+	s, err := e.nats.JS.Stream(context.Background(), bus.StreamTrail)
 	if err != nil {
 		e.t.Fatal(err)
 	}

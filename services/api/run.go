@@ -9,11 +9,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -78,6 +81,13 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 	if err := cache.Follow(ctx, js.Conn()); err != nil {
 		return fmt.Errorf("follow benchmark recomputations: %w", err)
 	}
+	// Projections start from inputs the benchmark service writes with each recomputation.
+	projections := projection.NewCache(projection.NewInputStore(ch), cfg.BenchmarkCacheTTL)
+	sub, err := js.Conn().Subscribe(benchmark.RecomputedSubject, func(*nats.Msg) { projections.Drop() })
+	if err != nil {
+		return fmt.Errorf("follow benchmark recomputations: %w", err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
 	alliances := alliance.NewCache(alliance.NewStore(ch), cfg.AllianceCacheTTL)
 	if err := alliances.Follow(ctx, js.Conn()); err != nil {
 		return fmt.Errorf("follow alliance changes: %w", err)
@@ -86,7 +96,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		Log: log, JS: js, Status: status,
 		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
-		Ready: conns.Ready, Benchmarks: cache, Issuer: cfg.OIDCIssuer, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
+		Ready: conns.Ready, Benchmarks: cache, Projections: projections, Issuer: cfg.OIDCIssuer, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err

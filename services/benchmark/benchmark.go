@@ -32,17 +32,18 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/consumer"
 	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/pkg/tracing"
 )
 
 // Config tunes the consumer. Every field has a default.
 type Config struct {
 	BatchMessages int           `env:"BATCH_MESSAGES" envDefault:"100"`  // events taken together: their periods are recomputed once
 	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"50ms"` // longest wait to fill a batch of events
+	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`      // deliveries before an event whose recomputation fails is dead-lettered
 	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`        // redelivery after a silent consumer
 	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`     // longest pause between tries while ClickHouse is down
 	// /healthz, /readyz and /metrics; empty turns the listener off.
@@ -115,6 +116,8 @@ type Service struct {
 	js    jetstream.JetStream
 	ch    driver.Conn
 	store *benchmarks.Store
+	// recompute is the step each batch of events calls: recompute (below) but in tests.
+	recompute func(ctx context.Context, periods []string) error
 
 	metrics *metrics.Benchmark
 	tracer  trace.Tracer
@@ -126,7 +129,9 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}, nil
+	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}
+	s.recompute = s.recomputePeriods
+	return s, nil
 }
 
 // Observe makes the service record its recomputations in m (nil records nothing).
@@ -149,14 +154,14 @@ const tracerName = "github.com/partnership-hub/hub/services/benchmark"
 
 // recomputeSpan starts the span of one recomputation: a child of the first event's trace, with
 // links to every event's, since one recomputation serves several submissions.
-func (s *Service) recomputeSpan(ctx context.Context, msgs []jetstream.Msg, periods []string) (context.Context, trace.Span) {
+func (s *Service) recomputeSpan(ctx context.Context, events []consumer.Delivery[submission.Event], periods []string) (context.Context, trace.Span) {
 	tracer := s.tracer
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer(tracerName)
 	}
-	links := make([]trace.Link, 0, len(msgs))
-	for i, m := range msgs {
-		ec := tracing.Extract(ctx, m.Headers())
+	links := make([]trace.Link, 0, len(events))
+	for i, ev := range events {
+		ec := ev.Context()
 		if i == 0 {
 			ctx = ec
 		}
@@ -165,7 +170,7 @@ func (s *Service) recomputeSpan(ctx context.Context, msgs []jetstream.Msg, perio
 		}
 	}
 	return tracer.Start(ctx, "benchmark recompute", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithLinks(links...),
-		trace.WithAttributes(attribute.StringSlice("hub.periods", periods), attribute.Int("hub.events", len(msgs))))
+		trace.WithAttributes(attribute.StringSlice("hub.periods", periods), attribute.Int("hub.events", len(events))))
 }
 
 // Run consumes until ctx is cancelled. On a start on a database that has stored rows but no
@@ -180,52 +185,39 @@ func (s *Service) Run(ctx context.Context) error {
 	// The service demand kind, until it is registered with the others.
 	filters = append(filters, bus.StoredFilter(demand.Kind))
 	filters = append(filters, bus.StoredFilter(alliance.Kind)) // alliances are benchmark areas
-	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamEvents, jetstream.ConsumerConfig{
-		Durable:        Consumer,
-		Description:    "Recomputes the benchmarks of the periods stored rows touch",
-		FilterSubjects: filters,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        s.cfg.AckWait,
-		MaxDeliver:     -1, // a recomputation is idempotent: it is retried until it succeeds
-		MaxAckPending:  10 * s.cfg.BatchMessages,
-	})
-	if err != nil {
-		return fmt.Errorf("consumer %s: %w", Consumer, err)
-	}
 	if err := s.js.DeleteConsumer(ctx, bus.StreamEvents, formerConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		s.log.Warn("could not remove the former consumer", "consumer", formerConsumer, "err", err)
 	}
-	if err := s.whenAvailable(ctx, nil, s.rebuildIfEmpty); err != nil {
+	err := chstore.WhenAvailable(ctx, s.ch, s.cfg.OutageRetry, func(err error, pause time.Duration) {
+		s.log.Warn("ClickHouse unreachable; waiting to check the benchmarks", "retry_in", pause, "err", err)
+	}, func() error { return s.rebuildIfEmpty(context.WithoutCancel(ctx)) })
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
-	s.log.Info("consuming", "consumer", Consumer)
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(max(s.cfg.BatchMessages, 1), jetstream.FetchMaxWait(s.cfg.FlushInterval))
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			s.log.Warn("fetch", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-			continue
-		}
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
-		}
-		if len(msgs) > 0 {
-			// Finished even when shutdown begins; see ingest for why the context is detached.
-			s.process(context.WithoutCancel(ctx), ctx, msgs)
-		}
+	return consumer.Run(ctx, consumer.Runner{JS: s.js, Store: s.ch, Log: s.log}, consumer.Spec[submission.Event]{
+		Name:        "benchmark",
+		Stream:      bus.StreamEvents,
+		Durable:     Consumer,
+		Description: "Recomputes the benchmarks of the periods stored rows touch",
+		Filters:     filters,
+		Decode:      decodeEvent,
+		Handle:      s.handle,
+		Count:       s.metrics.Messages(Consumer),
+		// One batch at a time: a recomputation rewrites whole periods.
+		Settings: consumer.Settings{Workers: 1, BatchMessages: s.cfg.BatchMessages, FlushInterval: s.cfg.FlushInterval,
+			MaxAttempts: s.cfg.MaxAttempts, AckWait: s.cfg.AckWait, OutageRetry: s.cfg.OutageRetry},
+	})
+}
+
+func decodeEvent(b []byte) (submission.Event, error) {
+	var ev submission.Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return ev, fmt.Errorf("undecodable event: %w", err)
 	}
-	s.log.Info("stopped")
-	return nil
+	return ev, nil
 }
 
 func (s *Service) rebuildIfEmpty(ctx context.Context) error {
@@ -252,65 +244,42 @@ func (s *Service) announce(periods []string) {
 	}
 }
 
-// process recomputes the periods a batch of events touched, then acknowledges the events.
-func (s *Service) process(ctx, stop context.Context, msgs []jetstream.Msg) {
-	var periods []string
-	var held []jetstream.Msg
-	everyPeriod := false
-	for _, m := range msgs {
-		var ev submission.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			s.log.Error("dead-lettering undecodable event", "subject", m.Subject(), "err", err)
-			if err := bus.DeadLetter(ctx, s.js, m, "benchmark", "undecodable event: "+err.Error()); err != nil {
-				_ = m.NakWithDelay(time.Second)
-			}
-			continue
-		}
-		touched, every := benchmarks.PeriodsTouched(ev)
-		periods, everyPeriod = append(periods, touched...), everyPeriod || every
-		held = append(held, m)
-	}
-	slices.Sort(periods)
-	periods = slices.Compact(periods)
-	start := time.Now()
-	_, span := s.recomputeSpan(ctx, held, periods)
-	defer span.End()
-	err := s.whenAvailable(stop, held, func(context.Context) error {
+// handle recomputes the periods a batch of stored events touched (every period when an alliance
+// changed); the events are acknowledged once it is done.
+func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submission.Event]) []consumer.Outcome {
+	periods, every := touchedPeriods(events)
+	if every {
 		var err error
-		if everyPeriod { // an alliance changed
-			if periods, err = s.store.Periods(ctx); err != nil {
-				return err
-			}
+		if periods, err = s.store.Periods(ctx); err != nil {
+			return consumer.All(len(events), consumer.Retry(fmt.Errorf("read the periods: %w", err)))
 		}
-		_, err = s.store.Recompute(ctx, periods...)
-		return err
-	})
-	if err != nil {
-		for _, m := range held {
-			if stop.Err() != nil {
-				_ = m.Nak()
-			} else {
-				s.log.Warn("recompute failed; events will be redelivered", "periods", periods, "err", err)
-				_ = m.NakWithDelay(bus.Backoff(bus.Deliveries(m)))
-			}
-		}
-		return
 	}
-	s.announce(periods)
-	s.metrics.Recomputed(len(periods), time.Since(start))
-	s.log.Debug("benchmarks recomputed", "events", len(held), "periods", periods, "took", time.Since(start))
-	for _, m := range held {
-		_ = m.Ack()
+	ctx, span := s.recomputeSpan(ctx, events, periods)
+	defer span.End()
+	if err := s.recompute(ctx, periods); err != nil {
+		return consumer.All(len(events), consumer.Retry(fmt.Errorf("recompute %v: %w", periods, err)))
 	}
+	s.metrics.Recomputed(len(periods), time.Since(events[0].Fetched()))
+	s.log.Debug("benchmarks recomputed", "events", len(events), "periods", periods, "took", time.Since(events[0].Fetched()))
+	return consumer.All(len(events), consumer.Ack())
 }
 
-// whenAvailable runs fn, holding msgs while ClickHouse cannot be reached (see
-// chstore.WhenAvailable); it returns context.Canceled when stop ends first.
-func (s *Service) whenAvailable(stop context.Context, msgs []jetstream.Msg, fn func(context.Context) error) error {
-	return chstore.WhenAvailable(stop, s.ch, s.cfg.OutageRetry, func(err error, pause time.Duration) {
-		s.log.Warn("ClickHouse unreachable; holding events", "events", len(msgs), "retry_in", pause, "err", err)
-		for _, m := range msgs {
-			_ = m.InProgress()
-		}
-	}, func() error { return fn(context.WithoutCancel(stop)) })
+// touchedPeriods are the benchmark periods the events' rows touch (an academic year 2024/25
+// touches 2025), each once, in order, and whether an event touches every period.
+func touchedPeriods(events []consumer.Delivery[submission.Event]) (periods []string, every bool) {
+	for _, e := range events {
+		ps, all := benchmarks.PeriodsTouched(e.Value)
+		periods, every = append(periods, ps...), every || all
+	}
+	slices.Sort(periods)
+	return slices.Compact(periods), every
+}
+
+// recomputePeriods recomputes the benchmarks of periods and tells the API's caches.
+func (s *Service) recomputePeriods(ctx context.Context, periods []string) error {
+	if _, err := s.store.Recompute(ctx, periods...); err != nil {
+		return err
+	}
+	s.announce(periods)
+	return nil
 }

@@ -27,7 +27,7 @@ import (
 	"github.com/partnership-hub/hub/services/benchmark"
 )
 
-var cfg = benchmark.Config{BatchMessages: 100, FlushInterval: 20 * time.Millisecond, AckWait: 30 * time.Second, OutageRetry: time.Second}
+var cfg = benchmark.Config{BatchMessages: 100, FlushInterval: 20 * time.Millisecond, MaxAttempts: 3, AckWait: 30 * time.Second, OutageRetry: time.Second}
 
 type env struct {
 	t       *testing.T

@@ -18,7 +18,7 @@ func runObserved(ctx context.Context, cfg RunConfig, log *slog.Logger, conns *co
 		if err != nil {
 			return err
 		}
-		if err := tel.Registry.Register(metrics.NewConsumers(conns.JS, bus.StreamDeadLetter, bus.StreamSubmissions, bus.StreamAudit)); err != nil {
+		if err := tel.Registry.Register(metrics.NewConsumers(conns.JS, bus.StreamDeadLetter, bus.StreamSubmissions, bus.StreamTrail)); err != nil {
 			return err
 		}
 		svc.Observe(m, tel.Tracing)

@@ -20,7 +20,7 @@ import (
 // submission and one undecodable message, and checks the probes and that the counters move.
 func TestHealthAndMetrics(t *testing.T) {
 	h := newHarness(t)
-	reg, base := metricstest.ServeHealth(t, &config.Conns{NC: h.ns.NC, JS: h.ns.JS, CH: h.conn}, h.log, bus.StreamSubmissions, bus.StreamAudit)
+	reg, base := metricstest.ServeHealth(t, &config.Conns{NC: h.ns.NC, JS: h.ns.JS, CH: h.conn}, h.log, bus.StreamSubmissions, bus.StreamTrail)
 	m, err := metrics.NewIngest(reg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,16 +1,18 @@
 // Package ingest takes submitted rows off JetStream, checks them against the rules and the
 // reference data, stores them in ClickHouse in batches and records each row's outcome.
 //
-// A message is acknowledged only after its rows are inserted and its result recorded, so a crash
-// at any point leads to a redelivery; rows carry deterministic keys and versions, so a redelivered
-// chunk replaces itself instead of adding rows. While ClickHouse is unreachable the open batch is
-// held (and JetStream told it is in progress) rather than retried into the dead-letter stream.
+// Each kind has a consumer of its own, run by pkg/consumer. A message is acknowledged only after
+// its rows are inserted, its result recorded and its rows announced, so a crash at any point leads
+// to a redelivery; rows carry deterministic keys and versions, so a redelivered chunk replaces
+// itself instead of adding rows. The runner holds the open batch while ClickHouse is unreachable,
+// retries a failing chunk with a backoff up to HUB_INGEST_MAX_ATTEMPTS deliveries, tries a
+// batch ClickHouse refuses again chunk by chunk, and parks what cannot be stored (or makes a
+// handler panic) in the dead-letter stream with the reason.
 package ingest
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -22,11 +24,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/partnership-hub/hub/pkg/bus"
-	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/consumer"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
+	"github.com/partnership-hub/hub/pkg/trail"
 )
 
 // Config tunes the consumers. Every field has a default.
@@ -34,7 +37,7 @@ type Config struct {
 	Workers       int           `env:"WORKERS" envDefault:"2"`             // batches in flight per kind: one fetches and checks while another inserts
 	BatchMessages int           `env:"BATCH_MESSAGES" envDefault:"20"`     // chunks fetched and inserted together
 	FlushInterval time.Duration `env:"FLUSH_INTERVAL" envDefault:"200ms"`  // longest wait to fill a batch
-	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`        // deliveries before a failing chunk is dead-lettered
+	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`        // deliveries before a failing chunk or access-trail record is dead-lettered
 	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`          // redelivery after a silent consumer
 	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`       // longest pause between tries while ClickHouse is down
 	Refresh       time.Duration `env:"REFERENCE_REFRESH" envDefault:"30s"` // how often an unknown organisation re-reads reference data
@@ -42,21 +45,15 @@ type Config struct {
 	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8081"`
 }
 
-// Kind is how ingest checks and stores one kind of data.
-type Kind interface {
-	// Name is the kind, as on subjects: hub.submit.<name>.<org>.
-	Name() string
-	// Check reads one chunk's rows, refuses those that break the rules, and returns the rest.
-	Check(ctx context.Context, env submission.Envelope) (Checked, error)
-	// Store inserts the rows of several checked chunks at once.
-	Store(ctx context.Context, chunks []Checked) error
-}
+// Kind is how ingest checks and stores one kind of data: each registered kind's Handler
+// (kind.Kind.Handler), whose batches keep the kind's rows in its own type.
+type Kind = kind.Handler
 
-// Checked is a chunk after its checks: the rows to store, the outcome to record, and per
-// organisation the periods it touches (each kind's Handler, kind.Kind.Handler, makes them).
+// Checked is a chunk after its checks: the outcome to record, and per organisation the periods
+// it touches.
 type Checked = kind.Checked
 
-// Service runs one consumer per kind.
+// Service runs one consumer per kind, and the access trail's.
 type Service struct {
 	cfg    Config
 	log    *slog.Logger
@@ -65,9 +62,11 @@ type Service struct {
 	status *submission.Store
 	kinds  []Kind
 
-	// afterInsert runs after a batch is inserted and before it is acknowledged; tests use it to
-	// stop ingest at the worst moment.
-	afterInsert func() error
+	// afterInsert runs after a batch is inserted and before its outcomes are recorded and
+	// acknowledged; tests use it to stop ingest at the worst moment.
+	afterInsert func()
+	// insertTrail stores access-trail records: trail.Insert, but in tests.
+	insertTrail func(ctx context.Context, entries []trail.Entry) error
 
 	metrics *metrics.Ingest // set by Observe (observe.go)
 	tracer  trace.Tracer
@@ -75,198 +74,141 @@ type Service struct {
 
 // New builds the service.
 func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn, status *submission.Store, kinds ...Kind) *Service {
-	return &Service{cfg: cfg, log: log, js: js, ch: ch, status: status, kinds: kinds}
+	return &Service{cfg: cfg, log: log, js: js, ch: ch, status: status, kinds: kinds,
+		insertTrail: func(ctx context.Context, entries []trail.Entry) error { return trail.Insert(ctx, ch, entries) }}
 }
 
-// ErrStopped is returned by a batch that was abandoned because the service is stopping.
-var ErrStopped = errors.New("ingest stopping")
-
-// Run consumes until ctx is cancelled, then finishes the open batches and returns. A worker
-// that fails stops the others.
+// Run consumes until ctx is cancelled, then finishes the open batches and returns.
 func (s *Service) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
+	r := s.runner()
 	for _, k := range s.kinds {
-		cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamSubmissions, jetstream.ConsumerConfig{
-			Durable:       "ingest-" + k.Name(),
-			Description:   "Stores " + k.Name() + " submissions in ClickHouse",
-			FilterSubject: bus.SubmitFilter(k.Name()),
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       s.cfg.AckWait,
-			MaxDeliver:    -1, // dead-lettering is decided here, so an outage never exhausts a message
-			MaxAckPending: 10 * s.cfg.BatchMessages * max(s.cfg.Workers, 1),
+		g.Go(func() error {
+			return consumer.Run(gctx, r, consumer.Spec[submission.Envelope]{
+				Name:         k.Name(),
+				Stream:       bus.StreamSubmissions,
+				Durable:      "ingest-" + k.Name(),
+				Description:  "Stores " + k.Name() + " submissions in ClickHouse",
+				Filters:      []string{bus.SubmitFilter(k.Name())},
+				Decode:       decodeEnvelope,
+				Handle:       s.handle(k),
+				DeadLettered: s.refuse,
+				Count:        s.metrics.Chunks(k.Name()),
+				Settings:     s.settings(s.cfg.BatchMessages, s.cfg.Workers),
+			})
 		})
-		if err != nil {
-			return fmt.Errorf("consumer for %s: %w", k.Name(), err)
-		}
-		for w := range max(s.cfg.Workers, 1) {
-			g.Go(func() error { return s.consume(gctx, k, cons, w) })
-		}
 	}
 	g.Go(func() error { return s.consumeTrail(gctx) })
 	return g.Wait()
 }
 
-func (s *Service) consume(ctx context.Context, k Kind, cons jetstream.Consumer, worker int) error {
-	log := s.log.With("kind", k.Name(), "worker", worker)
-	log.Info("consuming", "consumer", "ingest-"+k.Name())
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(s.cfg.BatchMessages, jetstream.FetchMaxWait(s.cfg.FlushInterval))
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			log.Warn("fetch", "err", err)
-			sleep(ctx, time.Second)
-			continue
-		}
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		// The batch in hand is finished even when shutdown begins: flush, record, acknowledge.
-		// Its context is never cancelled (clickhouse-go closes a connection from a goroutine when
-		// the context of its last query ends, even once it is back in the pool); ClickHouse's read
-		// timeout and JetStream's ack wait bound it instead.
-		err = s.process(context.WithoutCancel(ctx), ctx, log, k, msgs)
-		if err != nil && !errors.Is(err, ErrStopped) {
-			return err
-		}
-	}
-	log.Info("stopped")
-	return nil
+func (s *Service) runner() consumer.Runner {
+	return consumer.Runner{JS: s.js, Store: s.ch, Log: s.log}
 }
 
+// settings are the consumers' settings with batch messages per batch and workers batches in
+// flight.
+func (s *Service) settings(batch, workers int) consumer.Settings {
+	return consumer.Settings{Workers: workers, BatchMessages: batch, FlushInterval: s.cfg.FlushInterval,
+		MaxAttempts: s.cfg.MaxAttempts, AckWait: s.cfg.AckWait, OutageRetry: s.cfg.OutageRetry}
+}
+
+func decodeEnvelope(b []byte) (submission.Envelope, error) {
+	var env submission.Envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return env, fmt.Errorf("undecodable envelope: %w", err)
+	}
+	return env, nil
+}
+
+// item is a chunk that passed its checks: where it is in the batch, and its checked rows.
 type item struct {
-	msg     jetstream.Msg
-	env     submission.Envelope
+	at      int
+	d       consumer.Delivery[submission.Envelope]
 	checked Checked
 }
 
-// process checks, stores, records and acknowledges one batch of chunks. stop is the service's
-// own context: while ClickHouse is down, the batch is held until it is back or stop ends.
-func (s *Service) process(ctx, stop context.Context, log *slog.Logger, k Kind, msgs []jetstream.Msg) error {
-	var items []item
-	for _, m := range msgs {
-		var env submission.Envelope
-		if err := json.Unmarshal(m.Data(), &env); err != nil {
-			s.deadLetter(ctx, log, k, m, nil, "undecodable envelope: "+err.Error())
-			continue
-		}
-		if env.Kind != k.Name() {
-			s.deadLetter(ctx, log, k, m, &env, fmt.Sprintf("envelope of kind %q on a %s subject", env.Kind, k.Name()))
-			continue
-		}
-		var c Checked
-		err := s.whenAvailable(stop, log, msgs, func() (err error) {
-			c, err = k.Check(ctx, env)
-			return err
-		})
-		if errors.Is(err, ErrStopped) {
-			nakAll(msgs)
-			return err
-		}
-		if err != nil {
-			s.retryOrDeadLetter(ctx, log, k, m, &env, err)
-			continue
-		}
-		items = append(items, item{msg: m, env: env, checked: c})
-	}
-	if len(items) == 0 {
-		return nil
-	}
-	start := time.Now()
-	chunks := make([]Checked, len(items))
-	held := make([]jetstream.Msg, len(items))
-	for i, it := range items {
-		chunks[i], held[i] = it.checked, it.msg
-	}
-	err := s.whenAvailable(stop, log, held, func() error { return k.Store(ctx, chunks) })
-	if errors.Is(err, ErrStopped) {
-		nakAll(msgs)
-		return err
-	}
-	stored := items
-	if err != nil {
-		// ClickHouse is up but refuses the batch: find the chunks it refuses, one by one.
-		log.Warn("batch insert failed, inserting chunk by chunk", "err", err)
-		stored = stored[:0:0]
-		for _, it := range items {
-			if err := k.Store(ctx, []Checked{it.checked}); err != nil {
-				s.retryOrDeadLetter(ctx, log, k, it.msg, &it.env, err)
+// handle checks a batch of k's chunks, stores the rows that pass in one insert, then records
+// each chunk's outcome and announces its rows; only then is a chunk acknowledged.
+func (s *Service) handle(k Kind) consumer.Handler[submission.Envelope] {
+	return func(ctx context.Context, batch []consumer.Delivery[submission.Envelope]) []consumer.Outcome {
+		out := make([]consumer.Outcome, len(batch))
+		var (
+			envs []submission.Envelope
+			at   []int
+		)
+		for i, d := range batch {
+			env := d.Value
+			if env.Kind != k.Name() {
+				out[i] = consumer.DeadLetter(fmt.Sprintf("envelope of kind %q on a %s subject", env.Kind, k.Name()))
 				continue
 			}
-			stored = append(stored, it)
+			envs, at = append(envs, env), append(at, i)
 		}
-	}
-	rows := 0
-	for _, it := range stored {
-		rows += it.checked.Count
-	}
-	log.Debug("inserted", "chunks", len(stored), "rows", rows, "took", time.Since(start))
-	s.metrics.Batch(k.Name(), len(stored), rows, time.Since(start))
-	if s.afterInsert != nil {
-		if err := s.afterInsert(); err != nil {
-			return err
+		checked := k.Check(ctx, envs)
+		var items []item
+		rows := 0
+		for j, i := range at {
+			c, err := checked.Chunk(j)
+			if err != nil {
+				out[i] = consumer.Retry(fmt.Errorf("check: %w", err))
+				continue
+			}
+			items = append(items, item{at: i, d: batch[i], checked: c})
+			rows += c.Count
 		}
-	}
-	for _, it := range stored {
-		if err := s.finish(ctx, k, it); err != nil {
-			log.Warn("record outcome; chunk will be redelivered", "submission", it.env.ID, "chunk", it.env.Chunk, "err", err)
-			_ = it.msg.NakWithDelay(bus.Backoff(bus.Deliveries(it.msg)))
+		if len(items) == 0 {
+			return out
 		}
-	}
-	return nil
-}
-
-// whenAvailable runs fn, and while it fails because ClickHouse cannot be reached, holds the
-// messages (telling JetStream they are in progress, so they are neither redelivered nor counted
-// towards the dead-letter limit) and tries again, until ClickHouse answers or stop ends
-// (ErrStopped).
-func (s *Service) whenAvailable(stop context.Context, log *slog.Logger, msgs []jetstream.Msg, fn func() error) error {
-	err := chstore.WhenAvailable(stop, s.ch, s.cfg.OutageRetry, func(err error, pause time.Duration) {
-		log.Warn("ClickHouse unreachable; holding batch", "messages", len(msgs), "retry_in", pause, "err", err)
-		for _, m := range msgs {
-			_ = m.InProgress()
+		start := time.Now()
+		if err := checked.Store(ctx); err != nil {
+			// Held while ClickHouse is down; else tried again chunk by chunk, to find the chunks
+			// it refuses.
+			for _, it := range items {
+				out[it.at] = consumer.Retry(fmt.Errorf("insert: %w", err))
+			}
+			return out
 		}
-	}, fn)
-	if err != nil && stop.Err() != nil && errors.Is(err, stop.Err()) {
-		return ErrStopped
-	}
-	return err
-}
-
-func nakAll(msgs []jetstream.Msg) {
-	for _, m := range msgs {
-		_ = m.Nak()
+		s.log.Debug("inserted", "kind", k.Name(), "chunks", len(items), "rows", rows, "took", time.Since(start))
+		s.metrics.Batch(k.Name(), len(items), rows, time.Since(batch[0].Fetched()))
+		if s.afterInsert != nil {
+			s.afterInsert()
+		}
+		for _, it := range items {
+			if err := s.finish(ctx, k, it); err != nil {
+				out[it.at] = consumer.Retry(fmt.Errorf("record outcome: %w", err))
+				continue
+			}
+			out[it.at] = consumer.Ack()
+		}
+		return out
 	}
 }
 
-// finish records a stored chunk's outcome, announces it, and acknowledges the message.
+// finish records a stored chunk's outcome and announces it.
 func (s *Service) finish(ctx context.Context, k Kind, it item) error {
-	ctx, span := s.chunkSpan(ctx, k, it)
+	ctx, span := s.chunkSpan(it.d.Context(), k, it)
 	defer span.End()
+	env := it.d.Value
 	res := it.checked.Result
-	res.Rejected = append(it.env.Rejected, res.Rejected...)
-	if err := s.status.PutChunk(ctx, it.env.ID, it.env.Chunk, res); err != nil {
+	res.Rejected = append(env.Rejected, res.Rejected...)
+	if err := s.status.PutChunk(ctx, env.ID, env.Chunk, res); err != nil {
 		return err
 	}
 	if res.Accepted > 0 {
-		ev := submission.Event{ID: it.env.ID, Kind: k.Name(), Org: it.env.Org, Chunk: it.env.Chunk, Touched: it.checked.Touched, Rows: res.Accepted}
-		if err := s.announce(ctx, bus.StoredSubject(k.Name(), it.env.Org), ev); err != nil {
+		ev := submission.Event{ID: env.ID, Kind: k.Name(), Org: env.Org, Chunk: env.Chunk, Touched: it.checked.Touched, Rows: res.Accepted}
+		if err := s.announce(ctx, bus.StoredSubject(k.Name(), env.Org), ev); err != nil {
 			return err
 		}
 	}
 	if len(res.Rejected) > 0 {
-		ev := submission.Event{ID: it.env.ID, Kind: k.Name(), Org: it.env.Org, Chunk: it.env.Chunk, Rows: len(res.Rejected)}
-		if err := s.announce(ctx, bus.RejectedSubject(k.Name(), it.env.Org), ev); err != nil {
+		ev := submission.Event{ID: env.ID, Kind: k.Name(), Org: env.Org, Chunk: env.Chunk, Rows: len(res.Rejected)}
+		if err := s.announce(ctx, bus.RejectedSubject(k.Name(), env.Org), ev); err != nil {
 			return err
 		}
 	}
-	s.metrics.Stored(k.Name(), res.Accepted, len(res.Rejected))
-	return it.msg.Ack()
+	s.metrics.Rows(k.Name(), res.Accepted, len(res.Rejected))
+	return nil
 }
 
 func (s *Service) announce(ctx context.Context, subject string, ev submission.Event) error {
@@ -286,43 +228,15 @@ func (s *Service) announce(ctx context.Context, subject string, ev submission.Ev
 	return nil
 }
 
-// retryOrDeadLetter asks for a later redelivery, or after MaxAttempts parks the message.
-func (s *Service) retryOrDeadLetter(ctx context.Context, log *slog.Logger, k Kind, m jetstream.Msg, env *submission.Envelope, err error) {
-	n := bus.Deliveries(m)
-	if n < s.cfg.MaxAttempts {
-		log.Warn("chunk failed; will retry", "attempt", n, "err", err)
-		_ = m.NakWithDelay(bus.Backoff(n))
-		s.metrics.Chunk(k.Name(), metrics.ChunkRetried)
+// refuse records the rows of a dead-lettered chunk as refused, so that the submitter sees why
+// instead of waiting for ever.
+func (s *Service) refuse(ctx context.Context, d consumer.Delivery[submission.Envelope], reason string) {
+	env := d.Value
+	if env.ID == "" {
 		return
 	}
-	s.deadLetter(ctx, log, k, m, env, fmt.Sprintf("failed %d times: %v", n, err))
-}
-
-// deadLetter parks the message and, when its submission is known, records its rows as refused
-// so that the submitter sees why instead of waiting for ever.
-func (s *Service) deadLetter(ctx context.Context, log *slog.Logger, k Kind, m jetstream.Msg, env *submission.Envelope, reason string) {
-	log.Error("dead-lettering message", "subject", m.Subject(), "reason", reason)
-	s.metrics.Chunk(k.Name(), metrics.ChunkDeadLettered)
-	if env != nil && env.ID != "" {
-		res := submission.ChunkResult{Rejected: append(env.Rejected, submission.RowError{Reason: "could not be processed: " + reason})}
-		if err := s.status.PutChunk(ctx, env.ID, env.Chunk, res); err != nil {
-			log.Warn("record dead-lettered chunk", "err", err)
-		}
-	}
-	if err := bus.DeadLetter(ctx, s.js, m, k.Name(), reason); err != nil {
-		log.Error("dead-letter failed; message will be redelivered", "err", err)
-		_ = m.NakWithDelay(time.Second)
-	}
-}
-
-// sleep waits d, or until ctx ends; it reports whether the full wait passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
+	res := submission.ChunkResult{Rejected: append(env.Rejected, submission.RowError{Reason: "could not be processed: " + reason})}
+	if err := s.status.PutChunk(ctx, env.ID, env.Chunk, res); err != nil {
+		s.log.Warn("record dead-lettered chunk", "submission", env.ID, "chunk", env.Chunk, "err", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/partnership-hub/hub/pkg/metrics"
-	"github.com/partnership-hub/hub/pkg/tracing"
 )
 
 // tracerName names the spans ingest starts.
@@ -24,17 +23,16 @@ func (s *Service) Observe(m *metrics.Ingest, tp trace.TracerProvider) *Service {
 	return s
 }
 
-// chunkSpan starts the span of one stored chunk, continuing the trace whose context the API put
-// in the message's headers.
+// chunkSpan starts the span of one stored chunk; ctx carries the trace whose context the API put
+// in the message's headers (consumer.Delivery's Context).
 func (s *Service) chunkSpan(ctx context.Context, k Kind, it item) (context.Context, trace.Span) {
 	tracer := s.tracer
 	if tracer == nil {
 		tracer = noop.NewTracerProvider().Tracer(tracerName)
 	}
-	ctx = tracing.Extract(ctx, it.msg.Headers())
 	return tracer.Start(ctx, "ingest "+k.Name(), trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
-		attribute.String("hub.submission", it.env.ID),
-		attribute.Int("hub.chunk", it.env.Chunk),
+		attribute.String("hub.submission", it.d.Value.ID),
+		attribute.Int("hub.chunk", it.d.Value.Chunk),
 		attribute.Int("hub.rows.accepted", it.checked.Result.Accepted),
 		attribute.Int("hub.rows.rejected", len(it.checked.Result.Rejected)),
 	))

@@ -67,16 +67,16 @@ func TestPlacementRows(t *testing.T) {
 	// The same placement resubmitted (a later submission) is one row, with both in the history.
 	again := "org,student_ref,route,cohort,academic_year,stage,host_org,setting,statutory_tasks,service_user_group,planned_days,completed_days,pe_stage,pe_location,outcome\n" +
 		"10007799," + ref("1") + ",undergraduate,2024/25,2025/26,final,E06000001,la,true,children_and_families,100,100,2,on_site,passed\n"
-	b, err := chunk(t, placement.Kind, again)()
+	wire, err := chunk(t, placement.Kind, again)()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := submission.Envelope{ID: "sub-2", Kind: k.Name(), Org: "10007799", Roles: []string{auth.RoleUniversity}, Submitter: "test", ReceivedAt: fixedNow().Add(time.Hour), Rows: b}
-	c, err := k.Check(context.Background(), env)
-	if err != nil || c.Count != 1 {
+	env := submission.Envelope{ID: "sub-2", Kind: k.Name(), Org: "10007799", Roles: []string{auth.RoleUniversity}, Submitter: "test", ReceivedAt: fixedNow().Add(time.Hour), Rows: wire}
+	b := k.Check(context.Background(), []submission.Envelope{env})
+	if c, err := b.Chunk(0); err != nil || c.Count != 1 {
 		t.Fatalf("check %+v (%v)", c, err)
 	}
-	if err := k.Store(context.Background(), []Checked{c}); err != nil {
+	if err := b.Store(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	latest, err := store.List(context.Background(), "10007799", "")

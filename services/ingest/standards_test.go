@@ -18,16 +18,17 @@ var fixedNow = func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, ti
 // checkAndStore runs a kind on one CSV chunk as the API would send it, and stores what passes.
 func checkAndStore(t *testing.T, k Kind, env submission.Envelope, encode func() ([]byte, error)) submission.ChunkResult {
 	t.Helper()
-	b, err := encode()
+	wire, err := encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Rows, env.ID, env.Kind, env.Submitter, env.ReceivedAt = b, "sub-1", k.Name(), "test", fixedNow()
-	c, err := k.Check(context.Background(), env)
+	env.Rows, env.ID, env.Kind, env.Submitter, env.ReceivedAt = wire, "sub-1", k.Name(), "test", fixedNow()
+	b := k.Check(context.Background(), []submission.Envelope{env})
+	c, err := b.Chunk(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.Store(context.Background(), []Checked{c}); err != nil {
+	if err := b.Store(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return c.Result

@@ -2,77 +2,58 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/consumer"
 	"github.com/partnership-hub/hub/pkg/trail"
 )
 
 // trailBatch is how many access-trail records are stored together.
 const trailBatch = 1000
 
+// trailConsumer is the durable consumer of the access trail.
+const trailConsumer = "ingest-trail"
+
 // consumeTrail stores the API's access-trail records in ClickHouse, in batches, acknowledging
-// them only once stored. A record that cannot be read goes to the dead-letter stream.
+// them only once stored. It first moves the records the former AUDIT stream still holds.
 func (s *Service) consumeTrail(ctx context.Context) error {
-	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.StreamAudit, jetstream.ConsumerConfig{
-		Durable:       "ingest-trail",
-		Description:   "Stores the access trail in ClickHouse",
-		FilterSubject: bus.AuditFilter,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       s.cfg.AckWait,
-		MaxDeliver:    -1,
-		MaxAckPending: 10 * trailBatch,
-	})
+	moved, err := bus.MoveFormerTrail(ctx, s.js, trailConsumer)
 	if err != nil {
-		return fmt.Errorf("consumer for the access trail: %w", err)
+		return err
 	}
-	log := s.log.With("kind", "trail")
-	work := context.WithoutCancel(ctx) // see consume
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(trailBatch, jetstream.FetchMaxWait(s.cfg.FlushInterval))
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Warn("fetch", "err", err)
-				sleep(ctx, time.Second)
-			}
-			continue
-		}
-		var (
-			msgs    []jetstream.Msg
-			entries []trail.Entry
-		)
-		for m := range batch.Messages() {
-			e, err := trail.Decode(m.Data())
-			if err != nil {
-				log.Error("dead-lettering access-trail record", "reason", err)
-				if err := bus.DeadLetter(work, s.js, m, "trail", "undecodable access-trail record: "+err.Error()); err != nil {
-					_ = m.NakWithDelay(time.Second)
-				}
-				continue
-			}
-			msgs, entries = append(msgs, m), append(entries, e)
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		err = s.whenAvailable(ctx, log, msgs, func() error { return trail.Insert(work, s.ch, entries) })
-		switch {
-		case errors.Is(err, ErrStopped):
-			nakAll(msgs)
-		case err != nil:
-			log.Warn("store access trail; will retry", "records", len(msgs), "err", err)
-			for _, m := range msgs {
-				_ = m.NakWithDelay(bus.Backoff(bus.Deliveries(m)))
-			}
-		default:
-			for _, m := range msgs {
-				_ = m.Ack()
-			}
-		}
+	if moved > 0 {
+		s.log.Info("moved the access trail's records from the former AUDIT stream", "records", moved)
 	}
-	return nil
+	return consumer.Run(ctx, s.runner(), consumer.Spec[trail.Entry]{
+		Name:        "trail",
+		Stream:      bus.StreamTrail,
+		Durable:     trailConsumer,
+		Description: "Stores the access trail in ClickHouse",
+		Filters:     []string{bus.TrailFilter},
+		Decode:      decodeTrail,
+		Handle:      s.storeTrail,
+		Count:       s.metrics.Messages(trailConsumer),
+		Settings:    s.settings(trailBatch, 1),
+	})
+}
+
+func decodeTrail(b []byte) (trail.Entry, error) {
+	e, err := trail.Decode(b)
+	if err != nil {
+		return e, fmt.Errorf("undecodable access-trail record: %w", err)
+	}
+	return e, nil
+}
+
+// storeTrail inserts a batch of access-trail records in one insert.
+func (s *Service) storeTrail(ctx context.Context, batch []consumer.Delivery[trail.Entry]) []consumer.Outcome {
+	entries := make([]trail.Entry, len(batch))
+	for i, d := range batch {
+		entries[i] = d.Value
+	}
+	if err := s.insertTrail(ctx, entries); err != nil {
+		return consumer.All(len(batch), consumer.Retry(err))
+	}
+	return consumer.All(len(batch), consumer.Ack())
 }

@@ -1,6 +1,6 @@
 -- The access trail: one row per API request under /v1 (every write, every read, every refusal):
 -- when, who (subject, client, organisation, roles), what (operation, the organisation concerned,
--- the submission), and the outcome. Rows are written by ingest from the AUDIT stream; request_id
+-- the submission), and the outcome. Rows are written by ingest from the TRAIL stream; request_id
 -- is the stream's message id, so a redelivered batch is one row per request when read with FINAL.
 CREATE TABLE IF NOT EXISTS access_trail ${ON_CLUSTER} (
     at DateTime,

@@ -74,6 +74,20 @@ for m in "${modules[@]}"; do
 	echo "== go vet $m"
 	(cd "$m" && go vet $(tags "$m") ./...)
 done
+# --- Each module on its own, as the images build it (GOWORK=off, reaching the others through its
+# replace directives): it builds, vets, and `go mod tidy` would change neither go.mod nor go.sum.
+# Every module of go.work, not only those listed above. (deploy's TestImageBuildStage plays the
+# Dockerfile's build stage itself.)
+for m in $(go list -m -f '{{.Dir}}'); do
+	m=${m#"$PWD"/}
+	echo "== GOWORK=off: go build, go vet, go mod tidy -diff in $m"
+	(cd "$m" && GOWORK=off go build ./... && GOWORK=off go vet ./...) ||
+		{ echo "$m does not build or vet on its own (GOWORK=off): check its go.mod, go.sum and replace directives"; exit 1; }
+	if ! tidy=$(cd "$m" && GOWORK=off go mod tidy -diff 2>&1); then
+		echo "go mod tidy would change $m/go.mod or go.sum (run GOWORK=off go mod tidy there):"; echo "$tidy"; exit 1
+	fi
+done
+# --- end of the per-module block
 for m in "${modules[@]}"; do
 	echo "== go test $m"
 	(cd "$m" && go test -race -count=1 -timeout 30m $(tags "$m") ./...)

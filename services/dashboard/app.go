@@ -36,6 +36,7 @@ type app struct {
 	pages    *templates
 	metrics  *metrics.API
 	registry *prometheus.Registry
+	periods  periodCache
 }
 
 func newApp(cfg Config, public *url.URL, s *signIn, log *slog.Logger) (*app, error) {

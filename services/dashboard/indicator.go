@@ -3,7 +3,6 @@ package dashboard
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -56,8 +55,8 @@ func (v *visit) indicator(w http.ResponseWriter) {
 		v.refuse(w, err)
 		return
 	}
-	var t trend
-	if err := v.get("/v1/benchmarks/"+url.PathEscape(m.ID)+"/trend", query("org", f.Org, "region", areaParam(f)), &t); err != nil {
+	t, _, err := v.seriesOf(f, m)
+	if err != nil {
 		v.refuse(w, err)
 		return
 	}
@@ -81,7 +80,7 @@ func (v *visit) indicator(w http.ResponseWriter) {
 
 	d.Lines, p.Tables = v.seriesChart(m, f, t)
 	d.Alliances = v.alliancesFor()
-	d.Alliance = cmpOr(q.Get("alliance"), f.Alliance)
+	d.Alliance = cmpOr(q.Get("group"), f.Alliance)
 	if d.Alliance == "" && len(d.Alliances) > 0 {
 		d.Alliance = d.Alliances[0].ID
 	}

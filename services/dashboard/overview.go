@@ -5,33 +5,48 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/partnership-hub/hub/pkg/reference"
 )
 
 // focus is what a page is about: one organisation (with its region), or an area.
 type focus struct {
-	Org      string // organisation code; empty for an area
-	Area     string // the organisation's region, or the area itself
-	Alliance string // the analyst's alliance, when the page is about it
+	Org          string // organisation code; empty for an area
+	Area         string // the organisation's region, the area itself, or the region of an alliance's members
+	Alliance     string // an alliance, when the page is about it
+	AllianceName string
 }
 
 func (f focus) name() string {
-	if f.Org != "" {
+	switch {
+	case f.Org != "":
 		return orgName(f.Org)
+	case f.Alliance != "":
+		return cmpOr(f.AllianceName, f.Alliance)
 	}
 	return areaName(f.Area)
 }
 
 // query is the focus as page parameters.
 func (f focus) query() url.Values {
-	if f.Org != "" {
+	switch {
+	case f.Org != "":
 		return query("org", f.Org)
+	case f.Alliance != "":
+		return query("alliance", f.Alliance)
 	}
-	return query("area", f.Area, "alliance", f.Alliance)
+	return query("area", f.Area)
+}
+
+// area is the focus's area as the API's parameters, with more: alliance= or region=.
+func (f focus) area(kv ...string) url.Values {
+	q := query(kv...)
+	if f.Org == "" && f.Alliance != "" {
+		q.Set("alliance", f.Alliance)
+	} else {
+		q.Set("region", f.Area)
+	}
+	return q
 }
 
 // focusOf works out what the person asked to see (org= or area=), or what they see by default:
@@ -45,19 +60,23 @@ func (v *visit) focusOf() (focus, error) {
 	if area := q.Get("area"); area != "" {
 		return focus{Area: area}, nil
 	}
-	if v.person.Org != "" {
+	id := q.Get("alliance")
+	if id == "" && v.person.Org != "" {
 		return focus{Org: v.person.Org, Area: regionOf(v.person.Org)}, nil
 	}
-	if v.person.Analyst() && len(v.person.Alliances) > 0 {
+	if id == "" && v.person.Analyst() && len(v.person.Alliances) > 0 {
+		id = v.person.Alliances[0]
+	}
+	if id != "" {
 		var a allianceDef
-		if err := v.get("/v1/alliances/"+url.PathEscape(v.person.Alliances[0]), nil, &a); err != nil {
+		if err := v.get("/v1/alliances/"+url.PathEscape(id), nil, &a); err != nil {
 			return focus{}, err
 		}
 		area := reference.England
 		if len(a.Members) > 0 {
 			area = cmpOr(regionOf(a.Members[0]), area)
 		}
-		return focus{Area: area, Alliance: a.ID}, nil
+		return focus{Area: area, Alliance: a.ID, AllianceName: a.Name}, nil
 	}
 	return focus{Area: reference.England}, nil
 }
@@ -72,109 +91,61 @@ func regionOf(org string) string {
 // latest is one metric's latest figure for the focus and the one before it.
 type latest struct {
 	Metric     metricDef
-	Trend      *trend
+	Area       string // the area the figures are compared within
 	Last, Prev *trendPoint
 	Bench      *metricBenchmark // the latest period's benchmark, with the organisation's position
 }
 
-// latestFigures reads every metric of the standards for the focus: its series (to find the
-// latest period with a value and the one before), then, for an organisation, each latest
-// period's benchmarks with its position (rank, quartiles). The reads go out together.
+// latestFigures reads every metric of the standards for the focus in the latest two periods of
+// its data kind: one read of each standard's benchmarks per period, all together.
 func (v *visit) latestFigures(f focus, standards ...int) ([]*latest, error) {
-	var out []*latest
+	var (
+		out []*latest
+		ms  []metricDef
+	)
 	for _, std := range standards {
-		ms, err := v.metricsOf(std)
+		sm, err := v.metricsOf(std)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range ms {
-			out = append(out, &latest{Metric: m})
-		}
+		ms = append(ms, sm...)
 	}
-	g := new(errgroup.Group)
-	g.SetLimit(8)
-	for _, l := range out {
-		g.Go(func() error {
-			var t trend
-			err := v.get("/v1/benchmarks/"+url.PathEscape(l.Metric.ID)+"/trend", query("org", f.Org, "region", areaParam(f)), &t)
-			if statusOf(err) == http.StatusNotFound {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			l.Trend = &t
-			l.Last, l.Prev = lastTwo(t.Points)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	periods, err := v.periodsOf(ms)
+	if err != nil {
 		return nil, err
 	}
-	if f.Org == "" {
-		return out, nil
-	}
-	// One read per standard and period gives every metric's rank and quartiles.
-	type key struct {
-		std    int
-		period string
-	}
-	var (
-		mu      sync.Mutex
-		benches = map[key]*standardBenchmarks{}
-	)
-	area := f.Area
-	for _, l := range out {
-		if l.Trend != nil && l.Trend.Region.Code != "" {
-			area = l.Trend.Region.Code
-			break
+	var want []stdPeriod
+	for _, m := range ms {
+		ps := periods[m.Source]
+		for i := max(0, len(ps)-2); i < len(ps); i++ {
+			if k := (stdPeriod{m.Standard, ps[i]}); !slices.Contains(want, k) {
+				want = append(want, k)
+			}
 		}
 	}
-	wanted := map[key]bool{}
-	for _, l := range out {
-		if l.Last != nil {
-			wanted[key{l.Metric.Standard, l.Last.Period}] = true
-		}
-	}
-	for k := range wanted {
-		g.Go(func() error {
-			var sb standardBenchmarks
-			err := v.get(fmt.Sprintf("/v1/benchmarks/standard-%d", k.std), query("region", area, "period", k.period, "org", f.Org), &sb)
-			if statusOf(err) == http.StatusNotFound {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			benches[k] = &sb
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	benches, err := v.benchmarksAt(f, want)
+	if err != nil {
 		return nil, err
 	}
-	for _, l := range out {
-		if l.Last == nil {
-			continue
-		}
-		if sb := benches[key{l.Metric.Standard, l.Last.Period}]; sb != nil {
-			for i := range sb.Metrics {
-				if sb.Metrics[i].Metric.ID == l.Metric.ID {
-					l.Bench = &sb.Metrics[i]
-				}
+	for _, m := range ms {
+		l := &latest{Metric: m, Area: f.Area}
+		ps := periods[m.Source]
+		for i := len(ps) - 1; i >= 0 && i >= len(ps)-2; i-- {
+			sb := benches[stdPeriod{m.Standard, ps[i]}]
+			mb := metricIn(sb, m.ID)
+			if mb == nil {
+				continue
+			}
+			pt := pointOf(f, ps[i], mb)
+			if l.Last == nil {
+				l.Last, l.Bench, l.Area = &pt, mb, cmpOr(sb.Region.Code, f.Area)
+			} else {
+				l.Prev = &pt
 			}
 		}
+		out = append(out, l)
 	}
 	return out, nil
-}
-
-func areaParam(f focus) string {
-	if f.Org != "" {
-		return ""
-	}
-	return f.Area
 }
 
 // lastTwo finds the latest point with a value (or, when none has one, the latest point) and the
@@ -279,7 +250,7 @@ func (v *visit) overview(w http.ResponseWriter) {
 			u := l.Metric.Unit
 			row = append(row, Cell{Text: l.Last.Period}, valueCell(l.Last.Value, u, l.Last.Reason, l.Last.Withheld), change(l.Metric, l.Last, l.Prev))
 			if f.Org != "" {
-				region := areaName(cmpOr(l.Trend.Region.Code, f.Area))
+				region := areaName(l.Area)
 				row = append(row, valueCell(l.Last.RegionValue, u, "", l.Last.RegionWithheld), valueCell(l.Last.EnglandValue, u, "", l.Last.EnglandWithheld),
 					snCell(l.Last.SNMedian, u), Cell{Text: positionWords(l, region)})
 			} else {

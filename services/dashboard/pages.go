@@ -53,11 +53,20 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 		v.refuse(w, err)
 		return
 	}
-	periods, err := v.periodsOf(f, ms)
+	bySource, err := v.periodsOf(ms)
 	if err != nil {
 		v.refuse(w, err)
 		return
 	}
+	var periods []string
+	for _, ps := range bySource {
+		for _, p := range ps {
+			if !slices.Contains(periods, p) {
+				periods = append(periods, p)
+			}
+		}
+	}
+	slices.Sort(periods)
 	if len(periods) == 0 {
 		v.refuse(w, &apiProblem{Status: http.StatusNotFound, Detail: "no Standard " + strconv.Itoa(std) + " benchmarks for " + f.name()})
 		return
@@ -67,7 +76,7 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 		period = periods[len(periods)-1]
 	}
 	var sb standardBenchmarks
-	if err := v.get(fmt.Sprintf("/v1/benchmarks/standard-%d", std), query("region", f.Area, "period", period, "org", f.Org), &sb); err != nil {
+	if err := v.get(fmt.Sprintf("/v1/benchmarks/standard-%d", std), f.area("period", period, "org", f.Org), &sb); err != nil {
 		v.refuse(w, err)
 		return
 	}
@@ -185,31 +194,6 @@ type summaryData struct {
 	Period      string
 	Focus       focus
 	Choices     *choices
-}
-
-// periodsOf lists the periods with figures for the focus, from the series of the standard's
-// first and last metrics (a workforce metric and an audit one, which have periods of their own).
-func (v *visit) periodsOf(f focus, ms []metricDef) ([]string, error) {
-	seen := map[string]bool{}
-	for _, m := range []metricDef{ms[0], ms[len(ms)-1]} {
-		var t trend
-		err := v.get("/v1/benchmarks/"+url.PathEscape(m.ID)+"/trend", query("org", f.Org, "region", areaParam(f)), &t)
-		if statusOf(err) == http.StatusNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range t.Points {
-			seen[p.Period] = true
-		}
-	}
-	var out []string
-	for p := range seen {
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 // placementRow is a stored placement as the API lists it.

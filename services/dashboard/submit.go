@@ -178,11 +178,11 @@ func (v *visit) submissionPage(w http.ResponseWriter) {
 	case d.Pending:
 		d.Outcome = fmt.Sprintf("Checking: %d of %d rows done", st.Accepted+st.Rejected, st.Rows)
 	case st.Rejected == 0 && len(st.Warnings) == 0:
-		d.Outcome = fmt.Sprintf("Accepted: all %d rows stored", st.Accepted)
+		d.Outcome = fmt.Sprintf("Accepted: all %s stored", plural(st.Accepted, "row"))
 	case st.Rejected == 0:
-		d.Outcome = fmt.Sprintf("Accepted with %d warnings: all %d rows stored", len(st.Warnings), st.Accepted)
+		d.Outcome = fmt.Sprintf("Accepted with %s: all %s stored", plural(len(st.Warnings), "warning"), plural(st.Accepted, "row"))
 	default:
-		d.Outcome = fmt.Sprintf("%d errors: %d rows refused, %d rows stored", len(st.Errors), st.Rejected, st.Accepted)
+		d.Outcome = fmt.Sprintf("%s: %s refused, %s stored", plural(len(st.Errors), "error"), plural(st.Rejected, "row"), plural(st.Accepted, "row"))
 	}
 	d.Fields, d.Warnings = groupByField(st.Errors), groupByField(st.Warnings)
 	report := &Table{ID: "errors", Caption: "Error report", Head: []Head{{Text: "row", Numeric: true}, {Text: "field"}, {Text: "severity"}, {Text: "reason"}}}
@@ -195,6 +195,14 @@ func (v *visit) submissionPage(w http.ResponseWriter) {
 		}
 	}
 	v.show(w, "submission", page{Title: "Submission " + st.ID, Section: "submit", Tables: []*Table{report}, Data: d})
+}
+
+// plural writes "1 row", "2 rows".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // groupByField gathers row errors by field, rows in order.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/poll"
 )
 
 // byID returns the hub's statements by id.
@@ -303,20 +304,16 @@ func TestParity(t *testing.T) {
 // waitMutations polls until the engine has applied every mutation of the current database.
 func waitMutations(t *testing.T, e engine) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.Until(t, 30*time.Second, func() error {
 		r, err := e.Query(`SELECT count() FROM system.mutations WHERE database = currentDatabase() AND is_done = 0`)
 		if err != nil {
 			t.Fatalf("%s: %v", e.Name(), err)
 		}
-		if r.Rows[0][0] == "0" {
-			return
+		if r.Rows[0][0] != "0" {
+			return fmt.Errorf("%s: mutations still running", e.Name())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: mutations still running after 30 s", e.Name())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // toGo converts a fixture value to the Go type clickhouse-go takes for a column of type t; nil

@@ -3,6 +3,7 @@ package alliance_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/bus/bustest"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
 )
 
@@ -102,13 +104,12 @@ func TestCache(t *testing.T) {
 	if err := alliance.Announce(ctx, ns.JS, "north-east"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for members() != 3 {
-		if time.Now().After(deadline) {
-			t.Fatal("the announced change was not seen")
+	poll.Until(t, 5*time.Second, func() error {
+		if n := members(); n != 3 {
+			return fmt.Errorf("the announced change was not seen: %d members", n)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	put(store, "E06000001") // unannounced: seen once the time to live has passed
 	if n := members(); n != 3 {
 		t.Fatalf("%d members before the time to live passed, want the cached 3", n)

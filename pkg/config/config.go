@@ -1,11 +1,14 @@
 // Package config reads the hub's configuration from environment variables, all prefixed HUB_,
-// and builds the logger. Every setting has a documented default (see README.md).
+// and builds the logger. Every setting has a documented default (see README.md). What was read
+// can be logged, secrets masked (Settings); the process around it is package lifecycle's.
 package config
 
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -39,12 +42,92 @@ func (c Common) ClickHouse() chstore.Config {
 		Cluster: c.ClickHouseCluster}
 }
 
-// Parse fills v (a struct with env tags) from HUB_* variables.
-func Parse(v any) error {
-	if err := env.ParseWithOptions(v, env.Options{Prefix: Prefix}); err != nil {
-		return fmt.Errorf("configuration: %w", err)
+// Parse fills v (a struct with env tags) from HUB_* variables and returns the settings it read.
+func Parse(v any) (Settings, error) {
+	var read Settings
+	opts := env.Options{Prefix: Prefix, OnSet: func(name string, value any, isDefault bool) {
+		read = append(read, Setting{Name: name, Value: shown(name, value), Default: isDefault})
+	}}
+	if err := env.ParseWithOptions(v, opts); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	return nil
+	return read, nil
+}
+
+// Settings are the variables a configuration was read from, each with its value (from the
+// environment, its default, or empty) as it may be logged: a secret is shown as *** when it is
+// set, and a URL without its password.
+type Settings []Setting
+
+// Setting is one variable.
+type Setting struct {
+	Name    string // e.g. HUB_CLICKHOUSE_ADDR
+	Value   string // masked when it is a secret
+	Default bool   // the default, not the environment, gave the value
+}
+
+// LogValue logs the settings as one group, keyed by variable.
+func (s Settings) LogValue() slog.Value {
+	attrs := make([]slog.Attr, len(s))
+	for i, v := range s {
+		attrs[i] = slog.String(v.Name, v.Value)
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Masked is how a secret that is set is shown.
+const Masked = "***"
+
+// secretWords mark a variable as a secret wherever they stand in its name (HUB_CLICKHOUSE_PASSWORD,
+// HUB_DASHBOARD_CLIENT_SECRET, …), so that a setting added later is masked without anyone
+// remembering to say so.
+var secretWords = []string{"PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIALS", "PASSPHRASE"}
+
+// IsSecret reports whether the variable name says it holds a secret.
+func IsSecret(name string) bool {
+	for _, w := range strings.Split(name, "_") {
+		if slices.Contains(secretWords, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// shown is value as it may be logged.
+func shown(name string, value any) string {
+	if IsSecret(name) {
+		if fmt.Sprint(value) == "" {
+			return ""
+		}
+		return Masked
+	}
+	var parts []string
+	switch v := value.(type) {
+	case string:
+		parts = strings.Split(v, ",") // a list is one comma-separated string
+	case []string:
+		parts = v
+	default:
+		return fmt.Sprint(value)
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = WithoutPassword(p)
+	}
+	return strings.Join(out, ",")
+}
+
+// WithoutPassword hides the password of a URL (nats://hub:secret@nats:4222); anything else is
+// returned as it is.
+func WithoutPassword(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); !has {
+		return s
+	}
+	return u.Redacted()
 }
 
 // Logger builds the structured logger the settings ask for.

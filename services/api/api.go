@@ -27,6 +27,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/kinds"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -103,22 +104,7 @@ func Config() huma.Config {
 // health endpoints.
 func Handler(d *Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.Ready(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
-			d.Log.Warn("not ready", "err", err)
-			return
-		}
-		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
-	})
+	lifecycle.HandleHealth(mux, d.Ready, d.Log)
 	api := humago.New(mux, Config())
 	Register(api, d)
 	docsui.Register(mux, origin(d.Issuer))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -395,6 +396,22 @@ func TestSchemasAreCurrent(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("schemas/%s is stale: run `make openapi`", name)
+		}
+	}
+}
+
+// The API answers its readiness probe with the services' one handler: 503 while NATS or
+// ClickHouse cannot be reached.
+func TestReadyzFollowsTheConnections(t *testing.T) {
+	for _, tt := range []struct {
+		ready error
+		code  int
+	}{{nil, http.StatusOK}, {errors.New("nats: RECONNECTING"), http.StatusServiceUnavailable}} {
+		h := api.Handler(&api.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(context.Context) error { return tt.ready }})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		if rec.Code != tt.code {
+			t.Errorf("ready %v: /readyz %d %s, want %d", tt.ready, rec.Code, rec.Body, tt.code)
 		}
 	}
 }

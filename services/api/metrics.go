@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/tracing"
 )
@@ -77,7 +77,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // instrument gives the handlers the service's metrics and tracer provider.
-func (d *Deps) instrument(tel *config.Telemetry) error {
+func (d *Deps) instrument(tel *lifecycle.Telemetry) error {
 	m, err := metrics.NewAPI(tel.Registry)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -87,7 +87,7 @@ func (d *Deps) instrument(tel *config.Telemetry) error {
 }
 
 // flushTelemetry exports the spans still buffered, at shutdown.
-func flushTelemetry(tel *config.Telemetry, log *slog.Logger) {
+func flushTelemetry(tel *lifecycle.Telemetry, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := tel.Close(ctx); err != nil {

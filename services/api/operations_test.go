@@ -16,6 +16,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
@@ -359,13 +360,12 @@ func (e *env) trailSeq() uint64 { return e.stream(bus.StreamTrail).LastSeq }
 // recordAfter waits for the first access-trail record after seq and returns it.
 func (e *env) recordAfter(seq uint64) trail.Entry {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for e.trailSeq() <= seq {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no access-trail record after %d", seq)
+	poll.UntilEvery(e.t, 5*time.Second, 5*time.Millisecond, func() error {
+		if e.trailSeq() <= seq {
+			return fmt.Errorf("no access-trail record after %d", seq)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 	s, err := e.nats.JS.Stream(context.Background(), bus.StreamTrail)
 	if err != nil {
 		e.t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -50,13 +51,13 @@ type RunConfig struct {
 // Run serves the API until ctx is cancelled, then stops taking requests, lets those in flight
 // finish and closes its connections. ready, when not nil, receives the address once it listens.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- string) error {
-	conns, err := cfg.Connect(ctx, "hub-api", log)
+	conns, err := lifecycle.Connect(ctx, cfg.Common, "hub-api", log)
 	if err != nil {
 		return err
 	}
 	defer conns.Close()
 	js, ch := conns.JS, conns.CH
-	tel, err := cfg.Telemetry(ctx, "hub-api")
+	tel, err := lifecycle.NewTelemetry(ctx, cfg.Common, "hub-api")
 	if err != nil {
 		return err
 	}

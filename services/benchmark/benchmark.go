@@ -35,6 +35,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/consumer"
 	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kinds"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
@@ -65,7 +66,7 @@ const formerConsumer = "benchmark-" + submission.KindWorkforce
 
 // Run follows stored events until ctx is cancelled.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
-	conns, err := cfg.Connect(ctx, "hub-benchmark", log)
+	conns, err := lifecycle.Connect(ctx, cfg.Common, "hub-benchmark", log)
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
 	}
 	// The health listener stops only once the open recomputation is finished, so probes and
 	// scrapes see the shutdown through.
-	return cfg.RunObserved(ctx, "hub-benchmark", cfg.Benchmark.HealthAddr, log, conns, func(tel *config.Telemetry) error {
+	return lifecycle.RunObserved(ctx, cfg.Common, "hub-benchmark", cfg.Benchmark.HealthAddr, log, conns, func(tel *lifecycle.Telemetry) error {
 		m, err := metrics.NewBenchmark(tel.Registry)
 		if err != nil {
 			return err

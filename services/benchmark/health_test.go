@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/bus"
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/metrics/metricstest"
 	"github.com/partnership-hub/hub/pkg/poll"
@@ -19,7 +19,7 @@ import (
 // return, and checks the probes and that the recomputation is counted and timed.
 func TestHealthAndMetrics(t *testing.T) {
 	e := newEnv(t)
-	reg, base := metricstest.ServeHealth(t, &config.Conns{NC: e.ns.NC, JS: e.ns.JS, CH: e.conn}, slog.New(slog.NewTextHandler(io.Discard, nil)), bus.StreamEvents)
+	reg, base := metricstest.ServeHealth(t, &lifecycle.Conns{NC: e.ns.NC, JS: e.ns.JS, CH: e.conn}, slog.New(slog.NewTextHandler(io.Discard, nil)), bus.StreamEvents)
 	m, err := metrics.NewBenchmark(reg)
 	if err != nil {
 		t.Fatal(err)

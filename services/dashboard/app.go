@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 )
 
@@ -66,8 +67,7 @@ func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	dist, _ := fs.Sub(static, "web/static/dist")
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", cacheable(http.FileServerFS(dist))))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeStatus(w, http.StatusOK, "ok") })
-	mux.HandleFunc("GET /readyz", a.ready)
+	lifecycle.HandleHealth(mux, a.ready, a.log)
 	mux.Handle("GET /metrics", metrics.Handler(a.registry))
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
@@ -140,31 +140,20 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ready says whether the API answers.
-func (a *app) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
+func (a *app) ready(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.cfg.APIURL+"/healthz", nil)
-	if err == nil {
-		var resp *http.Response
-		if resp, err = a.api.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("api: %s", resp.Status)
-			}
-		}
-	}
 	if err != nil {
-		a.log.Warn("not ready", "err", err)
-		writeStatus(w, http.StatusServiceUnavailable, "unavailable")
-		return
+		return err
 	}
-	writeStatus(w, http.StatusOK, "ready")
-}
-
-func writeStatus(w http.ResponseWriter, code int, status string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_, _ = fmt.Fprintf(w, "{\"status\":%q}\n", status)
+	resp, err := a.api.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("api: %s", resp.Status)
+	}
+	return nil
 }
 
 // fail answers an unexpected failure without its details, which go to the log.

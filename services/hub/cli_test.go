@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/services/cli"
 	"github.com/partnership-hub/hub/services/hub"
 )
@@ -164,17 +166,13 @@ func TestCLIAgainstTheHub(t *testing.T) {
 
 	t.Run("get benchmarks", func(t *testing.T) {
 		// The benchmark service recomputes the period in the background.
-		deadline := time.Now().Add(time.Minute)
-		for {
+		poll.UntilEvery(t, time.Minute, 500*time.Millisecond, func() error {
 			code, out, errOut := c.run("", "get", "benchmarks", "--region", "E12000001", "--period", "2025", "-o", filepath.Join(t.TempDir(), "s2.csv"))
 			if code == 0 && out == "" {
-				break
+				return nil
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
+			return fmt.Errorf("exit %d: %s", code, errOut)
+		})
 		code, out, errOut := c.run("", "get", "trend", "vacancy_rate", "--org", "E06000001")
 		if code != 0 || !strings.HasPrefix(out, "period,metric") || !strings.Contains(out, "E06000001") {
 			t.Errorf("trend: exit %d: %.300s %s", code, out, errOut)

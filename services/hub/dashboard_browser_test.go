@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/partnership-hub/hub/pkg/poll"
 )
 
 // dashboardBrowser is one headless Chromium shared by the dashboard's browser tests, with
@@ -269,13 +272,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#kind-workforce")), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
 			chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitReady(chromedp.CSS("#submission-status")))
 		// The page follows the submission until ingest has checked every row.
-		deadline := time.Now().Add(2 * time.Minute)
-		for eval[bool](tb, `!!document.querySelector("[data-submission-pending]")`) {
-			if time.Now().After(deadline) {
-				t.Fatal("the submission page still shows it pending")
+		poll.UntilEvery(t, 2*time.Minute, 200*time.Millisecond, func() error {
+			if eval[bool](tb, `!!document.querySelector("[data-submission-pending]")`) {
+				return errors.New("the submission page still shows it pending")
 			}
-			time.Sleep(200 * time.Millisecond)
-		}
+			return nil
+		})
 		outcome := eval[string](tb, `document.getElementById("outcome").textContent`)
 		if want := "2 errors: 2 rows refused, 1 row stored"; strings.TrimSpace(outcome) != want {
 			t.Errorf("outcome %q, want %q", outcome, want)

@@ -50,6 +50,9 @@ type Config struct {
 	Demo bool `env:"DEMO" envDefault:"false"` // load the DfE workforce figures 2017–2025 through the API at start
 }
 
+// Logger builds the structured logger the API's settings ask for (HUB_LOG_LEVEL, HUB_LOG_FORMAT).
+func (c Config) Logger() (*slog.Logger, error) { return c.API.Logger() }
+
 // Started tells where the running hub is.
 type Started struct {
 	APIURL, Issuer, NATSURL, ClickHouse string

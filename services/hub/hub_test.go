@@ -46,7 +46,7 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	conn, chcfg := chtest.New(t)
 	orgs := seedOrganisations(t, conn, 1500)
 	var cfg hub.Config
-	if err := config.Parse(&cfg); err != nil {
+	if _, err := config.Parse(&cfg); err != nil {
 		t.Fatal(err)
 	}
 	cfg.API.ClickHouseAddr, cfg.API.ClickHouseDatabase = chcfg.Addr, chcfg.Database

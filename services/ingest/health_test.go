@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/bus"
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/metrics/metricstest"
 	"github.com/partnership-hub/hub/pkg/poll"
@@ -20,7 +20,7 @@ import (
 // submission and one undecodable message, and checks the probes and that the counters move.
 func TestHealthAndMetrics(t *testing.T) {
 	h := newHarness(t)
-	reg, base := metricstest.ServeHealth(t, &config.Conns{NC: h.ns.NC, JS: h.ns.JS, CH: h.conn}, h.log, bus.StreamSubmissions, bus.StreamTrail)
+	reg, base := metricstest.ServeHealth(t, &lifecycle.Conns{NC: h.ns.NC, JS: h.ns.JS, CH: h.conn}, h.log, bus.StreamSubmissions, bus.StreamTrail)
 	m, err := metrics.NewIngest(reg)
 	if err != nil {
 		t.Fatal(err)

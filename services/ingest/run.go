@@ -10,6 +10,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
@@ -23,7 +24,7 @@ type RunConfig struct {
 // Run consumes submissions until ctx is cancelled, then finishes the open batch, acknowledges
 // it and closes its connections.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
-	conns, err := cfg.Connect(ctx, "hub-ingest", log)
+	conns, err := lifecycle.Connect(ctx, cfg.Common, "hub-ingest", log)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/partnership-hub/hub/pkg/bus"
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 )
 
@@ -55,17 +55,17 @@ func Scrape(tb testing.TB, url string) map[string]float64 {
 	return samples
 }
 
-// ServeHealth serves a health listener (config.ServeHealth) on a free port until the test ends,
+// ServeHealth serves a health listener (lifecycle.ServeHealth) on a free port until the test ends,
 // with a registry that already reports the consumers of streams and the dead-letter stream;
 // checks that /healthz and /readyz answer 200; and returns the registry, for the service's own
 // metrics, and the listener's base URL.
-func ServeHealth(tb testing.TB, conns *config.Conns, log *slog.Logger, streams ...string) (*prometheus.Registry, string) {
+func ServeHealth(tb testing.TB, conns *lifecycle.Conns, log *slog.Logger, streams ...string) (*prometheus.Registry, string) {
 	tb.Helper()
 	reg := metrics.NewRegistry()
 	if err := reg.Register(metrics.NewConsumers(conns.JS, bus.StreamDeadLetter, streams...)); err != nil {
 		tb.Fatal(err)
 	}
-	hs, err := config.ServeHealth("127.0.0.1:0", conns.Ready, reg, log)
+	hs, err := lifecycle.ServeHealth("127.0.0.1:0", conns.Ready, reg, log)
 	if err != nil {
 		tb.Fatal(err)
 	}

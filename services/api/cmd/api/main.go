@@ -6,12 +6,12 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/services/api"
 )
 
 func main() {
-	config.Main("api", func(ctx context.Context, cfg api.RunConfig, log *slog.Logger) error {
+	lifecycle.Main("api", func(ctx context.Context, cfg api.RunConfig, log *slog.Logger) error {
 		return api.Run(ctx, cfg, log, nil)
 	})
 }

@@ -4,10 +4,10 @@
 package main
 
 import (
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/services/benchmark"
 )
 
 func main() {
-	config.Main("benchmark", benchmark.Run)
+	lifecycle.Main("benchmark", benchmark.Run)
 }

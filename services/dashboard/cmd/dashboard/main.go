@@ -7,12 +7,12 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/services/dashboard"
 )
 
 func main() {
-	config.Main("dashboard", func(ctx context.Context, cfg dashboard.Config, log *slog.Logger) error {
+	lifecycle.Main("dashboard", func(ctx context.Context, cfg dashboard.Config, log *slog.Logger) error {
 		return dashboard.Run(ctx, cfg, log)
 	})
 }

@@ -21,7 +21,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/version"
 	"github.com/partnership-hub/hub/services/api"
@@ -48,7 +48,7 @@ func run(args []string) error {
 		cmd = args[0]
 	}
 	if cmd == "healthcheck" && len(args) == 2 {
-		return config.Probe(args[1])
+		return lifecycle.Probe(args[1])
 	}
 	if cmd == "openapi" {
 		b, err := api.OpenAPIDocument()
@@ -78,11 +78,7 @@ func run(args []string) error {
 		}
 		return nil
 	}
-	var cfg hub.Config
-	if err := config.Parse(&cfg); err != nil {
-		return err
-	}
-	log, err := cfg.API.Logger()
+	cfg, log, err := lifecycle.Start[hub.Config]("hub")
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,10 @@
 package main
 
 import (
-	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/services/ingest"
 )
 
 func main() {
-	config.Main("ingest", ingest.Run)
+	lifecycle.Main("ingest", ingest.Run)
 }

@@ -1,13 +1,13 @@
-package config
+package lifecycle
 
 import (
 	"context"
 	"fmt"
 	"os"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/tracing"
 )
@@ -18,10 +18,10 @@ type Telemetry struct {
 	Tracing  *tracing.Provider
 }
 
-// Telemetry builds the registry (with the Go runtime and process collectors) and the tracer
+// NewTelemetry builds the registry (with the Go runtime and process collectors) and the tracer
 // provider HUB_OTEL_EXPORTER asks for; spans on stdout go to standard output, logs stay on
 // standard error.
-func (c Common) Telemetry(ctx context.Context, name string) (*Telemetry, error) {
+func NewTelemetry(ctx context.Context, c config.Common, name string) (*Telemetry, error) {
 	tp, err := tracing.New(ctx, c.OTelExporter, name, os.Stdout)
 	if err != nil {
 		return nil, err
@@ -35,12 +35,4 @@ func (t *Telemetry) Close(ctx context.Context) error {
 		return fmt.Errorf("flush traces: %w", err)
 	}
 	return nil
-}
-
-// Ready reports whether NATS is connected and ClickHouse answers: the readiness probe.
-func (c *Conns) Ready(ctx context.Context) error {
-	if s := c.NC.Status(); s != nats.CONNECTED {
-		return fmt.Errorf("nats: %s", s)
-	}
-	return c.CH.Ping(ctx)
 }

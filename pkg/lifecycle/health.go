@@ -1,4 +1,4 @@
-package config
+package lifecycle
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/metrics"
 )
 
@@ -29,19 +30,7 @@ func ServeHealth(addr string, ready func(context.Context) error, reg prometheus.
 		return nil, fmt.Errorf("health listener on %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, http.StatusOK, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := ready(ctx); err != nil {
-			log.Warn("not ready", "err", err)
-			writeStatus(w, http.StatusServiceUnavailable, "unavailable")
-			return
-		}
-		writeStatus(w, http.StatusOK, "ready")
-	})
+	HandleHealth(mux, ready, log)
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	h := &HealthServer{
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
@@ -70,6 +59,24 @@ func (h *HealthServer) Stop() error {
 	return nil
 }
 
+// HandleHealth serves GET /healthz (the process is alive: always 200) and GET /readyz (200 when
+// ready, within 2 s, says so; else 503) on mux: the consumers' health listener and the API.
+func HandleHealth(mux *http.ServeMux, ready func(context.Context) error, log *slog.Logger) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			log.Warn("not ready", "err", err)
+			writeStatus(w, http.StatusServiceUnavailable, "unavailable")
+			return
+		}
+		writeStatus(w, http.StatusOK, "ready")
+	})
+}
+
 func writeStatus(w http.ResponseWriter, code int, status string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -80,9 +87,9 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 // empty, its health listener, which stops only once run has returned, so probes and scrapes see
 // the shutdown through. observe registers the service's metrics with the registry and hands them
 // and the tracer provider to the service before run starts.
-func (c Common) RunObserved(ctx context.Context, name, healthAddr string, log *slog.Logger, conns *Conns,
+func RunObserved(ctx context.Context, c config.Common, name, healthAddr string, log *slog.Logger, conns *Conns,
 	observe func(*Telemetry) error, run func(context.Context) error) (err error) {
-	tel, err := c.Telemetry(ctx, name)
+	tel, err := NewTelemetry(ctx, c, name)
 	if err != nil {
 		return err
 	}

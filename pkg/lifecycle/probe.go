@@ -1,4 +1,4 @@
-package config
+package lifecycle
 
 import (
 	"fmt"

@@ -65,6 +65,10 @@ if ! command -v chromium >/dev/null; then
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 export HUB_REQUIRE_BROWSER=1 # the browser tests must run, never skip
+# The API contract: Spectral (spectral:oas) and Redocly (recommended) from npm (api/lint), zero
+# errors and zero warnings, and a Go client generated from it with oapi-codegen that compiles.
+echo "== OpenAPI contract: lint and a generated client (npm ci in api/lint)"
+bash scripts/lint-openapi.sh
 echo "== helm lint charts/partnership-hub (default, single-node and production values)"
 helm lint charts/partnership-hub
 helm lint charts/partnership-hub -f charts/partnership-hub/values-single.yaml

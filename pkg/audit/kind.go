@@ -26,7 +26,7 @@ var Kind = &kind.Kind[Rating]{
 		Docs: kind.Docs{
 			Path: "/v1/audit-submissions", Tags: []string{"Audits"},
 			SubmitID: "submit-audit", Summary: "Submit an employer audit (self-assessment against the standards)", Description: submitDoc,
-			Schema: "audit-submission.v1.json", Title: "Audit submissions", Root: "Ratings", ListDoc: "Rated items",
+			Schema: "audit-submission.v1.json", Title: "Audit submissions", Root: "AuditRatings", ListDoc: "Rated items",
 		},
 		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(selectCycles)},
 	},

@@ -21,7 +21,7 @@ type PlanItem struct {
 	Evidence    string `json:"evidence"`
 	Action      string `json:"action" doc:"Planned action; empty when none is planned yet"`
 	Owner       string `json:"owner" doc:"Role owning the action"`
-	Due         string `json:"due,omitempty" doc:"Due date YYYY-MM-DD"`
+	Due         string `json:"due,omitempty" format:"date" doc:"Due date YYYY-MM-DD"`
 	Overdue     bool   `json:"overdue" doc:"The due date has passed"`
 	DaysOverdue int    `json:"days_overdue,omitempty" doc:"Days since the due date"`
 	SubmittedAt string `json:"submitted_at" doc:"When this rating was received (RFC 3339)"`

@@ -68,7 +68,13 @@ func (p Principal) HasRole(r string) bool {
 type Verifier struct {
 	verifier *oidc.IDTokenVerifier
 	claims   Claims
+	// The provider's token and authorization endpoints, from discovery.
+	tokenURL, authorizeURL string
 }
+
+// Endpoints are the provider's token and authorization endpoints, as its discovery document
+// names them: where callers get the tokens this verifier takes.
+func (v *Verifier) Endpoints() (tokenURL, authorizeURL string) { return v.tokenURL, v.authorizeURL }
 
 // NewVerifier discovers the provider at cfg.Issuer and returns a verifier for
 // its tokens. The provider's keys are fetched when first needed and again when
@@ -104,7 +110,8 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 			// the public key) nor "none".
 			SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256},
 		}),
-		claims: claims,
+		claims:   claims,
+		tokenURL: provider.Endpoint().TokenURL, authorizeURL: provider.Endpoint().AuthURL,
 	}, nil
 }
 

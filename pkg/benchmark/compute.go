@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/measure"
@@ -74,6 +75,8 @@ type Area struct {
 	Median, P25, P75 *float64
 	Contributors     int // organisations adding to the sums
 	Excluded         int // organisations with data for the metric left out: an input unknown, or a zero denominator
+	// ComputedAt is when its period was computed, as read back from the table (Write stamps it).
+	ComputedAt time.Time
 }
 
 // Result is a period's benchmarks.

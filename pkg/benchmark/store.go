@@ -58,10 +58,10 @@ const (
 	// Only rows of a period's latest computation count: a computation writes every row it has
 	// with one version, and a row it no longer has (a placement's host or academic year
 	// corrected, say) cannot be deleted, so it keeps an older version and is left out here.
-	selectAreas      = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreaOfPeriod
+	selectAreas      = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreaOfPeriod
 	selectMembers    = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?) AND ` + latestValueOfPeriod
 	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), org_code) AND ` + latestValueOfPeriod
-	selectAreaSeries = `SELECT ` + areaColumns + ` FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreas +
+	selectAreaSeries = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreas +
 		` ORDER BY period`
 	selectOrgSeries = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? WHERE ` + latestValues +
 		` ORDER BY period`
@@ -278,7 +278,7 @@ func (s *Store) queryAreas(ctx context.Context, query string, args ...any) ([]Ar
 			contrib, excl, resp uint32
 		)
 		if err := scan(&a.Period, &a.Metric, &a.Region, &a.Name, &a.Level, &a.Num, &a.Den, &a.Value, &a.Median, &a.P25, &a.P75,
-			&contrib, &excl, &resp, &a.Withheld); err != nil {
+			&contrib, &excl, &resp, &a.Withheld, &a.ComputedAt); err != nil {
 			return err
 		}
 		a.Contributors, a.Excluded, a.Respondents = int(contrib), int(excl), int(resp)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/partnership-hub/hub/pkg/disclosure"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -156,10 +157,12 @@ type MetricBenchmark struct {
 
 // StandardBenchmarks is every metric of one standard for an area and period.
 type StandardBenchmarks struct {
-	Standard int               `json:"standard" doc:"The employer standard" example:"2"`
-	Region   AreaRef           `json:"region"`
-	Period   string            `json:"period" example:"2024"`
-	Metrics  []MetricBenchmark `json:"metrics" doc:"Every metric of the standard, in catalogue order; one without data for the period has null values"`
+	Standard int     `json:"standard" doc:"The employer standard" example:"2"`
+	Region   AreaRef `json:"region"`
+	Period   string  `json:"period" example:"2024"`
+	// ComputedAt is when the period's benchmarks were last computed.
+	ComputedAt *time.Time        `json:"computed_at,omitempty" doc:"When the period's benchmarks for the area were last computed (UTC)"`
+	Metrics    []MetricBenchmark `json:"metrics" doc:"Every metric of the standard, in catalogue order; one without data for the period has null values"`
 }
 
 // TrendPoint is one period of a series.
@@ -208,6 +211,9 @@ func (rv *ReaderView) standardBenchmarks(ctx context.Context, rd Reader, std int
 		if a.Region == region {
 			own[a.Metric] = a
 			res.Region = areaRef(a)
+			if at := a.ComputedAt; !at.IsZero() && (res.ComputedAt == nil || at.After(*res.ComputedAt)) {
+				res.ComputedAt = &at
+			}
 		}
 		if a.Region == reference.England {
 			england[a.Metric] = a

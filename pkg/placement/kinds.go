@@ -26,7 +26,7 @@ var Kind = &kind.Kind[Placement]{
 			SubmitID: "submit-placements", Summary: "Submit student placements (universities)", Description: placementSubmitDoc,
 			Schema: "placement.v1.json", Title: "Placements", Root: "Placements", ListDoc: "Placements, one per student, cohort and stage",
 		},
-		List: kind.ListOf("list-placements", "Read stored placements",
+		List: kind.ListOf("list-placements", "StoredPlacements", "Read stored placements",
 			"Your university's placements, the latest report of each student, cohort and stage. Stewards may read any organisation's.",
 			"placements", []kind.Param{academicYearParam},
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredPlacement, error) {
@@ -99,7 +99,7 @@ var CapacityKind = &kind.Kind[Capacity]{
 			Description: capacitySubmitDoc,
 			Schema:      "placement-capacity.v1.json", Title: "Placement capacity", Root: "CapacityList", ListDoc: "Places per organisation, academic year and stage",
 		},
-		List: kind.ListOf("list-placement-capacity", "Read stored placement capacity",
+		List: kind.ListOf("list-placement-capacity", "StoredCapacityList", "Read stored placement capacity",
 			"Your organisation's placement capacity per academic year and stage, the latest of each. Stewards may read any organisation's.",
 			"capacity", []kind.Param{academicYearParam},
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredCapacity, error) {
@@ -150,9 +150,9 @@ var EducatorsKind = &kind.Kind[Educators]{
 			SubmitID: "submit-practice-educators", Summary: "Submit practice educators (employers)", Description: educatorsSubmitDoc,
 			Schema: "practice-educators.v1.json", Title: "Practice educators", Root: "EducatorsList", ListDoc: "Practice educators per employer and period",
 		},
-		List: kind.ListOf("list-practice-educators", "Read stored practice educators",
+		List: kind.ListOf("list-practice-educators", "StoredEducatorsList", "Read stored practice educators",
 			"Your organisation's practice educators per period, the latest of each. Stewards may read any organisation's.",
-			"educators", []kind.Param{{Name: "period", Doc: "One period (YYYY or YYYY-Qn); all when empty", MaxLength: 10}},
+			"educators", []kind.Param{{Name: "period", Doc: "One period (YYYY or YYYY-Qn); all when empty", MaxLength: 10, Pattern: `^[0-9]{4}(-Q[1-4])?$`}},
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredEducators, error) {
 				return NewStore(conn).ListEducators(ctx, org, q["period"])
 			}),
@@ -182,7 +182,7 @@ var EducatorsKind = &kind.Kind[Educators]{
 	Demo: demoPart(func(d *demoData) []kind.Sample[Educators] { return d.educators }),
 }
 
-var academicYearParam = kind.Param{Name: "academic_year", Doc: "One academic year (YYYY/YY); all when empty", MaxLength: 7}
+var academicYearParam = kind.Param{Name: "academic_year", Doc: "One academic year (YYYY/YY); all when empty", MaxLength: 7, Pattern: `^[0-9]{4}/[0-9]{2}$`}
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 

@@ -28,7 +28,7 @@ var Kind = &kind.Kind[GroupResult]{
 		Docs: kind.Docs{
 			Path: "/v1/survey-results", Tags: []string{"Surveys"},
 			SubmitID: "submit-survey-results", Summary: "Submit health-check survey results (aggregated)", Description: submitDoc,
-			Schema: "survey-result.v1.json", Title: "Survey results", Root: "Results", ListDoc: "Aggregated results; never individual responses",
+			Schema: "survey-result.v1.json", Title: "Survey results", Root: "SurveyResults", ListDoc: "Aggregated results; never individual responses",
 		},
 		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(selectYears)},
 	},

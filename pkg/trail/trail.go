@@ -162,6 +162,15 @@ type Filter struct {
 	From    time.Time
 	To      time.Time
 	Limit   int
+	// After, when set, is the last record of the previous page: the records after it in the
+	// order Query reads them.
+	After *Position
+}
+
+// Position is a record's place in the order Query reads records: newest first, then by request id.
+type Position struct {
+	At        time.Time
+	RequestID string
 }
 
 const selectEntries = `SELECT at, request_id, subject, client_id, org, roles, method, operation, path, target_org, submission_id, status, toString(outcome), remote_addr, detail
@@ -169,12 +178,18 @@ const selectEntries = `SELECT at, request_id, subject, client_id, org, roles, me
 	WHERE at >= ? AND at < ?
 	  AND (? = '' OR org = ? OR target_org = ?)
 	  AND (? = '' OR toString(outcome) = ?)
+	  AND (? = 0 OR at < ? OR (at = ? AND request_id > ?))
 	ORDER BY at DESC, request_id
 	LIMIT ?`
 
-// Query reads records, newest first.
+// Query reads records, newest first (records of the same second by request id).
 func Query(ctx context.Context, conn driver.Conn, f Filter) ([]Entry, error) {
-	rows, err := conn.Query(ctx, selectEntries, f.From.UTC(), f.To.UTC(), f.Org, f.Org, f.Org, f.Outcome, f.Outcome, uint64(f.Limit))
+	after, afterAt, afterID := uint8(0), f.From.UTC(), ""
+	if f.After != nil {
+		after, afterAt, afterID = 1, f.After.At.UTC(), f.After.RequestID
+	}
+	rows, err := conn.Query(ctx, selectEntries, f.From.UTC(), f.To.UTC(), f.Org, f.Org, f.Org, f.Outcome, f.Outcome,
+		after, afterAt, afterAt, afterID, uint64(f.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("query access trail: %w", err)
 	}

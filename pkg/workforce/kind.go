@@ -26,12 +26,12 @@ var Kind = &kind.Kind[Return]{
 		Docs: kind.Docs{
 			Path: "/v1/workforce-returns", Tags: []string{"Workforce"},
 			SubmitID: "submit-workforce-returns", Summary: "Submit workforce returns", Description: submitDoc,
-			Schema: "workforce-return.v1.json", Title: "Workforce returns", Root: "Returns", ListDoc: "One or many workforce returns",
+			Schema: "workforce-return.v1.json", Title: "Workforce returns", Root: "WorkforceReturns", ListDoc: "One or many workforce returns",
 			CSVDoc: "CSV with a header row: the hub's layout (org, period and the figure names) or the DfE published layout",
 		},
-		List: kind.ListOf("list-workforce-returns", "Read stored workforce returns",
+		List: kind.ListOf("list-workforce-returns", "StoredWorkforceReturns", "Read stored workforce returns",
 			"Your organisation's stored returns, the latest version of each organisation and period. Stewards may read any organisation's.",
-			"returns", []kind.Param{{Name: "period", Doc: "One period (YYYY or YYYY-Qn); all when empty", MaxLength: 10}},
+			"returns", []kind.Param{{Name: "period", Doc: "One period (YYYY or YYYY-Qn); all when empty", MaxLength: 10, Pattern: `^[0-9]{4}(-Q[1-4])?$`}},
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]Stored, error) {
 				return NewStore(conn).List(ctx, org, q["period"])
 			}),

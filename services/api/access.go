@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -80,9 +81,14 @@ func (l *limiter) wait(key string) time.Duration {
 	return 0
 }
 
-// refuseTooMany answers 429 with the seconds to wait in Retry-After.
-func refuseTooMany(api huma.API, ctx huma.Context, wait time.Duration) {
-	ctx.SetHeader("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+// refuseTooMany answers 429 with the seconds to wait in Retry-After, and the limit in the
+// RateLimit fields (limit: the burst; remaining: none; reset: the same wait).
+func refuseTooMany(api huma.API, ctx huma.Context, burst int, wait time.Duration) {
+	secs := fmt.Sprint(int(math.Ceil(wait.Seconds())))
+	ctx.SetHeader("Retry-After", secs)
+	ctx.SetHeader("RateLimit-Limit", fmt.Sprint(max(burst, 1)))
+	ctx.SetHeader("RateLimit-Remaining", "0")
+	ctx.SetHeader("RateLimit-Reset", secs)
 	_ = huma.WriteErr(api, ctx, http.StatusTooManyRequests, "too many requests: slow down and try again after Retry-After seconds")
 }
 
@@ -220,7 +226,7 @@ func serveMux(d *Deps, mux *http.ServeMux, w http.ResponseWriter, r *http.Reques
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail})
 }
 
 // recorder keeps what ServeMux answers to a request no route matches.
@@ -282,16 +288,19 @@ func refusal(err error) error {
 }
 
 type trailInput struct {
-	Org     string    `query:"org" maxLength:"40" doc:"The caller's or the concerned organisation"`
+	Org     string    `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"The caller's or the concerned organisation"`
 	Outcome string    `query:"outcome" enum:"allowed,refused,failed" doc:"Only this outcome"`
 	From    time.Time `query:"from" doc:"From this time (RFC 3339); default 24 hours ago"`
 	To      time.Time `query:"to" doc:"Before this time (RFC 3339); default now"`
-	Limit   int       `query:"limit" minimum:"1" maximum:"5000" default:"200" doc:"At most this many records, newest first"`
+	Limit   int       `query:"limit" minimum:"1" maximum:"5000" default:"200" doc:"At most this many records a page (at most 5,000), newest first"`
+	Cursor  string    `query:"cursor" maxLength:"500" pattern:"^[A-Za-z0-9_-]*$" doc:"Where the page starts: the next_cursor of the previous page; empty for the first page"`
 }
 
 type trailOutput struct {
+	Link string `header:"Link" doc:"The next page, rel=\"next\", when there is one"`
 	Body struct {
-		Entries []trail.Entry `json:"entries"`
+		Entries    []trail.Entry `json:"entries"`
+		NextCursor string        `json:"next_cursor,omitempty" doc:"Give it as cursor= for the next page; absent on the last page"`
 	}
 }
 
@@ -301,9 +310,10 @@ func registerTrail(api huma.API, d *Deps) {
 		Method:      http.MethodGet,
 		Path:        "/v1/access-trail",
 		Summary:     "Read the access trail",
-		Description: "Every request to the API: when, who (subject, client, organisation, roles), what (operation, organisation concerned, submission) and the outcome. Stewards only. Records reach the trail within seconds of the request.",
-		Tags:        []string{"Access"},
-		Security:    secured,
+		Description: "Every request to the API: when, who (subject, client, organisation, roles), what (operation, organisation concerned, submission) and the outcome. Stewards only. Records reach the trail within seconds of the request. " +
+			"Read a page at a time, newest first: `limit=` records a page (200 by default, at most 5,000); `next_cursor` (and the `Link` header, rel=\"next\") gives the next page, with the same filters.",
+		Tags:     []string{"Access"},
+		Security: secured,
 	}, func(ctx context.Context, in *trailInput) (*trailOutput, error) {
 		p, err := principal(ctx)
 		if err != nil {
@@ -320,11 +330,25 @@ func registerTrail(api huma.API, d *Deps) {
 		if from.IsZero() {
 			from = to.Add(-24 * time.Hour)
 		}
-		entries, err := trail.Query(ctx, d.CH, trail.Filter{Org: in.Org, Outcome: in.Outcome, From: from, To: to, Limit: in.Limit})
+		f := trail.Filter{Org: in.Org, Outcome: in.Outcome, From: from, To: to, Limit: in.Limit + 1}
+		if in.Cursor != "" {
+			f.After = &trail.Position{}
+			if err := decodeCursor(in.Cursor, f.After); err != nil {
+				return nil, err
+			}
+		}
+		entries, err := trail.Query(ctx, d.CH, f)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not read the access trail", err)
 		}
 		out := &trailOutput{}
+		if len(entries) > in.Limit {
+			entries = entries[:in.Limit]
+			last := entries[len(entries)-1]
+			out.Body.NextCursor = encodeCursor(trail.Position{At: last.At, RequestID: last.RequestID})
+			out.Link = nextLink("/v1/access-trail", url.Values{"org": {in.Org}, "outcome": {in.Outcome},
+				"from": {from.UTC().Format(time.RFC3339)}, "to": {to.UTC().Format(time.RFC3339)}, "limit": {fmt.Sprint(in.Limit)}}, out.Body.NextCursor)
+		}
 		out.Body.Entries = entries
 		return out, nil
 	})

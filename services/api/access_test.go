@@ -191,6 +191,9 @@ func TestRateLimit(t *testing.T) {
 	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 1 || s > 2 {
 		t.Errorf("Retry-After = %q, want 1 or 2 seconds", resp.Header.Get("Retry-After"))
 	}
+	if h := resp.Header; h.Get("RateLimit-Limit") != "2" || h.Get("RateLimit-Remaining") != "0" || h.Get("RateLimit-Reset") != h.Get("Retry-After") {
+		t.Errorf("RateLimit fields %q %q %q, want 2, 0 and Retry-After", h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), h.Get("RateLimit-Reset"))
+	}
 	if rec := e.lastRecord(3); rec.Status != 429 || rec.Subject != "demo-council" || rec.Outcome != trail.Refused {
 		t.Errorf("trail record = %+v", rec)
 	}

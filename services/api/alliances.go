@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -25,9 +29,16 @@ type putAllianceInput struct {
 
 type allianceOutput struct{ Body alliance.Alliance }
 
+type alliancesInput struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100" doc:"At most this many alliances a page (at most 500), by id"`
+	Cursor string `query:"cursor" maxLength:"500" pattern:"^[A-Za-z0-9_-]*$" doc:"Where the page starts: the next_cursor of the previous page; empty for the first page"`
+}
+
 type alliancesOutput struct {
+	Link string `header:"Link" doc:"The next page, rel=\"next\", when there is one"`
 	Body struct {
-		Alliances []alliance.Alliance `json:"alliances"`
+		Alliances  []alliance.Alliance `json:"alliances"`
+		NextCursor string              `json:"next_cursor,omitempty" doc:"Give it as cursor= for the next page; absent on the last page"`
 	}
 }
 
@@ -37,13 +48,20 @@ func registerAlliances(api huma.API, d *Deps) {
 		Method:      http.MethodGet,
 		Path:        "/v1/alliances",
 		Summary:     "List alliances",
-		Description: "Stewards see every alliance; analysts the alliances in their token; everyone else the alliances their organisation belongs to.",
-		Tags:        []string{"Access"},
-		Security:    secured,
-	}, func(ctx context.Context, _ *struct{}) (*alliancesOutput, error) {
+		Description: "Stewards see every alliance; analysts the alliances in their token; everyone else the alliances their organisation belongs to. " +
+			"A page at a time, by id: `limit=` alliances a page (100 by default, at most 500); `next_cursor` (and the `Link` header, rel=\"next\") gives the next page.",
+		Tags:     []string{"Access"},
+		Security: secured,
+	}, func(ctx context.Context, in *alliancesInput) (*alliancesOutput, error) {
 		rd, err := callerReader(ctx, d)
 		if err != nil {
 			return nil, err
+		}
+		var after string
+		if in.Cursor != "" {
+			if err := decodeCursor(in.Cursor, &after); err != nil {
+				return nil, err
+			}
 		}
 		all, err := d.Alliances.List(ctx)
 		if err != nil {
@@ -51,10 +69,18 @@ func registerAlliances(api huma.API, d *Deps) {
 		}
 		out := &alliancesOutput{}
 		out.Body.Alliances = []alliance.Alliance{}
-		for _, a := range all {
-			if rd.SeesAlliance(a.ID) {
-				out.Body.Alliances = append(out.Body.Alliances, a)
+		// By id, in a copy: the list may be the cache's own.
+		for _, a := range slices.SortedFunc(slices.Values(all), func(a, b alliance.Alliance) int { return strings.Compare(a.ID, b.ID) }) {
+			if a.ID <= after || !rd.SeesAlliance(a.ID) {
+				continue
 			}
+			if len(out.Body.Alliances) == in.Limit {
+				last := out.Body.Alliances[in.Limit-1].ID
+				out.Body.NextCursor = encodeCursor(last)
+				out.Link = nextLink("/v1/alliances", url.Values{"limit": {strconv.Itoa(in.Limit)}}, out.Body.NextCursor)
+				break
+			}
+			out.Body.Alliances = append(out.Body.Alliances, a)
 		}
 		return out, nil
 	})

@@ -38,7 +38,7 @@ import (
 )
 
 // Version of the API document.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // Limits bound what one request may carry.
 type Limits struct {
@@ -71,10 +71,11 @@ type Deps struct {
 	Benchmarks *benchmark.Cache
 	// Projections reads the projection inputs, with a cache; nil reads them uncached.
 	Projections *projection.Cache
+	// Contract says where the hub is reached and where tokens come from, for the OpenAPI
+	// document; the docs page may call the OpenID provider for the OAuth2 flows.
+	Contract Contract
 	// Directory holds the organisations and regions in memory; nil reads them through a new one.
 	Directory *reference.Directory
-	// Issuer is the OpenID provider's URL: the docs page may call it for the OAuth2 flows.
-	Issuer string
 	// Ready reports whether NATS and ClickHouse can be reached.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -84,17 +85,18 @@ type Deps struct {
 	Tracing  trace.TracerProvider
 }
 
-const bearerScheme = "bearer"
-
-// Config is the OpenAPI description of the hub's API.
-func Config() huma.Config {
+// Config is the OpenAPI description of the hub's API, with the servers and security schemes of
+// c.
+func Config(c Contract) huma.Config {
 	cfg := huma.DefaultConfig("Partnership Hub API", Version)
-	cfg.Info.Description = "Workforce, placement, survey and audit data from employers and universities in a regional social work partnership, " +
-		"and benchmarks for the Standards for employers of social workers in England. Every /v1 call needs an OAuth2 bearer token."
-	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		bearerScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
-			Description: "An access token from the hub's OpenID provider (client credentials for systems)."},
-	}
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
+	cfg.Info.Description = apiDescription
+	cfg.Info.Contact = &huma.Contact{Name: "Partnership Hub stewards", URL: "https://github.com/partnership-hub/hub"}
+	cfg.Info.License = &huma.License{Name: "Open Government Licence v3.0", URL: "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
+	cfg.Servers = []*huma.Server{{URL: c.PublicURL, Description: "This hub"}}
+	cfg.Tags = tags
+	cfg.Components.SecuritySchemes = securitySchemes(c)
+	cfg.Transformers = []huma.Transformer{typeProblems, emptyArrays}
 	cfg.CreateHooks = nil // no $schema links in responses
 	cfg.DocsPath = ""     // served by package docsui from the binary, not from a CDN
 	return cfg
@@ -105,9 +107,10 @@ func Config() huma.Config {
 func Handler(d *Deps) http.Handler {
 	mux := http.NewServeMux()
 	lifecycle.HandleHealth(mux, d.Ready, d.Log)
-	api := humago.New(mux, Config())
+	api := humago.New(mux, Config(d.Contract))
 	Register(api, d)
-	docsui.Register(mux, origin(d.Issuer))
+	docsui.Register(mux, origin(d.Contract.Issuer), origin(d.Contract.TokenURL))
+	serveProblems(mux)
 	return observe(d, mux)
 }
 
@@ -130,9 +133,9 @@ func Register(api huma.API, d *Deps) {
 	registerAlliances(api, d)
 	registerProjections(api, d)
 	registerBenchmarks(api, d)
+	registerOpenData(api, d)
+	describe(api)
 }
-
-var secured = []map[string][]string{{bearerScheme: {}}}
 
 // authenticate verifies the bearer token of every operation that declares security, puts the
 // principal in the request context and applies the caller's rate limit (by address until the
@@ -158,7 +161,7 @@ func authenticate(api huma.API, d *Deps, lim *limiter) func(huma.Context, func(h
 		p, err := d.Verifier.Verify(ctx.Context(), token)
 		if err != nil {
 			if wait := lim.wait("addr:" + host(ctx.RemoteAddr())); wait > 0 {
-				refuseTooMany(api, ctx, wait)
+				refuseTooMany(api, ctx, d.Rate.Burst, wait)
 				return
 			}
 			d.Log.Info("token refused", "err", err, "path", ctx.URL().Path)
@@ -170,7 +173,7 @@ func authenticate(api huma.API, d *Deps, lim *limiter) func(huma.Context, func(h
 		rememberPrincipal(ctx.Context(), p)
 		if wait := lim.wait("client:" + p.Subject); wait > 0 {
 			trail.Explain(ctx.Context(), "rate limit")
-			refuseTooMany(api, ctx, wait)
+			refuseTooMany(api, ctx, d.Rate.Burst, wait)
 			return
 		}
 		next(huma.WithContext(ctx, auth.Context(ctx.Context(), p)))
@@ -207,7 +210,7 @@ func errInternal(log *slog.Logger, msg string, err error) error {
 
 // OpenAPIDocument renders the API's OpenAPI document as indented JSON.
 func OpenAPIDocument() ([]byte, error) {
-	a := humago.New(http.NewServeMux(), Config())
+	a := humago.New(http.NewServeMux(), Config(DocumentContract))
 	Register(a, &Deps{Limits: Limits{MaxUploadBytes: 64 << 20}})
 	b, err := json.MarshalIndent(a.OpenAPI(), "", "  ")
 	if err != nil {
@@ -221,7 +224,7 @@ var refPattern = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
 // SchemaDocuments renders a versioned JSON Schema (2020-12) for each registered data kind's
 // request body, from the same types the API documents, keyed by file name.
 func SchemaDocuments() (map[string][]byte, error) {
-	a := humago.New(http.NewServeMux(), Config())
+	a := humago.New(http.NewServeMux(), Config(DocumentContract))
 	Register(a, &Deps{})
 	all := a.OpenAPI().Components.Schemas.Map()
 	out := map[string][]byte{}

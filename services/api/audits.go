@@ -17,7 +17,7 @@ import (
 )
 
 type actionPlanInput struct {
-	Org    string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts may read their alliances' members', stewards any organisation's."`
+	Org    string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts may read their alliances' members', stewards any organisation's."`
 	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
 	Accept string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
@@ -29,7 +29,7 @@ type rawOutput struct {
 
 type ragMixInput struct {
 	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
-	Region string `query:"region" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
+	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
 }
 
 // OrgMix is one organisation's mix for a standard.

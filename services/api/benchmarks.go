@@ -32,18 +32,18 @@ type metricsOutput struct {
 }
 
 type standardInput struct {
-	Region   string `query:"region" maxLength:"9" doc:"Region (E12…), London sub-region (E13…) or England (E92000001); or give alliance=" example:"E12000001"`
-	Alliance string `query:"alliance" maxLength:"40" doc:"An alliance you may see (its id), as the area instead of a region" example:"north-east"`
-	Period   string `query:"period" required:"true" maxLength:"7" doc:"Reporting year YYYY or quarter YYYY-Qn" example:"2024"`
-	Org      string `query:"org" maxLength:"40" doc:"Add this organisation's position and statistical-neighbour group"`
+	Region   string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" maxLength:"9" doc:"Region (E12…), London sub-region (E13…) or England (E92000001); or give alliance=" example:"E12000001"`
+	Alliance string `query:"alliance" pattern:"^[a-z0-9-]{1,40}$" maxLength:"40" doc:"An alliance you may see (its id), as the area instead of a region" example:"north-east"`
+	Period   string `query:"period" pattern:"^[0-9]{4}(-Q[1-4])?$" required:"true" maxLength:"7" doc:"Reporting year YYYY or quarter YYYY-Qn" example:"2024"`
+	Org      string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Add this organisation's position and statistical-neighbour group"`
 	Accept   string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
 
 type trendInput struct {
-	Metric   string `path:"metric" maxLength:"40" doc:"Metric id (GET /v1/metrics)" example:"vacancy_rate"`
-	Org      string `query:"org" maxLength:"40" doc:"An organisation (or give region=)"`
-	Region   string `query:"region" maxLength:"9" doc:"An area (or give org= or alliance=)"`
-	Alliance string `query:"alliance" maxLength:"40" doc:"An alliance you may see, as the area (or give org= or region=)"`
+	Metric   string `path:"metric" pattern:"^[a-z0-9_]{1,40}$" maxLength:"40" doc:"Metric id (GET /v1/metrics)" example:"vacancy_rate"`
+	Org      string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"An organisation (or give region=)"`
+	Region   string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" maxLength:"9" doc:"An area (or give org= or alliance=)"`
+	Alliance string `query:"alliance" pattern:"^[a-z0-9-]{1,40}$" maxLength:"40" doc:"An alliance you may see, as the area (or give org= or region=)"`
 	Accept   string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
 
@@ -71,14 +71,20 @@ const (
 		"`org=` adds that organisation's position and statistical-neighbour group (403 when you may not see it by name)."
 )
 
-func registerBenchmarks(api huma.API, d *Deps) {
-	store, storeErr := d.Benchmarks, error(nil)
+// benchmarkView is the benchmark tables' reader (the cache of d, or one without a cache) and the
+// reader view on them.
+func benchmarkView(d *Deps) (*benchmark.Cache, *benchmark.ReaderView, error) {
+	store, err := d.Benchmarks, error(nil)
 	if store == nil {
 		var uncached *benchmark.Store
-		uncached, storeErr = benchmark.NewStore(d.CH)
+		uncached, err = benchmark.NewStore(d.CH)
 		store = benchmark.NewCache(uncached, 0)
 	}
-	view := benchmark.NewReaderView(store, d.Directory)
+	return store, benchmark.NewReaderView(store, d.Directory), err
+}
+
+func registerBenchmarks(api huma.API, d *Deps) {
+	store, view, storeErr := benchmarkView(d)
 	reg := api.OpenAPI().Components.Schemas
 	table := func(v any) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{

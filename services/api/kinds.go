@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -160,7 +161,7 @@ func details(errs []submission.RowError) []error {
 
 // listInput is a list operation's query: org, and the kind's own parameters (read by Resolve).
 type listInput struct {
-	Org   string `query:"org" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
+	Org   string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
 	query kind.Query
 }
 
@@ -177,6 +178,12 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 		if p.Schema != nil && p.Schema.MaxLength != nil && len(v) > *p.Schema.MaxLength {
 			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: fmt.Sprintf("expected length <= %d", *p.Schema.MaxLength)})
 			continue
+		}
+		if v != "" && p.Schema != nil && p.Schema.Pattern != "" {
+			if ok, err := regexp.MatchString(p.Schema.Pattern, v); err != nil || !ok {
+				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: "expected string to match pattern " + p.Schema.Pattern})
+				continue
+			}
 		}
 		in.query[p.Name] = v
 	}
@@ -196,13 +203,13 @@ func registerList(api huma.API, d *Deps, m *kind.Meta) {
 		Tags: m.Docs.Tags, Security: secured,
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 		Responses: map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
-			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(l.Body(), true, schemaName(l.ID)+"Body")},
+			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(l.Body(), true, l.Schema)},
 		}}},
 	}
 	for _, p := range l.Params {
 		maxLen := p.MaxLength
 		op.Parameters = append(op.Parameters, &huma.Param{Name: p.Name, In: "query", Description: p.Doc,
-			Schema: &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &maxLen}})
+			Schema: &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &maxLen, Pattern: p.Pattern}})
 	}
 	huma.Register(api, op, func(ctx context.Context, in *listInput) (*listOutput, error) {
 		org, err := ownOrg(ctx, in.Org, m.Rows)
@@ -215,17 +222,6 @@ func registerList(api huma.API, d *Deps, m *kind.Meta) {
 		}
 		return &listOutput{Body: body}, nil
 	})
-}
-
-// schemaName turns an operation id into a schema name: list-workforce-returns → ListWorkforceReturns.
-func schemaName(id string) string {
-	parts := strings.Split(id, "-")
-	for i, p := range parts {
-		if p != "" {
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
-		}
-	}
-	return strings.Join(parts, "")
 }
 
 // ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;

@@ -144,6 +144,12 @@ var accessRows = map[string]accessRow{
 	"get-benchmark-trend": {method: "GET", path: "/v1/benchmarks/vacancy_rate/trend?org={org}",
 		want: map[string]want{"submitter": {200, 403, 403}, "university": {404, 403, 403}, "survey_provider": all(403),
 			"analyst": {422, 200, 403}, "steward": {422, 200, 200}, "no token": all(401)}},
+	// Open data: the workforce table is stored rows (an organisation its own, a steward all; the
+	// path names no organisation), a benchmark table is for every reader.
+	"get-open-data": {method: "GET", path: "/v1/open-data/workforce?period=2025",
+		want: map[string]want{"submitter": all(200), "university": all(200), "survey_provider": all(403),
+			"analyst": all(403), "steward": all(200), "no token": all(401)}},
+	"get-open-data-meta": {method: "GET", path: "/v1/open-data/standard-2/meta?region=E12000001&period=2024", want: readers},
 	// An organisation by name as for benchmarks. The fixture's single year of returns cannot be
 	// projected (no leaver rate), so an allowed call is 422 with the reason; without org= the
 	// analyst and the steward name nothing (422). TestProjectionsByHandAndAccess has the 200s.

@@ -27,9 +27,9 @@ import (
 // inputs are held in memory until the benchmark service announces a recomputation.
 
 type projectionInput struct {
-	Org                 string  `query:"org" maxLength:"40" doc:"An organisation you may see by name (or give alliance= or region=)" example:"E06000001"`
-	Alliance            string  `query:"alliance" maxLength:"40" doc:"An alliance you may see: the sum of its members' projections"`
-	Region              string  `query:"region" maxLength:"9" doc:"A region (E12…), London sub-region (E13…) or England (E92000001): the sum of its organisations' projections"`
+	Org                 string  `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"An organisation you may see by name (or give alliance= or region=)" example:"E06000001"`
+	Alliance            string  `query:"alliance" pattern:"^[a-z0-9-]{1,40}$" maxLength:"40" doc:"An alliance you may see: the sum of its members' projections"`
+	Region              string  `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" maxLength:"9" doc:"A region (E12…), London sub-region (E13…) or England (E92000001): the sum of its organisations' projections"`
 	Years               int     `query:"years" minimum:"1" maximum:"10" default:"5" doc:"Years ahead"`
 	Base                int     `query:"base" doc:"The last year of figures to start from; default the latest"`
 	Demand              string  `query:"demand" enum:"children_in_need,child_population,flat" default:"children_in_need" doc:"What the establishment follows: the trend of children in need at 31 March, of the child population 0–17, or today's establishment held flat"`

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,11 +39,19 @@ type RunConfig struct {
 	// How often the organisations held in memory are read again.
 	ReferenceRefresh time.Duration `env:"REFERENCE_REFRESH" envDefault:"1m"`
 
-	OIDCIssuer     string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
-	OIDCAudience   string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
-	ClaimOrg       string `env:"OIDC_CLAIM_ORG" envDefault:"org"`
-	ClaimRoles     string `env:"OIDC_CLAIM_ROLES" envDefault:"roles"`
-	ClaimAlliances string `env:"OIDC_CLAIM_ALLIANCES" envDefault:"alliances"`
+	// PublicURL is the API's address as clients reach it (behind a proxy, say), for the OpenAPI
+	// document's servers; empty: http:// and the address it listens on.
+	PublicURL string `env:"PUBLIC_URL"`
+
+	OIDCIssuer string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
+	// The provider's token and authorization endpoints for the OpenAPI document's OAuth2 flows;
+	// empty: those its discovery document names.
+	OIDCTokenURL     string `env:"OIDC_TOKEN_URL"`
+	OIDCAuthorizeURL string `env:"OIDC_AUTHORIZE_URL"`
+	OIDCAudience     string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
+	ClaimOrg         string `env:"OIDC_CLAIM_ORG" envDefault:"org"`
+	ClaimRoles       string `env:"OIDC_CLAIM_ROLES" envDefault:"roles"`
+	ClaimAlliances   string `env:"OIDC_CLAIM_ALLIANCES" envDefault:"alliances"`
 
 	Limits Limits
 	Rate   RateLimit
@@ -97,7 +106,7 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		Log: log, JS: js, Status: status,
 		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
-		Ready: conns.Ready, Benchmarks: cache, Projections: projections, Issuer: cfg.OIDCIssuer, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
+		Ready: conns.Ready, Benchmarks: cache, Projections: projections, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
 	}
 	if err := deps.instrument(tel); err != nil {
 		return err
@@ -105,6 +114,11 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	tokenURL, authorizeURL := verifier.Endpoints()
+	deps.Contract = Contract{
+		PublicURL: cmp.Or(cfg.PublicURL, "http://"+ln.Addr().String()), Issuer: cfg.OIDCIssuer,
+		TokenURL: cmp.Or(cfg.OIDCTokenURL, tokenURL), AuthorizeURL: cmp.Or(cfg.OIDCAuthorizeURL, authorizeURL),
 	}
 	srv := &http.Server{
 		Handler:           Handler(deps),

@@ -15,7 +15,7 @@ import (
 
 type agreementInput struct {
 	Year   int    `query:"year" required:"true" minimum:"2000" maximum:"2100" doc:"Survey year"`
-	Region string `query:"region" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
+	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
 }
 
 type agreementOutput struct {
@@ -29,7 +29,7 @@ type agreementOutput struct {
 
 type triangulationInput struct {
 	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle; the survey of the same year is set beside it"`
-	Region string `query:"region" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
+	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
 }
 
 type triangulationOutput struct {

@@ -2,17 +2,19 @@ package cli
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
 type getCmd struct {
 	Benchmarks benchmarksCmd `cmd:"" help:"Every metric of a standard for an area and period."`
 	Trend      trendCmd      `cmd:"" help:"One metric over every period, for an organisation or an area."`
 	Rows       rowsCmd       `cmd:"" help:"Your stored rows of a kind (stewards: any organisation's)."`
+	OpenData   openDataCmd   `cmd:"" name:"open-data" help:"A benchmark table (standard-2, standard-8) or the workforce returns in the DfE's open-data layout, with --meta its .meta.csv."`
 }
 
 // outputFlags say how a table is written.
@@ -70,6 +72,22 @@ func (c *trendCmd) Run(r *run) error {
 		return exitWith(ExitUsage, "give --org or --region")
 	}
 	return r.getTable("/v1/benchmarks/"+c.Metric+"/trend"+query(map[string]string{"org": c.Org, "region": c.Region}), c.outputFlags, "")
+}
+
+type openDataCmd struct {
+	Table  string `arg:"" help:"standard-2, standard-8 or workforce" enum:"standard-2,standard-8,workforce"`
+	Region string `help:"Only this region or London sub-region (default: all of England)"`
+	Period string `help:"Only this period (default: every period)"`
+	Meta   bool   `help:"The metadata file (.meta.csv) instead of the data"`
+	Output string `help:"Write to this file instead of standard output" type:"path" short:"o"`
+}
+
+func (c *openDataCmd) Run(r *run) error {
+	path := "/v1/open-data/" + c.Table
+	if c.Meta {
+		path += "/meta"
+	}
+	return r.getTable(path+query(map[string]string{"region": c.Region, "period": c.Period}), outputFlags{Format: "csv", Output: c.Output}, "")
 }
 
 type rowsCmd struct {
@@ -144,8 +162,7 @@ func jsonRowsToCSV(body []byte, field string) ([]byte, error) {
 		records = append(records, obj)
 	}
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
+	w := sheet.NewWriter(&b)
 	_ = w.Write(columns)
 	for _, obj := range records {
 		rec := make([]string, len(columns))
@@ -154,8 +171,10 @@ func jsonRowsToCSV(body []byte, field string) ([]byte, error) {
 		}
 		_ = w.Write(rec)
 	}
-	w.Flush()
-	return b.Bytes(), w.Error()
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // orderedObject reads a JSON object keeping the order of its keys.
@@ -182,8 +201,8 @@ func orderedObject(raw json.RawMessage) ([]string, map[string]json.RawMessage, e
 	return keys, obj, nil
 }
 
-// cell is a JSON value as a CSV cell: strings bare (and never read as a formula), null empty,
-// numbers, booleans and nested values as written.
+// cell is a JSON value as a CSV cell: strings bare, null empty, numbers, booleans and nested
+// values as written.
 func cell(v json.RawMessage) string {
 	v = bytes.TrimSpace(v)
 	switch {
@@ -192,7 +211,7 @@ func cell(v json.RawMessage) string {
 	case v[0] == '"':
 		var s string
 		_ = json.Unmarshal(v, &s)
-		return cellSafe(s)
+		return s
 	}
 	return string(v)
 }

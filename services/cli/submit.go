@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
 // ref is the hub's answer to a submission (SubmissionRef in the contract).
@@ -272,33 +273,23 @@ func moreHint(f followFlags) string {
 	return " (--errors-csv FILE writes them all)"
 }
 
-// writeRowErrors writes the refused rows and the warnings as CSV.
+// writeRowErrors writes the refused rows and the warnings as CSV for a spreadsheet.
 func writeRowErrors(path string, st status) error {
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
+	w := sheet.NewWriter(&b)
 	_ = w.Write([]string{"row", "field", "reason", "severity"})
 	for _, list := range []struct {
 		severity string
 		rows     []rowError
 	}{{"error", st.Errors}, {"warning", st.Warnings}} {
 		for _, e := range list.rows {
-			_ = w.Write([]string{strconv.Itoa(e.Row), cellSafe(e.Field), cellSafe(e.Reason), list.severity})
+			_ = w.Write([]string{strconv.Itoa(e.Row), e.Field, e.Reason, list.severity})
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Flush(); err != nil {
 		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
-}
-
-// cellSafe stops a spreadsheet reading a cell the hub echoes back as a formula.
-func cellSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // bar is a progress bar on Stderr, or nil when progress is not shown.

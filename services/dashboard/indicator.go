@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Comparison groups of the indicator page's ranked chart.
@@ -99,12 +100,15 @@ func (v *visit) indicator(w http.ResponseWriter) {
 		d.Compares[i].Checked = d.Compares[i].Value == d.Compare
 	}
 	if d.Period != "" {
-		bars, table, note, err := v.comparison(m, f, d)
+		bars, table, note, computed, err := v.comparison(m, f, d)
 		if err != nil {
 			v.refuse(w, err)
 			return
 		}
 		d.Bars, d.GroupNote = bars, note
+		if computed != nil {
+			p.Computed = when(*computed)
+		}
 		if table != nil {
 			p.Tables = append(p.Tables, table)
 		}
@@ -185,13 +189,13 @@ func seriesSummary(m metricDef, f focus, t trend) string {
 
 // comparison draws the ranked chart of the chosen comparison group in one period, with the
 // area's quartile band and its and England's values, and the table behind it.
-func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *Table, string, error) {
+func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *Table, string, *time.Time, error) {
 	std := fmt.Sprintf("/v1/benchmarks/standard-%d", m.Standard)
 	q := query("region", f.Area, "period", d.Period, "org", f.Org)
 	group := areaName(f.Area)
 	if d.Compare == compareAlliance {
 		if d.Alliance == "" {
-			return nil, nil, "You are not a member of any alliance, so there is no alliance to compare with.", nil
+			return nil, nil, "You are not a member of any alliance, so there is no alliance to compare with.", nil, nil
 		}
 		q = query("alliance", d.Alliance, "period", d.Period, "org", f.Org)
 		group = allianceName(d.Alliances, d.Alliance)
@@ -199,13 +203,13 @@ func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *
 	var sb standardBenchmarks
 	err := v.get(std, q, &sb)
 	if d.Compare == compareAlliance && (statusOf(err) == http.StatusUnprocessableEntity || statusOf(err) == http.StatusBadRequest) {
-		return nil, nil, "The hub does not compare alliances yet: choose the region or the statistical neighbours.", nil
+		return nil, nil, "The hub does not compare alliances yet: choose the region or the statistical neighbours.", nil, nil
 	}
 	if statusOf(err) == http.StatusNotFound {
-		return nil, nil, "There are no benchmarks for " + group + " in " + d.Period + ".", nil
+		return nil, nil, "There are no benchmarks for " + group + " in " + d.Period + ".", nil, nil
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", nil, err
 	}
 	var mb *metricBenchmark
 	for i := range sb.Metrics {
@@ -214,7 +218,7 @@ func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *
 		}
 	}
 	if mb == nil {
-		return nil, nil, "", fmt.Errorf("metric %s missing from %s", m.ID, std)
+		return nil, nil, "", nil, fmt.Errorf("metric %s missing from %s", m.ID, std)
 	}
 	if sb.Region.Name != "" && d.Compare != compareNeighbours {
 		group = sb.Region.Name
@@ -295,7 +299,7 @@ func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *
 		table.Rows = append(table.Rows, []Cell{{Text: "Lower quartile", Header: true}, valueCell(p25, m.Unit, "", ""), {}},
 			[]Cell{{Text: "Upper quartile", Header: true}, valueCell(p75, m.Unit, "", ""), {}})
 	}
-	return chart, table, note, nil
+	return chart, table, note, sb.ComputedAt, nil
 }
 
 func positionSN(p *position) *float64 {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/partnership-hub/hub/pkg/reference"
 )
@@ -94,6 +95,7 @@ type latest struct {
 	Area       string // the area the figures are compared within
 	Last, Prev *trendPoint
 	Bench      *metricBenchmark // the latest period's benchmark, with the organisation's position
+	Computed   *time.Time       // when the latest period's benchmarks were computed
 }
 
 // latestFigures reads every metric of the standards for the focus in the latest two periods of
@@ -138,7 +140,7 @@ func (v *visit) latestFigures(f focus, standards ...int) ([]*latest, error) {
 			}
 			pt := pointOf(f, ps[i], mb)
 			if l.Last == nil {
-				l.Last, l.Bench, l.Area = &pt, mb, cmpOr(sb.Region.Code, f.Area)
+				l.Last, l.Bench, l.Area, l.Computed = &pt, mb, cmpOr(sb.Region.Code, f.Area), sb.ComputedAt
 			} else {
 				l.Prev = &pt
 			}
@@ -261,8 +263,19 @@ func (v *visit) overview(w http.ResponseWriter) {
 		}
 		p.Tables = append(p.Tables, t)
 	}
-	p.Period = periodList(periods)
+	p.Period, p.Computed = periodList(periods), lastComputed(figures)
 	v.show(w, "overview", p)
+}
+
+// lastComputed says when the newest of the figures' periods was computed.
+func lastComputed(figures []*latest) string {
+	var at time.Time
+	for _, l := range figures {
+		if l.Computed != nil && l.Computed.After(at) {
+			at = *l.Computed
+		}
+	}
+	return when(at)
 }
 
 type overviewData struct {

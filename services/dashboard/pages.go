@@ -256,8 +256,9 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 		bench.Rows = append(bench.Rows, row)
 	}
 	p.Tables = append(p.Tables, bench)
-	p.Period = periodList(periods)
-	if f.Org != "" {
+	p.Period, p.Computed = periodList(periods), lastComputed(figures)
+	// Stored rows are the organisation's own (a steward's: anyone's); the API refuses the rest.
+	if f.Org != "" && (f.Org == v.person.Org || v.person.Steward()) {
 		var capacity struct {
 			Capacity []capacityRow `json:"capacity"`
 		}
@@ -272,7 +273,7 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 					countCell(c.Confirmed), ratioCell(c.Confirmed, c.Offered)})
 			}
 			p.Tables = append(p.Tables, t)
-		} else if statusOf(err) != http.StatusForbidden {
+		} else {
 			v.refuse(w, err)
 			return
 		}

@@ -62,6 +62,9 @@ func (v *visit) periodsOf(ms []metricDef) (map[string][]string, error) {
 			mu.Lock()
 			out[source] = ps
 			mu.Unlock()
+			if len(ps) == 0 {
+				return nil // not computed yet, perhaps: ask again next time
+			}
 			pl.mu.Lock()
 			if pl.read == nil {
 				pl.read, pl.bySource = map[string]time.Time{}, map[string][]string{}

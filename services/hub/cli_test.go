@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/poll"
+	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/cli"
 	"github.com/partnership-hub/hub/services/hub"
 )
@@ -57,7 +59,8 @@ func TestCLIAgainstTheHub(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(c.dir, "login.json")); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("a refused login was stored: %v", err)
 		}
-		code, out, errOut := c.run(hub.DemoSecret+"\n", "login", "--api", r.s.APIURL, "--client-id", "demo-council", "--issuer", r.s.Issuer)
+		// The token endpoint is the one the hub's contract names.
+		code, out, errOut := c.run(hub.DemoSecret+"\n", "login", "--api", r.s.APIURL, "--client-id", "demo-council")
 		if code != 0 || !strings.Contains(out, "Logged in") {
 			t.Fatalf("login: exit %d: %s %s", code, out, errOut)
 		}
@@ -176,6 +179,18 @@ func TestCLIAgainstTheHub(t *testing.T) {
 		code, out, errOut := c.run("", "get", "trend", "vacancy_rate", "--org", "E06000001")
 		if code != 0 || !strings.HasPrefix(out, "period,metric") || !strings.Contains(out, "E06000001") {
 			t.Errorf("trend: exit %d: %.300s %s", code, out, errOut)
+		}
+	})
+
+	t.Run("get open data", func(t *testing.T) {
+		code, out, errOut := c.run("", "get", "open-data", "workforce")
+		got, err := workforce.Kind.ReadAll(kind.Body{R: strings.NewReader(out), CSV: true})
+		if code != 0 || err != nil || len(got.Rows) != 2 || got.Rows[0].Value.Org != "E06000001" {
+			t.Fatalf("exit %d (%v): %s %s", code, err, out, errOut)
+		}
+		code, out, errOut = c.run("", "get", "open-data", "workforce", "--meta")
+		if code != 0 || !strings.HasPrefix(out, "col_name,col_type,label") || !strings.Contains(out, "inpost_fte,Indicator") {
+			t.Errorf("meta: exit %d: %s %s", code, out, errOut)
 		}
 	})
 

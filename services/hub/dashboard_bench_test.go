@@ -20,6 +20,7 @@ import (
 //	go test -run '^$' -bench DashboardPages -benchtime 1x ./services/hub
 func BenchmarkDashboardPages(b *testing.B) {
 	r := startBenchHub(b)
+	r.waitForBenchmarks(b)
 	pages := []struct{ person, name, path string }{
 		{"council", "overview", "/"},
 		{"council", "indicator", "/indicators/vacancy_rate"},

@@ -188,6 +188,7 @@ func (tb *tab) downloads(path string) {
 func TestDashboardInBrowser(t *testing.T) {
 	b := startBrowser(t)
 	r := startHub(t)
+	r.waitForBenchmarks(t)
 
 	common := []struct{ name, path string }{
 		{"overview", "/"}, {"indicator", "/indicators/vacancy_rate"}, {"standard-2", "/standards/2"}, {"standard-8", "/standards/8"},

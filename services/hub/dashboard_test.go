@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -8,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/partnership-hub/hub/pkg/poll"
 )
 
 // person is a browser without JavaScript: a cookie jar that follows redirects, signed in to the
@@ -73,6 +77,23 @@ func (p *person) post(path string, form url.Values, header ...string) (int, stri
 	return resp.StatusCode, string(b)
 }
 
+// waitForBenchmarks waits until the benchmark service has computed the demo data's Standard 2
+// and 8 periods, which it does in the background once ingest has stored them.
+func (r *running) waitForBenchmarks(t testing.TB) {
+	t.Helper()
+	poll.Until(t, 2*time.Minute, func() error {
+		for _, m := range []string{"vacancy_rate", "placement_days_completed", "practice_educators_per_100_fte", "audit_green_s8", "survey_agreement_s8"} {
+			var tr struct {
+				Points []any `json:"points"`
+			}
+			if code := r.do("demo-steward", "GET", "/v1/benchmarks/"+m+"/trend?region=E92000001", "", nil, &tr); code != http.StatusOK || len(tr.Points) == 0 {
+				return fmt.Errorf("no England benchmarks for %s yet (%d)", m, code)
+			}
+		}
+		return nil
+	})
+}
+
 var otherOrigin = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"(https?:)?//`)
 
 // TestDashboardSecurity: the sign-in is bound to the browser that started it, the session
@@ -81,6 +102,7 @@ var otherOrigin = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"(https?:)?//`
 // out ends the session.
 func TestDashboardSecurity(t *testing.T) {
 	r := startHub(t)
+	r.waitForBenchmarks(t)
 	council := r.signIn(t, "council")
 
 	t.Run("headers", func(t *testing.T) {
@@ -192,6 +214,15 @@ func TestDashboardSecurity(t *testing.T) {
 		// Steward pages are the API's to refuse too.
 		if code, _, _ := council.get("/access-trail"); code != http.StatusForbidden {
 			t.Errorf("/access-trail as a council: %d, want 403", code)
+		}
+	})
+
+	t.Run("period and when computed", func(t *testing.T) {
+		for _, path := range []string{"/", "/indicators/vacancy_rate", "/standards/2", "/partnerships"} {
+			_, body, _ := council.get(path)
+			if !strings.Contains(body, ">Period</dt>") || !strings.Contains(body, ">Figures computed</dt>") {
+				t.Errorf("%s does not say its period and when its figures were computed", path)
+			}
 		}
 	})
 

@@ -166,8 +166,11 @@ func TestDocsWorkOffline(t *testing.T) {
 			// Authorize with the bearer token, as a person pasting it would.
 			chromedp.Click(chromedp.CSS(`.auth-wrapper .authorize`)),
 			chromedp.WaitVisible(chromedp.CSS(`.modal-ux input`)),
-			chromedp.SendKeys(chromedp.CSS(`.modal-ux input`), tok.AccessToken),
-			chromedp.Click(chromedp.CSS(`.modal-ux .auth-btn-wrapper .authorize`)),
+			// The bearer scheme's box, beside the OAuth2 flows'.
+			chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.modal-ux .auth-container')]
+				.find(c => c.querySelector('h4').textContent.trim().startsWith('bearer')).id = 'bearer-box'`),
+			chromedp.SendKeys(chromedp.CSS(`#bearer-box input`), tok.AccessToken),
+			chromedp.Click(chromedp.CSS(`#bearer-box .auth-btn-wrapper .authorize`)),
 			chromedp.Click(chromedp.CSS(`.modal-ux .btn-done`)),
 			chromedp.WaitNotPresent(chromedp.CSS(`.modal-ux`)),
 			// Open the metrics catalogue, try it out, execute.

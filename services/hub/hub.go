@@ -57,6 +57,9 @@ func (c Config) Logger() (*slog.Logger, error) { return c.API.Logger() }
 type Started struct {
 	APIURL, Issuer, NATSURL, ClickHouse string
 	DashboardURL                        string // empty when the dashboard is off
+	// The development provider's demo clients and people; empty when it is off.
+	DemoClients []devoidc.Client
+	DemoUsers   []devoidc.User
 }
 
 // Run starts everything, calls started once the API listens (and the demo data is loaded, if
@@ -112,6 +115,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started
 			return nil
 		case addr := <-ready:
 			s := Started{APIURL: "http://" + addr, Issuer: cfg.API.OIDCIssuer, NATSURL: ns.ClientURL(), ClickHouse: cfg.API.ClickHouseAddr}
+			if cfg.DevOIDC {
+				s.DemoClients, s.DemoUsers = devoidc.DemoClients(), devoidc.DemoUsers()
+			}
 			if dashboardLn != nil {
 				d := cfg.Dashboard
 				d.APIURL, d.OIDCIssuer, d.OIDCAudience = s.APIURL, cfg.API.OIDCIssuer, cfg.API.OIDCAudience

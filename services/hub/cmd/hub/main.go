@@ -13,16 +13,18 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
+	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/projection"
+	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/version"
 	"github.com/partnership-hub/hub/services/api"
 	"github.com/partnership-hub/hub/services/benchmark"
@@ -94,19 +96,79 @@ func run(args []string) error {
 }
 
 func banner(s hub.Started) string {
-	return fmt.Sprintf(`
+	var b strings.Builder
+	fmt.Fprintf(&b, `
 Partnership Hub is running. Press Ctrl-C to stop.
 
-  Dashboard        %[5]s   (sign in as a demo person: steward, council, analyst, university, trust, survey)
-  API              %[1]s   (docs: %[1]s/docs, OpenAPI: %[1]s/openapi.json)
-  OpenID provider  %[2]s   (token endpoint: %[2]s/token)
-  NATS JetStream   %[3]s
-  ClickHouse       %[4]s
+  Dashboard        %s
+  API              %[2]s   (docs: %[2]s/docs, OpenAPI: %[2]s/openapi.json)
+  OpenID provider  %[3]s
+  NATS JetStream   %[4]s
+  ClickHouse       %[5]s
+`, dashboardLine(s), s.APIURL, providerLine(s), s.NATSURL, s.ClickHouse)
+	if len(s.DemoClients) > 0 {
+		b.WriteString(demoClients(s.DemoClients))
+		c := s.DemoClients[0]
+		for _, d := range s.DemoClients {
+			if d.Org != "" {
+				c = d
+				break
+			}
+		}
+		fmt.Fprintf(&b, `
+  TOKEN=$(curl -s -u %s:%s -d grant_type=client_credentials %s/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" '%s/v1/workforce-returns?period=2025'
+`, c.ID, c.Secret, s.Issuer, s.APIURL)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
 
-  Demo clients (secret demo-secret): demo-steward, demo-council (Hartlepool E06000001), demo-analyst
+func dashboardLine(s hub.Started) string {
+	if s.DashboardURL == "" {
+		return "off (HUB_DASHBOARD_ADDR is empty)"
+	}
+	if len(s.DemoUsers) == 0 {
+		return s.DashboardURL
+	}
+	names := make([]string, len(s.DemoUsers))
+	for i, u := range s.DemoUsers {
+		names[i] = u.Username
+	}
+	return fmt.Sprintf("%s   (sign in as a demo person: %s)", s.DashboardURL, strings.Join(names, ", "))
+}
 
-  TOKEN=$(curl -s -u demo-council:demo-secret -d grant_type=client_credentials %[2]s/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-  curl -s -H "Authorization: Bearer $TOKEN" '%[1]s/v1/workforce-returns?period=2025'
+func providerLine(s hub.Started) string {
+	if len(s.DemoClients) == 0 {
+		return s.Issuer + "   (HUB_OIDC_ISSUER: the development provider is off)"
+	}
+	return fmt.Sprintf("%[1]s   (development provider; token endpoint: %[1]s/token)", s.Issuer)
+}
 
-`, s.APIURL, s.Issuer, s.NATSURL, s.ClickHouse, cmp.Or(s.DashboardURL, "off (HUB_DASHBOARD_ADDR is empty)"))
+// demoClients lists the development provider's demo clients with their secret, roles and the
+// organisation or alliances in their tokens, named from the reference data where it knows them.
+func demoClients(clients []devoidc.Client) string {
+	names := map[string]string{}
+	if orgs, err := reference.Organisations(); err == nil {
+		for _, o := range orgs {
+			names[o.Code] = o.Name
+		}
+	}
+	width := 0
+	for _, c := range clients {
+		width = max(width, len(c.ID))
+	}
+	var b strings.Builder
+	b.WriteString("\n  Demo clients (OAuth2 client credentials):\n")
+	for _, c := range clients {
+		what := strings.Join(c.Roles, ", ")
+		if c.Org != "" {
+			what += " for " + strings.TrimSpace(c.Org+" "+names[c.Org])
+		}
+		if len(c.Alliances) > 0 {
+			what += ", alliances " + strings.Join(c.Alliances, ", ")
+		}
+		fmt.Fprintf(&b, "    %-*s  secret %s  %s\n", width, c.ID, c.Secret, what)
+	}
+	return b.String()
 }

@@ -1,0 +1,295 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/services/api"
+)
+
+// document is the part of the OpenAPI document the contract tests read.
+type document struct {
+	Info struct {
+		Contact map[string]string `json:"contact"`
+		License map[string]string `json:"license"`
+	} `json:"info"`
+	Servers    []struct{ URL string }  `json:"servers"`
+	Tags       []struct{ Name string } `json:"tags"`
+	Components struct {
+		SecuritySchemes map[string]struct {
+			Type  string `json:"type"`
+			Flows map[string]struct {
+				TokenURL         string `json:"tokenUrl"`
+				AuthorizationURL string `json:"authorizationUrl"`
+			} `json:"flows"`
+		} `json:"securitySchemes"`
+		Schemas map[string]json.RawMessage `json:"schemas"`
+	} `json:"components"`
+	Paths map[string]map[string]struct {
+		OperationID string                `json:"operationId"`
+		Tags        []string              `json:"tags"`
+		Security    []map[string][]any    `json:"security"`
+		Roles       []string              `json:"x-hub-roles"`
+		Parameters  []struct{ In string } `json:"parameters"`
+		RequestBody *struct {
+			Content map[string]json.RawMessage `json:"content"`
+		} `json:"requestBody"`
+		Responses map[string]response `json:"responses"`
+	} `json:"paths"`
+}
+
+type response struct {
+	Headers map[string]json.RawMessage `json:"headers"`
+	Content map[string]json.RawMessage `json:"content"`
+}
+
+// bodies gives each body's example (empty when it has none), by where it is.
+func bodies(request *struct {
+	Content map[string]json.RawMessage `json:"content"`
+}, responses map[string]response) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	add := func(where string, content map[string]json.RawMessage) {
+		for ct, raw := range content {
+			var mt struct {
+				Example json.RawMessage `json:"example"`
+			}
+			_ = json.Unmarshal(raw, &mt)
+			out[where+" "+ct] = mt.Example
+		}
+	}
+	if request != nil {
+		add("request", request.Content)
+	}
+	for code, r := range responses {
+		add(code, r.Content)
+	}
+	return out
+}
+
+func readDocument(t *testing.T) document {
+	t.Helper()
+	b, err := api.OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc document
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestTheContract checks what the document promises every client: where the hub is and where
+// tokens come from, and for every operation its roles, its tags, the content types it takes and
+// every status it may answer, each a problem.
+func TestTheContract(t *testing.T) {
+	doc := readDocument(t)
+	if len(doc.Servers) == 0 || doc.Info.Contact["url"] == "" || doc.Info.License["name"] == "" {
+		t.Errorf("servers %v, contact %v, licence %v", doc.Servers, doc.Info.Contact, doc.Info.License)
+	}
+	oauth := doc.Components.SecuritySchemes["oauth2"]
+	if cc, ac := oauth.Flows["clientCredentials"], oauth.Flows["authorizationCode"]; cc.TokenURL == "" || ac.TokenURL == "" || ac.AuthorizationURL == "" {
+		t.Errorf("OAuth2 flows %+v: want client credentials and authorization code with their URLs", oauth.Flows)
+	}
+	declared := map[string]bool{}
+	for _, tag := range doc.Tags {
+		declared[tag.Name] = true
+	}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			t.Run(op.OperationID, func(t *testing.T) {
+				if len(op.Roles) == 0 {
+					t.Errorf("%s %s states no roles (x-hub-roles): add it to operationRoles", method, path)
+				}
+				for _, tag := range op.Tags {
+					if !declared[tag] {
+						t.Errorf("tag %q is not declared", tag)
+					}
+				}
+				want := []string{"500", "503"}
+				if len(op.Security) > 0 {
+					want = append(want, "401", "403", "429")
+				}
+				if slices.ContainsFunc(op.Parameters, func(p struct{ In string }) bool { return p.In == "path" }) {
+					want = append(want, "404")
+				}
+				if op.RequestBody != nil {
+					want = append(want, "413", "415", "422")
+					if _, ok := op.RequestBody.Content["application/octet-stream"]; ok || len(op.RequestBody.Content) == 0 {
+						t.Errorf("the body's content types %v: want only those the hub takes", op.RequestBody.Content)
+					}
+				}
+				for _, code := range want {
+					if _, ok := op.Responses[code]; !ok {
+						t.Errorf("no %s answer documented", code)
+					}
+				}
+				if _, ok := op.Responses["default"]; ok {
+					t.Error("a default answer: every status is listed instead")
+				}
+				for ct, mt := range bodies(op.RequestBody, op.Responses) {
+					if len(mt) == 0 {
+						t.Errorf("%s has no example", ct)
+					}
+				}
+				for code, r := range op.Responses {
+					if code >= "400" {
+						if _, ok := r.Content["application/problem+json"]; !ok {
+							t.Errorf("%s is not a problem", code)
+						}
+					}
+				}
+				for code, headers := range map[string][]string{"401": {"WWW-Authenticate"}, "429": {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}} {
+					for _, h := range headers {
+						if r, ok := op.Responses[code]; ok && r.Headers[h] == nil {
+							t.Errorf("%s does not document the header %s", code, h)
+						}
+					}
+				}
+			})
+		}
+	}
+	for name, s := range doc.Components.Schemas {
+		if strings.Contains(string(s), `"array","null"`) {
+			t.Errorf("schema %s has an array that may be null: arrays are never null", name)
+		}
+	}
+}
+
+// TestRolesMatchTheAccessRule checks the roles each operation states against what the API
+// answers each role (accessRows): a role is stated when some call of it is not refused.
+func TestRolesMatchTheAccessRule(t *testing.T) {
+	stated := map[string][]string{}
+	for _, ops := range readDocument(t).Paths {
+		for _, op := range ops {
+			stated[op.OperationID] = op.Roles
+		}
+	}
+	// The workforce table of the open data holds stored rows, which an analyst may not read; the
+	// benchmark tables of the same operation are for analysts too.
+	dependsOnTable := map[string]string{"get-open-data": "analyst"}
+	for id, row := range accessRows {
+		for role, w := range row.want {
+			if role == "no token" {
+				continue
+			}
+			allowed := slices.ContainsFunc(w[:], func(status int) bool { return status != http.StatusForbidden && status != http.StatusUnauthorized })
+			if allowed != slices.Contains(stated[id], role) && dependsOnTable[id] != role {
+				t.Errorf("%s: the API allows role %s: %v; the contract states roles %v", id, role, allowed, stated[id])
+			}
+		}
+	}
+}
+
+// TestProblemsAreTyped checks that an answered problem's type is a page the hub serves.
+func TestProblemsAreTyped(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	resp, body := e.do("GET", "/v1/metrics", "", "", "")
+	var p struct {
+		Type   string `json:"type"`
+		Status int    `json:"status"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || resp.StatusCode != 401 || p.Type != "/problems/unauthorized" ||
+		!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
+		t.Fatalf("%d %s (%v), WWW-Authenticate %q", resp.StatusCode, body, err, resp.Header.Get("WWW-Authenticate"))
+	}
+	resp, body = e.do("GET", p.Type, "", "", "")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "401 Unauthorized") {
+		t.Errorf("the problem's page: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, _ := e.do("GET", "/problems/nonsense", "", "", ""); resp.StatusCode != 404 {
+		t.Errorf("a page for no problem: %d", resp.StatusCode)
+	}
+}
+
+// page is a paged list's answer.
+type page struct {
+	Entries []struct {
+		RequestID string `json:"request_id"`
+	} `json:"entries"`
+	Alliances  []struct{ ID string } `json:"alliances"`
+	NextCursor string                `json:"next_cursor"`
+}
+
+// readPages follows a paged list from path to its last page, checking that next_cursor and the
+// Link header agree, and returns the pages.
+func readPages(t *testing.T, e *env, path string) []page {
+	t.Helper()
+	var pages []page
+	for next := path; next != ""; {
+		resp, body := e.do("GET", next, "demo-steward", "", "")
+		var p page
+		if resp.StatusCode != 200 || json.Unmarshal(body, &p) != nil {
+			t.Fatalf("GET %s: %d %s", next, resp.StatusCode, body)
+		}
+		pages = append(pages, p)
+		link := resp.Header.Get("Link")
+		if (p.NextCursor == "") != (link == "") || (link != "" && !strings.Contains(link, "cursor="+p.NextCursor)) {
+			t.Fatalf("next_cursor %q beside Link %q", p.NextCursor, link)
+		}
+		next = ""
+		if link != "" {
+			next = strings.TrimSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+		}
+		if len(pages) > 10 {
+			t.Fatal("more pages than items")
+		}
+	}
+	return pages
+}
+
+// TestPagedLists reads the access trail and the alliances a page at a time: every item once, in
+// order, and a cursor the hub did not give refused.
+func TestPagedLists(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	if e.ch == nil {
+		t.Skip("needs ClickHouse (HUB_TEST_CLICKHOUSE_ADDR)")
+	}
+	ctx := t.Context()
+	at := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
+	var entries []trail.Entry
+	for i, id := range []string{"r-c", "r-a", "r-e", "r-b", "r-d"} {
+		// Two records a second: a page may end inside a second.
+		entries = append(entries, trail.Entry{At: at.Add(-time.Duration(i/2) * time.Second), RequestID: id, Method: "GET", Path: "/v1/metrics",
+			Operation: "list-metrics", Status: 200, Outcome: trail.Allowed, Org: "E06000099"})
+	}
+	if err := trail.Insert(ctx, e.ch, entries); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range readPages(t, e, "/v1/access-trail?org=E06000099&limit=2") {
+		for _, r := range p.Entries {
+			got = append(got, r.RequestID)
+		}
+	}
+	// Newest first, then by request id.
+	if want := []string{"r-a", "r-c", "r-b", "r-e", "r-d"}; !slices.Equal(got, want) {
+		t.Errorf("trail pages %v, want %v", got, want)
+	}
+
+	for _, id := range []string{"pages-b", "pages-a", "pages-c"} {
+		if resp, body := e.do("PUT", "/v1/alliances/"+id, "demo-steward", "application/json", `{"name": "Pages", "members": ["E06000001"]}`); resp.StatusCode != 200 {
+			t.Fatalf("PUT %s: %d %s", id, resp.StatusCode, body)
+		}
+	}
+	got = nil
+	pages := readPages(t, e, "/v1/alliances?limit=2")
+	for _, p := range pages {
+		for _, a := range p.Alliances {
+			if strings.HasPrefix(a.ID, "pages-") {
+				got = append(got, a.ID)
+			}
+		}
+	}
+	if want := []string{"pages-a", "pages-b", "pages-c"}; !slices.Equal(got, want) || len(pages) < 2 {
+		t.Errorf("alliances over %d pages: %v, want %v", len(pages), got, want)
+	}
+	if resp, body := e.do("GET", "/v1/alliances?cursor=bm9uc2Vuc2U", "demo-steward", "", ""); resp.StatusCode != 422 {
+		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, body)
+	}
+}

@@ -143,6 +143,9 @@ func Run[T any](ctx context.Context, r Runner, s Spec[T]) error {
 	}
 	cons, err := r.JS.CreateOrUpdateConsumer(ctx, s.Stream, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return fmt.Errorf("consumer %s on %s: %w", s.Durable, s.Stream, err)
 	}
 	log := r.Log.With("consumer", s.Durable)

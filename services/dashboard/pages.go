@@ -20,6 +20,7 @@ func (a *app) routes(mux *http.ServeMux) {
 	signedIn("GET /standards/{std}", (*visit).summaryPage)
 	signedIn("GET /partnerships", (*visit).partnerships)
 	signedIn("GET /health-check", (*visit).healthCheck)
+	signedIn("GET /projections", (*visit).projections)
 	signedIn("GET /submit", (*visit).submitForm)
 	signedIn("POST /submit", (*visit).submit)
 	signedIn("GET /submissions/{id}", (*visit).submissionPage)

@@ -91,8 +91,7 @@ type navItem struct {
 	Current              bool
 }
 
-// navigation lists the dashboard's sections a person may use. The projections of issue 13 sit
-// after the health check when they come ("Projections", "/projections").
+// navigation lists the dashboard's sections a person may use.
 func navigation(p *Person, current string) []navItem {
 	if p == nil {
 		return nil
@@ -102,6 +101,7 @@ func navigation(p *Person, current string) []navItem {
 		{Label: "Standard 8", Href: "/standards/8", Section: "standard-8"},
 		{Label: "Partnerships", Href: "/partnerships", Section: "partnerships"},
 		{Label: "Health check", Href: "/health-check", Section: "health-check"},
+		{Label: "Projections", Href: "/projections", Section: "projections"},
 	}
 	if len(submittable(*p)) > 0 {
 		items = append(items, navItem{Label: "Submit data", Href: "/submit", Section: "submit"})

@@ -192,7 +192,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	common := []struct{ name, path string }{
 		{"overview", "/"}, {"indicator", "/indicators/vacancy_rate"}, {"standard-2", "/standards/2"}, {"standard-8", "/standards/8"},
-		{"partnerships", "/partnerships"}, {"health-check", "/health-check?year=2026"},
+		{"partnerships", "/partnerships"}, {"health-check", "/health-check?year=2026"}, {"projections", "/projections"},
 	}
 	people := []struct {
 		user  string
@@ -256,6 +256,59 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("indicator table lacks %s (has %v)", want, cells)
 			}
 		}
+	})
+
+	t.Run("projection what-ifs", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		// The form sets the assumptions; the table behind the chart is the API's answer.
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/projections?demand=flat&years=3"), chromedp.WaitReady(chromedp.CSS("#project")))
+		tb.do(chromedp.SetValue(chromedp.CSS("#apprentices"), "10"), chromedp.SetValue(chromedp.CSS("#leaver_rate_change"), "-2"),
+			chromedp.Click(chromedp.CSS("#project")))
+		poll.Until(t, 30*time.Second, func() error {
+			if loc := eval[string](tb, "location.href"); !strings.Contains(loc, "apprentices=10") || !strings.Contains(loc, "leaver_rate_change=-2") {
+				return fmt.Errorf("the form went to %s", loc)
+			}
+			return nil
+		})
+		tb.do(chromedp.WaitReady(chromedp.CSS("#table-projection")))
+		var api struct {
+			Projection struct {
+				Points []struct {
+					Year   int     `json:"year"`
+					Inpost float64 `json:"inpost_fte"`
+					Gap    float64 `json:"gap_fte"`
+				} `json:"points"`
+			} `json:"projection"`
+		}
+		if code := r.do("demo-council", "GET", "/v1/projections?org=E06000001&demand=flat&years=3&apprentices=10&leaver_rate_change=-2", "", nil, &api); code != 200 {
+			t.Fatalf("projection: %d", code)
+		}
+		rows := eval[[]string](tb, `Array.from(document.querySelectorAll("#table-projection tbody tr")).filter(tr => tr.children[1].textContent.trim() == "projected").map(tr => tr.children[0].textContent.trim() + "=" + tr.children[2].textContent.trim())`)
+		if len(rows) != len(api.Projection.Points) {
+			t.Fatalf("projected rows %v, want %d years", rows, len(api.Projection.Points))
+		}
+		for i, p := range api.Projection.Points {
+			if want := fmt.Sprintf("%d=%.1f", p.Year, p.Inpost); rows[i] != want {
+				t.Errorf("row %d is %s, the API says %s", i, rows[i], want)
+			}
+		}
+		if closing := eval[string](tb, `document.getElementById("closing").textContent`); !strings.Contains(closing, "gap") {
+			t.Errorf("closing words %q", closing)
+		}
+		tb.axe("/projections (what-ifs)")
+		// A value that is not a number is refused on the page, linked from the error summary.
+		tb.do(chromedp.SetValue(chromedp.CSS("#target_caseload"), "many"), chromedp.Click(chromedp.CSS("#project")))
+		poll.Until(t, 30*time.Second, func() error {
+			if !eval[bool](tb, `!!document.querySelector(".govuk-error-summary")`) {
+				return fmt.Errorf("no error summary")
+			}
+			return nil
+		})
+		if link := eval[string](tb, `document.querySelector(".govuk-error-summary a").getAttribute("href")`); link != "#target_caseload" {
+			t.Errorf("error summary links %q, want #target_caseload", link)
+		}
+		tb.axe("/projections (an error)")
 	})
 
 	t.Run("upload with bad rows", func(t *testing.T) {

@@ -52,7 +52,7 @@ func TestKindPanicDeadLettersOnlyItsChunk(t *testing.T) {
 	}
 	h.submit("later", org, returns(org, 15, 5)) // ingest goes on
 	h.waitStatus(10*time.Second, "later", accepted)
-	if n := h.stored(true); n != 15 {
+	if n := h.rowsIn("workforce_returns", true); n != 15 {
 		t.Errorf("%d rows stored, want 15", n)
 	}
 }

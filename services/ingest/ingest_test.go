@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,19 +79,14 @@ func (h *harness) start(ch driver.Conn, configure ...func(svc *Service, crash fu
 	return done
 }
 
-// submit publishes one chunk per org/period list, as the API would, and records its meta.
+// submit publishes a chunk of workforce returns of org, as the API would, and records its meta.
 func (h *harness) submit(id, org string, rows []workforce.Row, rejected ...submission.RowError) {
 	h.t.Helper()
-	ctx := context.Background()
-	received := time.Now().UTC()
-	if err := h.status.PutMeta(ctx, submission.Meta{ID: id, Kind: submission.KindWorkforce, Org: org, Submitter: "test", ReceivedAt: received, Rows: len(rows) + len(rejected), Chunks: 1, Published: true}); err != nil {
+	b, err := workforce.EncodeRows(rows)
+	if err != nil {
 		h.t.Fatal(err)
 	}
-	b, _ := workforce.EncodeRows(rows)
-	env, _ := json.Marshal(submission.Envelope{ID: id, Kind: submission.KindWorkforce, Org: org, Submitter: "test", Chunks: 1, ReceivedAt: received, Rows: b, Rejected: rejected})
-	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject(submission.KindWorkforce, org), env, jetstream.WithMsgID(id+":0")); err != nil {
-		h.t.Fatal(err)
-	}
+	h.publishEnvelope(kindCase{name: submission.KindWorkforce, org: org}, id, b, len(rows)+len(rejected), rejected...)
 }
 
 func returns(org string, from, n int) []workforce.Row {
@@ -101,19 +95,6 @@ func returns(org string, from, n int) []workforce.Row {
 		rows[i] = workforce.Row{Row: i + 2, Return: workforce.Return{Org: org, Period: fmt.Sprintf("%d-Q%d", 2000+(from+i)/4, (from+i)%4+1), InpostFTE: measure.Of(100), VacancyFTE: measure.Of(float64(i % 17)), Cases: measure.Unknown(measure.Confidential)}}
 	}
 	return rows
-}
-
-func (h *harness) stored(final bool) uint64 {
-	h.t.Helper()
-	q := "SELECT count() FROM workforce_returns"
-	if final {
-		q += " FINAL"
-	}
-	var n uint64
-	if err := h.conn.QueryRow(context.Background(), q).Scan(&n); err != nil {
-		h.t.Fatal(err)
-	}
-	return n
 }
 
 func (h *harness) statusOf(id string) submission.Status {
@@ -192,7 +173,7 @@ func TestStoresChecksAndAnnounces(t *testing.T) {
 			t.Errorf("unexpected error %+v", e)
 		}
 	}
-	if n := h.stored(true); n != 3 {
+	if n := h.rowsIn("workforce_returns", true); n != 3 {
 		t.Errorf("stored %d rows, want 3", n)
 	}
 	select {
@@ -219,121 +200,5 @@ func TestStoresChecksAndAnnounces(t *testing.T) {
 	h.waitStatus(10*time.Second, "s2", finished)
 	if st := h.statusOf("s2"); st.Accepted != 1 || st.Rejected != 1 || st.Errors[0].Row != 3 {
 		t.Errorf("steward status = %+v", st)
-	}
-}
-
-// Ingest dies after ClickHouse took the batch but before JetStream heard the ack: the
-// redelivered batch is inserted again, and queries still see each row once.
-func TestCrashBetweenInsertAndAck(t *testing.T) {
-	h := newHarness(t)
-	var inserts atomic.Int32
-	done := h.start(h.conn, func(svc *Service, crash func()) { svc.afterInsert = func() { inserts.Add(1); crash() } })
-	h.submit("s1", "E06000001", returns("E06000001", 0, 40))
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("ingest stopped with %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("ingest did not reach the insert")
-	}
-	if st := h.statusOf("s1"); st.Status != submission.StatusPending {
-		t.Fatalf("status after the crash = %s, want pending (nothing acknowledged)", st.Status)
-	}
-	h.start(h.conn, func(svc *Service, _ func()) { svc.afterInsert = func() { inserts.Add(1) } })
-	h.waitStatus(15*time.Second, "s1", accepted)
-	if n := inserts.Load(); n != 2 {
-		t.Errorf("inserts = %d, want 2 (the batch was written twice)", n)
-	}
-	if n := h.stored(true); n != 40 {
-		t.Errorf("rows seen by queries = %d, want 40", n)
-	}
-}
-
-// ClickHouse goes away for 30 s while submissions arrive: they wait in JetStream and are all
-// stored, once each, when it is back; none goes to the dead-letter stream.
-func TestClickHouseOutage(t *testing.T) {
-	outage := 30 * time.Second
-	if testing.Short() {
-		outage = 3 * time.Second
-	}
-	h := newHarness(t)
-	p := chtest.NewProxy(t, h.chcfg.Addr)
-	cfg := h.chcfg
-	cfg.Addr = p.Addr()
-	ch, err := chstore.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
-	h.start(ch)
-
-	h.submit("before", "E06000001", returns("E06000001", 0, 10))
-	h.waitStatus(10*time.Second, "before", accepted)
-
-	p.Down()
-	for i := range 5 {
-		h.submit(fmt.Sprintf("during-%d", i), "E06000001", returns("E06000001", 10+i*10, 10))
-	}
-	h.submit("unknown-org-cache", "E06000002", returns("E06000002", 0, 10))
-	time.Sleep(outage) // the outage itself: nothing to poll for
-	if n := h.stored(true); n != 10 {
-		t.Fatalf("during the outage %d rows are stored, want the first 10", n)
-	}
-	p.Up()
-	for i := range 5 {
-		id := fmt.Sprintf("during-%d", i)
-		h.waitStatus(30*time.Second, id, accepted)
-	}
-	h.waitStatus(30*time.Second, "unknown-org-cache", accepted)
-	if n := h.stored(true); n != 70 {
-		t.Errorf("stored %d rows, want 70", n)
-	}
-	if n := h.deadLetters(); n != 0 {
-		t.Errorf("%d dead letters, want none", n)
-	}
-}
-
-// A message that can never be processed ends in the dead-letter stream with its reason, and its
-// submission says why instead of staying pending.
-func TestPoisonGoesToDeadLetter(t *testing.T) {
-	h := newHarness(t)
-	h.start(h.conn)
-	ctx := context.Background()
-	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject("workforce", "E06000001"), []byte("not json")); err != nil {
-		t.Fatal(err)
-	}
-	_ = h.status.PutMeta(ctx, submission.Meta{ID: "bad-rows", Kind: "workforce", Rows: 1, Chunks: 1, Published: true})
-	env, _ := json.Marshal(submission.Envelope{ID: "bad-rows", Kind: "workforce", Org: "E06000001", Chunks: 1, ReceivedAt: time.Now(), Rows: []byte(`{"not": "rows"}`)})
-	if _, err := h.ns.JS.Publish(ctx, bus.SubmitSubject("workforce", "E06000001"), env); err != nil {
-		t.Fatal(err)
-	}
-	h.waitDeadLetters(30*time.Second, 2)
-	s, _ := h.ns.JS.Stream(ctx, bus.StreamDeadLetter)
-	first, err := s.GetMsg(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := first.Header.Get(bus.HeaderReason); r == "" || first.Header.Get(bus.HeaderOriginalSubject) != "hub.submit.workforce.E06000001" || string(first.Data) != "not json" {
-		t.Errorf("dead letter = %q %v", first.Data, first.Header)
-	}
-	second, err := s.GetMsg(ctx, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second.Header.Get(bus.HeaderDeliveries) != fmt.Sprint(testConfig.MaxAttempts) {
-		t.Errorf("undecodable rows dead-lettered after %s deliveries, want %d", second.Header.Get(bus.HeaderDeliveries), testConfig.MaxAttempts)
-	}
-	h.waitStatus(5*time.Second, "bad-rows", func(st submission.Status) bool { return st.Status == submission.StatusRejected })
-	cons, err := h.ns.JS.Consumer(ctx, bus.StreamSubmissions, "ingest-workforce")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.NumPending != 0 || info.NumAckPending != 0 {
-		t.Errorf("consumer still has %d pending, %d unacknowledged", info.NumPending, info.NumAckPending)
 	}
 }

@@ -20,6 +20,9 @@ const trailConsumer = "ingest-trail"
 func (s *Service) consumeTrail(ctx context.Context) error {
 	moved, err := bus.MoveFormerTrail(ctx, s.js, trailConsumer)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	if moved > 0 {

@@ -33,7 +33,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# The development OpenID provider (published demo secrets) is for this demo only: on here, on
+# loopback, with its signing key in .demo so that a restart keeps every client signed in.
 HUB_DEMO=${HUB_DEMO:-true} HUB_LOG_FORMAT=${HUB_LOG_FORMAT:-text} HUB_NATS_STORE_DIR=${HUB_NATS_STORE_DIR:-.demo/nats} \
+	HUB_DEV_OIDC=${HUB_DEV_OIDC:-true} HUB_DEV_OIDC_KEY_FILE=${HUB_DEV_OIDC_KEY_FILE:-.demo/dev-oidc-key.pem} \
 	.demo/bin/hub run &
 hub_pid=$!
 wait "$hub_pid"

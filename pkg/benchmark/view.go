@@ -111,7 +111,9 @@ type AreaRef struct {
 
 // OrgFigure is one organisation's value for a metric.
 type OrgFigure struct {
-	Code        string   `json:"code" example:"E06000001"`
+	Org string `json:"org" example:"E06000001" doc:"The organisation's code"`
+	// Code is Org's old name in the contract, kept for one version (CHANGELOG.md).
+	Code        string   `json:"code" example:"E06000001" deprecated:"true" doc:"The same as org: its old name, answered until version 1.2.0"`
 	Name        string   `json:"name" example:"Hartlepool"`
 	Value       *float64 `json:"value" doc:"Its own value; null when an input is unknown, when only areas have a value, or when withheld"`
 	Reason      string   `json:"reason,omitempty" doc:"Why the value is null"`
@@ -127,7 +129,8 @@ type OrgFigure struct {
 // Neighbour is one of an organisation's statistical neighbours.
 type Neighbour struct {
 	OldCode string   `json:"old_la_code" doc:"DfE 3-digit LA code" example:"806"`
-	Code    string   `json:"code,omitempty" doc:"The organisation reporting for it"`
+	Org     string   `json:"org,omitempty" doc:"The organisation reporting for it"`
+	Code    string   `json:"code,omitempty" deprecated:"true" doc:"The same as org: its old name, answered until version 1.2.0"`
 	Name    string   `json:"name,omitempty"`
 	Value   *float64 `json:"value,omitempty" doc:"Its value, only when you may see it by name and it is not withheld"`
 }
@@ -295,7 +298,7 @@ func valuesOf(vs []Value) []*float64 {
 // disclosure-controlled metric, null with the reason when withheld from everyone or from this
 // reader, and with its respondents when published.
 func publishOrg(m Metric, v Value, dv *disclosed) OrgFigure {
-	f := OrgFigure{Code: v.Org, Name: v.Name, Value: v.Value, Reason: v.Reason, StatNeighbourMedian: v.SNMedian, StatNeighbours: v.SNCount}
+	f := OrgFigure{Org: v.Org, Code: v.Org, Name: v.Name, Value: v.Value, Reason: v.Reason, StatNeighbourMedian: v.SNMedian, StatNeighbours: v.SNCount}
 	if !m.Disclosure {
 		return f
 	}
@@ -465,7 +468,7 @@ func (rv *ReaderView) positions(ctx context.Context, rd Reader, metrics []Metric
 		for _, other := range orgs {
 			exact := other.OldCode == old
 			if exact || (n.Code == "" && slices.Contains(strings.Split(other.OldCode, "_"), old)) {
-				n.Code, n.Name = other.Code, other.Name
+				n.Org, n.Code, n.Name = other.Code, other.Code, other.Name
 				if exact {
 					break
 				}
@@ -482,7 +485,7 @@ func (rv *ReaderView) positions(ctx context.Context, rd Reader, metrics []Metric
 	}
 	out := map[string]*Position{}
 	for _, m := range metrics {
-		p := &Position{OrgFigure: OrgFigure{Code: org, Name: o.Name}, Neighbours: []Neighbour{}}
+		p := &Position{OrgFigure: OrgFigure{Org: org, Code: org, Name: o.Name}, Neighbours: []Neighbour{}}
 		for _, n := range neighbours {
 			for _, v := range values {
 				if v.Metric == m.ID && v.Org == n.Code && rd.Named(n.Code) {

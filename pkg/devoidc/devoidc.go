@@ -3,8 +3,10 @@
 // It issues RS256-signed JWT access tokens through the OAuth2 client
 // credentials grant, carrying the organisation, roles and alliances claims that
 // the hub authorises on. It exists so that the hub can be run and tested
-// end to end without a real identity provider (Keycloak, Entra ID); it keeps
-// its signing key in memory only and must never be used in production.
+// end to end without a real identity provider (Keycloak, Entra ID); its
+// clients' secrets are published, so it must never be used in production. Its
+// signing key lives in memory, or in a key file (Config.KeyFile) so that the
+// tokens it issued still verify after a restart.
 //
 // The token endpoint is built on github.com/ory/fosite; discovery and JWKS are
 // served alongside it so that ordinary OIDC libraries (go-oidc) can verify the
@@ -15,7 +17,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -77,6 +78,10 @@ type Config struct {
 	// see DemoUsers. DashboardRedirectURIs are where the dashboard client may be sent back to.
 	Users                 []User
 	DashboardRedirectURIs []string
+	// KeyFile keeps the signing key (PEM, PKCS #8) across restarts: read when it exists, made
+	// (mode 0600, in a directory made 0700) when it does not. A key file others may read is
+	// refused. Empty keeps a new key in memory, so tokens stop verifying when the provider stops.
+	KeyFile string
 }
 
 // Provider is an in-memory OpenID provider that issues access tokens to its
@@ -106,8 +111,8 @@ func DemoClients() []Client {
 	}
 }
 
-// New checks cfg and returns a provider with a freshly generated RSA-2048
-// signing key held in memory.
+// New checks cfg and returns a provider with its RSA-2048 signing key: the one in cfg.KeyFile,
+// or a new one (written there when a key file is named).
 func New(cfg Config) (*Provider, error) {
 	if err := validate(cfg); err != nil {
 		return nil, fmt.Errorf("devoidc config: %w", err)
@@ -117,9 +122,9 @@ func New(cfg Config) (*Provider, error) {
 		ttl = defaultTokenTTL
 	}
 
-	key, err := rsa.GenerateKey(rand.Reader, keyBits)
+	key, err := signingKey(cfg.KeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("generate signing key: %w", err)
+		return nil, err
 	}
 	public := jose.JSONWebKey{Key: &key.PublicKey, Algorithm: string(jose.RS256), Use: "sig"}
 	thumb, err := public.Thumbprint(crypto.SHA256)

@@ -176,7 +176,18 @@ func TestCLIAgainstTheHub(t *testing.T) {
 			}
 			return fmt.Errorf("exit %d: %s", code, errOut)
 		})
-		code, out, errOut := c.run("", "get", "trend", "vacancy_rate", "--org", "E06000001")
+		// An organisation is org in the answer, and code, its old name, for one more version.
+		code, out, errOut := c.run("", "get", "benchmarks", "--region", "E12000001", "--period", "2025", "-f", "json")
+		var sb struct {
+			Metrics []struct {
+				Orgs []struct{ Org, Code string } `json:"orgs"`
+			} `json:"metrics"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &sb) != nil || len(sb.Metrics) == 0 || len(sb.Metrics[0].Orgs) != 1 ||
+			sb.Metrics[0].Orgs[0].Org != "E06000001" || sb.Metrics[0].Orgs[0].Code != "E06000001" {
+			t.Errorf("benchmarks as JSON: exit %d: %.400s %s", code, out, errOut)
+		}
+		code, out, errOut = c.run("", "get", "trend", "vacancy_rate", "--org", "E06000001")
 		if code != 0 || !strings.HasPrefix(out, "period,metric") || !strings.Contains(out, "E06000001") {
 			t.Errorf("trend: exit %d: %.300s %s", code, out, errOut)
 		}

@@ -1,9 +1,10 @@
 // Package hub runs every Partnership Hub service in one process, with an embedded NATS
-// JetStream server and the development OpenID provider: for a laptop, a demo, or a small
-// single-node install.
+// JetStream server and, when asked for (make demo, tests), the development OpenID provider: for a
+// laptop, a demo, or a small single-node install.
 package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,8 +43,14 @@ type Config struct {
 	NATSPort     int    `env:"NATS_PORT" envDefault:"4222"` // -1 picks a free port
 	NATSStoreDir string `env:"NATS_STORE_DIR" envDefault:".demo/nats"`
 
-	DevOIDC     bool   `env:"DEV_OIDC" envDefault:"true"`                // run the development OpenID provider
+	// DevOIDC runs the development OpenID provider, whose demo clients' secrets are published
+	// (a steward token for anyone who knows demo-secret): off unless asked for (make demo and
+	// tests do), and refused when the API or the provider would listen beyond loopback.
+	DevOIDC     bool   `env:"DEV_OIDC" envDefault:"false"`
 	DevOIDCAddr string `env:"DEV_OIDC_ADDR" envDefault:"127.0.0.1:5556"` // its address; the issuer is http://<addr>
+	// DevOIDCKeyFile keeps the provider's signing key, so that a restart does not log every
+	// client out; empty keeps it in memory.
+	DevOIDCKeyFile string `env:"DEV_OIDC_KEY_FILE" envDefault:".demo/dev-oidc-key.pem"`
 	// Where the dashboard client may be sent back to after a person signs in.
 	DashboardRedirects []string `env:"DEV_OIDC_DASHBOARD_REDIRECTS" envDefault:"http://127.0.0.1:3000/callback,http://localhost:3000/callback"`
 
@@ -66,6 +73,11 @@ type Started struct {
 // asked for), and runs until ctx is cancelled; then it stops the API, drains ingest, and shuts
 // down the OpenID provider and NATS, in that order.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, started func(Started)) error {
+	if cfg.DevOIDC {
+		if err := devOIDCOnLoopback(cfg); err != nil {
+			return err
+		}
+	}
 	if err := Migrate(ctx, cfg.API.ClickHouse(), log); err != nil {
 		return err
 	}
@@ -171,6 +183,23 @@ func Migrate(ctx context.Context, cfg chstore.Config, log *slog.Logger) error {
 	return nil
 }
 
+// ErrDevOIDCExposed refuses the development OpenID provider where others could reach it or the
+// API it signs tokens for.
+var ErrDevOIDCExposed = errors.New("the development OpenID provider gives a steward token to anyone who knows the published secret demo-secret, so it runs only when the API and the provider listen on loopback")
+
+// devOIDCOnLoopback refuses the development provider unless the API and the provider both
+// listen on a loopback address (127.0.0.0/8, ::1 or localhost).
+func devOIDCOnLoopback(cfg Config) error {
+	for _, a := range []struct{ name, addr string }{{"HUB_HTTP_ADDR", cfg.API.HTTPAddr}, {"HUB_DEV_OIDC_ADDR", cfg.DevOIDCAddr}} {
+		host, _, err := net.SplitHostPort(a.addr)
+		ip := net.ParseIP(host)
+		if err != nil || !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+			return fmt.Errorf("%w: %s is %q. Listen on 127.0.0.1, or set HUB_DEV_OIDC=false and HUB_OIDC_ISSUER to your own provider", ErrDevOIDCExposed, a.name, a.addr)
+		}
+	}
+	return nil
+}
+
 func startDevOIDC(cfg Config, log *slog.Logger) (string, func(), error) {
 	ln, err := net.Listen("tcp", cfg.DevOIDCAddr)
 	if err != nil {
@@ -178,7 +207,7 @@ func startDevOIDC(cfg Config, log *slog.Logger) (string, func(), error) {
 	}
 	issuer := "http://" + ln.Addr().String()
 	p, err := devoidc.New(devoidc.Config{Issuer: issuer, Audience: cfg.API.OIDCAudience, Clients: devoidc.DemoClients(),
-		Users: devoidc.DemoUsers(), DashboardRedirectURIs: cfg.DashboardRedirects})
+		Users: devoidc.DemoUsers(), DashboardRedirectURIs: cfg.DashboardRedirects, KeyFile: cfg.DevOIDCKeyFile})
 	if err != nil {
 		ln.Close()
 		return "", nil, err
@@ -189,7 +218,8 @@ func startDevOIDC(cfg Config, log *slog.Logger) (string, func(), error) {
 			log.Error("development OpenID provider", "err", err)
 		}
 	}()
-	log.Info("development OpenID provider started", "issuer", issuer)
+	log.Warn("DEVELOPMENT OpenID provider started: its demo clients' secrets are published (demo-secret gives a steward token), so it must never be reachable beyond this machine; set HUB_DEV_OIDC=false and HUB_OIDC_ISSUER for real use",
+		"issuer", issuer, "key_file", cmp.Or(cfg.DevOIDCKeyFile, "none (in memory)"))
 	return issuer, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +34,25 @@ type running struct {
 	ch   driver.Conn
 	orgs []string
 	http map[string]*http.Client
+	log  *syncBuffer // what the hub logged
+}
+
+// syncBuffer is a buffer the hub's goroutines may log to while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startHub runs the all-in-one hub as `make demo` does, on free ports, with its own database
@@ -52,7 +74,7 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	cfg.API.ClickHouseAddr, cfg.API.ClickHouseDatabase = chcfg.Addr, chcfg.Database
 	cfg.API.HTTPAddr = "127.0.0.1:0"
 	cfg.NATSPort, cfg.NATSStoreDir = -1, t.TempDir()
-	cfg.DevOIDCAddr = "127.0.0.1:0"
+	cfg.DevOIDC, cfg.DevOIDCAddr, cfg.DevOIDCKeyFile = true, "127.0.0.1:0", filepath.Join(t.TempDir(), "dev-oidc-key.pem")
 	cfg.Dashboard.Addr = "127.0.0.1:0"
 	cfg.Ingest.HealthAddr = "127.0.0.1:0"
 	cfg.Benchmark.HealthAddr = "127.0.0.1:0"
@@ -64,9 +86,10 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan hub.Started, 1)
 	done := make(chan error, 1)
-	var logTo io.Writer = io.Discard
+	logs := &syncBuffer{}
+	var logTo io.Writer = logs
 	if os.Getenv("HUB_TEST_LOG") != "" {
-		logTo = os.Stderr // HUB_TEST_LOG=1 shows the hub's log
+		logTo = io.MultiWriter(logs, os.Stderr) // HUB_TEST_LOG=1 shows the hub's log
 	}
 	log := slog.New(slog.NewTextHandler(logTo, nil))
 	go func() { done <- hub.Run(ctx, cfg, log, func(s hub.Started) { started <- s }) }()
@@ -84,7 +107,7 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	case <-time.After(2 * time.Minute):
 		t.Fatal("hub did not start")
 	}
-	r := &running{t: t, s: s, ch: conn, orgs: orgs, http: map[string]*http.Client{}}
+	r := &running{t: t, s: s, ch: conn, orgs: orgs, http: map[string]*http.Client{}, log: logs}
 	for _, c := range []string{"demo-steward", "demo-council", "demo-analyst"} {
 		cc := clientcredentials.Config{ClientID: c, ClientSecret: hub.DemoSecret, TokenURL: s.Issuer + "/token"}
 		r.http[c] = cc.Client(context.Background())

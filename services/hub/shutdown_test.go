@@ -41,7 +41,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	_, natsPort, _ := net.SplitHostPort(freeAddr(t))
 	env := append(os.Environ(),
 		"HUB_CLICKHOUSE_ADDR="+chcfg.Addr, "HUB_CLICKHOUSE_DATABASE="+chcfg.Database,
-		"HUB_HTTP_ADDR="+httpAddr, "HUB_DEV_OIDC_ADDR="+oidcAddr, "HUB_INGEST_HEALTH_ADDR="+healthAddr,
+		"HUB_HTTP_ADDR="+httpAddr, "HUB_DEV_OIDC=true", "HUB_DEV_OIDC_ADDR="+oidcAddr, "HUB_DEV_OIDC_KEY_FILE="+filepath.Join(t.TempDir(), "dev-oidc-key.pem"), "HUB_INGEST_HEALTH_ADDR="+healthAddr,
 		"HUB_BENCHMARK_HEALTH_ADDR="+benchmarkHealthAddr, "HUB_DASHBOARD_ADDR=127.0.0.1:0",
 		"HUB_NATS_HOST=127.0.0.1", "HUB_NATS_PORT="+natsPort, "HUB_NATS_STORE_DIR="+t.TempDir(),
 		"HUB_DEMO=false", "HUB_RATE_LIMIT=0", "HUB_LOG_FORMAT=text", "HUB_LOG_LEVEL=info",

@@ -66,9 +66,9 @@ var cases = map[string]parityCase{
 	"pkg/audit.selectLatest":   {Runs: [][]any{{uint16(2025), orgs}, {uint16(2025), []string{}}}, Empty: true},
 
 	"pkg/trail.selectEntries": {Runs: [][]any{
-		{from, to, "", "", "", "", "", uint64(10)},
-		{from, to, "E06000001", "E06000001", "E06000001", "refused", "refused", uint64(10)},
-		{from, to, "", "", "", "", "", uint64(1)},
+		{from, to, "", "", "", "", "", uint8(0), from, from, "", uint64(10)},
+		{from, to, "E06000001", "E06000001", "E06000001", "refused", "refused", uint8(0), from, from, "", uint64(10)},
+		{from, to, "", "", "", "", "", uint8(1), to, to, "", uint64(1)},
 	}},
 
 	"pkg/benchmark.selectAreas":           {Runs: [][]any{{"2024", areas, "2024"}, {"2024", []string{}, "2024"}}, Empty: true},

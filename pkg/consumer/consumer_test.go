@@ -447,3 +447,16 @@ func insertWords(ctx context.Context, ch driver.Conn, batch []consumer.Delivery[
 	}
 	return ins.Send()
 }
+
+// A service told to stop before its consumer exists (a shutdown right after start) stops
+// cleanly: nothing is in hand, so there is nothing to report.
+func TestStopBeforeStartIsClean(t *testing.T) {
+	b := newBench(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	spec := consumer.Spec[string]{Name: "test", Stream: stream, Durable: "words", Filters: []string{subject}, Decode: decode, Settings: settings,
+		Handle: func(context.Context, []consumer.Delivery[string]) []consumer.Outcome { return nil }}
+	if err := consumer.Run(ctx, consumer.Runner{JS: b.ns.JS, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, spec); err != nil {
+		t.Fatalf("Run with a stopped context = %v, want nil", err)
+	}
+}

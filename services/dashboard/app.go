@@ -38,6 +38,7 @@ type app struct {
 	metrics  *metrics.API
 	registry *prometheus.Registry
 	periods  periodCache
+	catalog  catalogCache
 }
 
 func newApp(cfg Config, public *url.URL, s *signIn, log *slog.Logger) (*app, error) {

@@ -39,7 +39,7 @@ type areaRef struct {
 }
 
 type orgFigure struct {
-	Code        string   `json:"code"`
+	Code        string   `json:"org"`
 	Name        string   `json:"name"`
 	Value       *float64 `json:"value"`
 	Reason      string   `json:"reason"`
@@ -53,7 +53,7 @@ type orgFigure struct {
 
 type neighbour struct {
 	OldCode string   `json:"old_la_code"`
-	Code    string   `json:"code"`
+	Code    string   `json:"org"`
 	Name    string   `json:"name"`
 	Value   *float64 `json:"value"`
 }
@@ -272,16 +272,39 @@ func (v *visit) get(path string, q url.Values, out any) error {
 	return v.call(http.MethodGet, path, q, "", nil, nil, out)
 }
 
-// metricCatalog is GET /v1/metrics, read once per visit.
+// metricCatalog is GET /v1/metrics, read once per visit. The catalogue is the same for every
+// reader the API answers, so the dashboard keeps the last answer for a while.
 func (v *visit) metricCatalog() ([]metricDef, error) {
 	v.metrics.Do(func() {
+		c := &v.app.catalog
+		c.mu.Lock()
+		if time.Since(c.read) < catalogTTL {
+			v.catalog = c.metrics
+		}
+		c.mu.Unlock()
+		if v.catalog != nil {
+			return
+		}
 		var out struct {
 			Metrics []metricDef `json:"metrics"`
 		}
-		v.catErr = v.get("/v1/metrics", nil, &out)
+		if v.catErr = v.get("/v1/metrics", nil, &out); v.catErr == nil {
+			c.mu.Lock()
+			c.metrics, c.read = out.Metrics, time.Now()
+			c.mu.Unlock()
+		}
 		v.catalog = out.Metrics
 	})
 	return v.catalog, v.catErr
+}
+
+// catalogTTL is how long the dashboard keeps the metric catalogue.
+const catalogTTL = 10 * time.Minute
+
+type catalogCache struct {
+	mu      sync.Mutex
+	read    time.Time
+	metrics []metricDef
 }
 
 func (v *visit) metricsOf(std int) ([]metricDef, error) {

@@ -167,6 +167,10 @@ func (v *visit) refuse(w http.ResponseWriter, err error) {
 	case http.StatusForbidden:
 		p.Title = "You cannot see these figures"
 		p.Problem = &problem{Heading: p.Title, Detail: "The hub does not let your account see this: " + problemText(err) + "."}
+		if v.r.Method != http.MethodGet {
+			p.Title = "You cannot do this"
+			p.Problem = &problem{Heading: p.Title, Detail: "The hub does not let your account do this: " + problemText(err) + "."}
+		}
 		w.Header().Set("Server-Timing", v.serverTiming())
 		v.app.render(w, v.r, http.StatusForbidden, "problem", p)
 		return

@@ -251,3 +251,58 @@ func TestDashboardSecurity(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardStewardPages: a steward creates an alliance, changes its members and deletes it
+// through the dashboard's forms, and each change is the API's; a code the hub does not know is
+// refused with the API's reason; the access trail's filters say what is wrong with a date; a
+// council's person posting the same form gets the API's refusal.
+func TestDashboardStewardPages(t *testing.T) {
+	r := startHub(t)
+	steward := r.signIn(t, "steward")
+	members := func() []string {
+		var a struct {
+			Members []string `json:"members"`
+		}
+		if code := r.do("demo-steward", "GET", "/v1/alliances/tees-valley", "", nil, &a); code != http.StatusOK {
+			return nil
+		}
+		return a.Members
+	}
+
+	code, body := steward.post("/alliances", url.Values{"id": {"tees-valley"}, "name": {"Tees Valley"}, "members": {"E06000001\nE06000002, e06000003"}})
+	if code != http.StatusOK || !strings.Contains(body, "The alliance was saved") {
+		t.Fatalf("create: %d", code)
+	}
+	if got := strings.Join(members(), ","); got != "E06000001,E06000002,E06000003" {
+		t.Errorf("the API has members %s, want the three entered", got)
+	}
+	if code, _ := steward.post("/alliances/tees-valley", url.Values{"name": {"Tees Valley"}, "members": {"E06000004"}}); code != http.StatusOK {
+		t.Fatalf("edit: %d", code)
+	}
+	if got := strings.Join(members(), ","); got != "E06000004" {
+		t.Errorf("after the edit the API has members %s, want E06000004", got)
+	}
+	code, body = steward.post("/alliances/tees-valley", url.Values{"name": {"Tees Valley"}, "members": {"E99999999"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "There is a problem") || !strings.Contains(body, "E99999999") {
+		t.Errorf("an unknown member: %d, want the API's refusal in the error summary", code)
+	}
+	code, body = steward.post("/alliances", url.Values{"id": {"Bad Id"}, "name": {""}, "members": {""}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "Enter the alliance") || !strings.Contains(body, `href="#id"`) {
+		t.Errorf("an empty form: %d, want every field's error", code)
+	}
+	if code, _ := steward.post("/alliances/tees-valley/delete", nil); code != http.StatusOK || members() != nil {
+		t.Errorf("delete: %d, the API still has %v", code, members())
+	}
+
+	if code, body, _ := steward.get("/access-trail?from=31-03-2026"); code != http.StatusBadRequest || !strings.Contains(body, "year-month-day") {
+		t.Errorf("a date the wrong way round: %d", code)
+	}
+	if code, body, _ := steward.get("/access-trail?outcome=refused"); code != http.StatusOK || !strings.Contains(body, "Requests to the hub API") {
+		t.Errorf("access trail: %d", code)
+	}
+
+	council := r.signIn(t, "council")
+	if code, body := council.post("/alliances", url.Values{"id": {"mine"}, "name": {"Mine"}, "members": {"E06000001"}}); code != http.StatusForbidden || !strings.Contains(body, "You cannot") {
+		t.Errorf("a council creating an alliance: %d, want the API's 403", code)
+	}
+}

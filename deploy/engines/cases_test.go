@@ -68,7 +68,9 @@ var cases = map[string]parityCase{
 	"pkg/trail.selectEntries": {Runs: [][]any{
 		{from, to, "", "", "", "", "", uint8(0), from, from, "", uint64(10)},
 		{from, to, "E06000001", "E06000001", "E06000001", "refused", "refused", uint8(0), from, from, "", uint64(10)},
-		{from, to, "", "", "", "", "", uint8(1), to, to, "", uint64(1)},
+		{from, to, "", "", "", "", "", uint8(0), from, from, "", uint64(1)},
+		// The next page after the newest record of 2 March.
+		{from, to, "", "", "", "", "", uint8(1), time.Date(2025, 3, 2, 10, 0, 1, 0, time.UTC), time.Date(2025, 3, 2, 10, 0, 1, 0, time.UTC), "r2", uint64(10)},
 	}},
 
 	"pkg/benchmark.selectAreas":           {Runs: [][]any{{"2024", areas, "2024"}, {"2024", []string{}, "2024"}}, Empty: true},

@@ -111,7 +111,7 @@ func Handler(d *Deps) http.Handler {
 	Register(api, d)
 	docsui.Register(mux, origin(d.Contract.Issuer), origin(d.Contract.TokenURL))
 	serveProblems(mux)
-	return observe(d, mux)
+	return readUnread(observe(d, mux), d.Limits.MaxUploadBytes)
 }
 
 // Register adds every operation to api: the submit and list operations of every registered data

@@ -79,13 +79,8 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				var b strings.Builder
-				b.WriteString("org,period,inpost_fte,vacancy_fte\n")
-				org, from := orgs[i%len(orgs)], (i/len(orgs))*perSubmission
-				for _, p := range ps[from : from+perSubmission] {
-					fmt.Fprintf(&b, "%s,%s,%d,%d\n", org, p, 100+i%7, i%5)
-				}
-				ref, code := post(client, base, b.String(), fmt.Sprintf("shutdown-%d", i))
+				body := loadSubmission(orgs, ps, i, perSubmission)
+				ref, code := post(client, base, body, fmt.Sprintf("shutdown-%d", i))
 				if code != http.StatusAccepted {
 					return // the hub stopped taking requests
 				}
@@ -252,4 +247,16 @@ func waitStatus(t *testing.T, client *http.Client, base string, ref api.Submissi
 		return nil
 	})
 	return st
+}
+
+// loadSubmission is the i-th submission of a load test: perSubmission workforce returns of one
+// organisation, each for another period, so that no two submissions share a key.
+func loadSubmission(orgs, periods []string, i, perSubmission int) string {
+	var b strings.Builder
+	b.WriteString("org,period,inpost_fte,vacancy_fte\n")
+	org, from := orgs[i%len(orgs)], (i/len(orgs))*perSubmission
+	for _, p := range periods[from : from+perSubmission] {
+		fmt.Fprintf(&b, "%s,%s,%d,%d\n", org, p, 100+i%7, i%5)
+	}
+	return b.String()
 }

@@ -67,9 +67,15 @@ const (
 		ORDER BY period`
 )
 
-// Insert writes placements in one batch to placements (the latest of each) and to
-// placement_history (every report). Rows carry their version (the time the submission was
-// received), so inserting the same rows again after a redelivery replaces rather than adds.
+// Insert writes placements in one batch to placement_history (every report) and then to
+// placements (the latest of each). The two are separate inserts — ClickHouse has no transaction
+// across tables — so a crash or failure between them leaves the report in the history and not
+// yet current; history first means that placements never shows a report the history lacks.
+// The chunk is then not acknowledged and is delivered again: rows carry their version (the time
+// the API received the submission, the same on every delivery), so inserting them again gives
+// both tables the same version and replaces rather than adds. Until ClickHouse merges the
+// parts, a plain read can show such a row twice; only reads with FINAL (or argMax by version)
+// are exact, and every read of these tables is one.
 func (s *Store) Insert(ctx context.Context, rows []StoredPlacement) error {
 	batch := make([][]any, len(rows))
 	for i := range rows {
@@ -87,7 +93,7 @@ func (s *Store) Insert(ctx context.Context, rows []StoredPlacement) error {
 			r.ServiceUserGroup, uint16(r.PlannedDays), completed, uint8(r.PEStage), r.PELocation, r.Outcome,
 			r.SubmissionID, uint32(r.Row.Row), r.SubmittedBy, r.ReceivedAt.UTC().Truncate(time.Second), uint64(r.ReceivedAt.UnixNano())}
 	}
-	for _, q := range []string{insertPlacements, insertHistory} {
+	for _, q := range []string{insertHistory, insertPlacements} {
 		if err := chstore.InsertRows(ctx, s.conn, q, batch); err != nil {
 			return fmt.Errorf("insert placements: %w", err)
 		}

@@ -382,9 +382,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("tabbing from the toggle never reached its button (at %q)", id)
 		}
 		tb.do(chromedp.KeyEvent(kb.Enter))
-		for i := 0; i < 100 && !strings.Contains(eval[string](tb, "location.href"), "compare=neighbours"); i++ {
-			time.Sleep(50 * time.Millisecond)
-		}
+		poll.UntilEvery(t, 5*time.Second, 50*time.Millisecond, func() error {
+			if loc := eval[string](tb, "location.href"); !strings.Contains(loc, "compare=neighbours") {
+				return fmt.Errorf("after Enter the page is %s, want the neighbours comparison", loc)
+			}
+			return nil
+		})
 		tb.do(chromedp.WaitReady(chromedp.CSS("#rank-chart-title")))
 		if loc := eval[string](tb, "location.href"); !strings.Contains(loc, "compare=neighbours") {
 			t.Fatalf("after Enter the page is %s, want the neighbours comparison", loc)

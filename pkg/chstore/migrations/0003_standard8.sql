@@ -6,7 +6,10 @@
 -- again as it progresses, or a redelivered chunk, leaves one row. placement_history holds one row
 -- per placement and submission (the submission id is in its key, so a redelivered chunk replaces
 -- itself while a later submission adds a row): the placement's path from planned to its outcome.
--- Both are written by the same insert (placement.Store.Insert). No student is ever named: the
+-- Both are written by placement.Store.Insert, history first and then placements (two inserts:
+-- after a failure between them, placements is never ahead of the history, and the redelivered
+-- chunk, with the same version, brings both level). Only reads with FINAL (or argMax) are exact:
+-- a plain read may show a redelivered row twice until the parts merge. No student is ever named: the
 -- student reference is a pseudonym the university derives with a secret it keeps.
 CREATE TABLE IF NOT EXISTS placements ${ON_CLUSTER} (
     org_code String,

@@ -16,13 +16,19 @@ var (
 	workforceSelectReturns string
 	//go:linkname workforceSelectPeriod github.com/partnership-hub/hub/pkg/workforce.selectPeriod
 	workforceSelectPeriod string
+	//go:linkname workforceSelectFigures github.com/partnership-hub/hub/pkg/workforce.selectFigures
+	workforceSelectFigures string
+	//go:linkname workforceSelectFiguresOf github.com/partnership-hub/hub/pkg/workforce.selectFiguresOf
+	workforceSelectFiguresOf string
 )
 
 // linked maps a variable's id to its text.
 var linked = map[string]*string{
-	"pkg/workforce.insertReturns": &workforceInsertReturns,
-	"pkg/workforce.selectReturns": &workforceSelectReturns,
-	"pkg/workforce.selectPeriod":  &workforceSelectPeriod,
+	"pkg/workforce.insertReturns":   &workforceInsertReturns,
+	"pkg/workforce.selectReturns":   &workforceSelectReturns,
+	"pkg/workforce.selectPeriod":    &workforceSelectPeriod,
+	"pkg/workforce.selectFigures":   &workforceSelectFigures,
+	"pkg/workforce.selectFiguresOf": &workforceSelectFiguresOf,
 }
 
 // sqlText returns the text of a statement: its constant value, or its linked variable's.

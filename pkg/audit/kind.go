@@ -28,7 +28,7 @@ var Kind = &kind.Kind[Rating]{
 			SubmitID: "submit-audit", Summary: "Submit an employer audit (self-assessment against the standards)", Description: submitDoc,
 			Schema: "audit-submission.v1.json", Title: "Audit submissions", Root: "AuditRatings", ListDoc: "Rated items",
 		},
-		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(selectCycles)},
+		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: kind.EachPeriod(figures), FiguresOf: figures, Periods: kind.Distinct(selectCycles)},
 	},
 	Format: &kind.Columns[Rating]{List: "items", Fields: []kind.Field[Rating]{
 		kind.Text("org", kind.Required, func(r *Rating) *string { return &r.Org }, upper),
@@ -97,27 +97,36 @@ func Share(std int, rating string) kind.Metric {
 		Numerator: []string{FigAudit(std, rating)}, Denominator: []string{FigAuditRated(std)}, Scale: 100}
 }
 
-// The current rating of an item is its latest submission's.
-const selectBenchmarkFigures = `SELECT org_code, standard, countIf(rating = 'GREEN'), countIf(rating = 'AMBER'), countIf(rating = 'RED'), count()
+// The current rating of an item is its latest submission's. The "Of" twin reads only the
+// organisations bound first (kind.OfOrgs).
+const (
+	selectBenchmarkFigures   = `SELECT ` + auditCounts + auditFrom + auditWhere
+	selectBenchmarkFiguresOf = `SELECT ` + auditCounts + auditFrom + kind.OfOrgs + auditWhere
+
+	auditCounts = `org_code, standard, countIf(rating = 'GREEN'), countIf(rating = 'AMBER'), countIf(rating = 'RED'), count()
 		FROM (
-			SELECT org_code, item_id, standard, rating
-			FROM audit_ratings FINAL
+			SELECT org_code, item_id, standard, rating`
+	auditFrom = `
+			FROM audit_ratings FINAL`
+	auditWhere = `
 			WHERE cycle = ? AND standard IN (2, 8)
 			ORDER BY org_code, item_id, version DESC
 			LIMIT 1 BY org_code, item_id
 		)
 		GROUP BY org_code, standard`
+)
 
 // selectCycles lists the audit cycles with stored ratings.
 const selectCycles = `SELECT DISTINCT toString(cycle) FROM audit_ratings`
 
-func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
+func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation, only []string) ([]kind.Figures, error) {
 	year, err := strconv.Atoi(period)
 	if err != nil || len(period) != 4 {
 		return nil, nil
 	}
 	g := kind.Gather{}
-	err = chstore.Scan(ctx, conn, "audit ratings", selectBenchmarkFigures, []any{uint16(year)}, func(scan func(...any) error) error {
+	q, args := kind.Pick(selectBenchmarkFigures, selectBenchmarkFiguresOf, uint16(year), only)
+	err = chstore.Scan(ctx, conn, "audit ratings", q, args, func(scan func(...any) error) error {
 		var (
 			org                      string
 			std                      uint8

@@ -8,42 +8,98 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/demand"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 )
 
-// sourceFigures reads the figures of every kind that feeds the benchmarks for a period, one
-// Figures an organisation.
-func (s *Store) sourceFigures(ctx context.Context, period string, orgs map[string]reference.Organisation) ([]Figures, error) {
-	by := map[string]*Figures{}
-	for _, k := range s.sources {
-		fs, err := k.About().Benchmarks.Figures(ctx, s.conn, period, orgs)
-		if err != nil {
-			return nil, fmt.Errorf("%s figures: %w", k.About().Name, err)
+// selectDemandPeriods lists the periods of the service demand kind, until it is registered with
+// the other kinds.
+const selectDemandPeriods = `SELECT DISTINCT period FROM service_demand`
+
+// source is a kind whose stored rows feed the benchmarks, with how its figures of some periods
+// are read (each organisation's, from the latest version of every row), by period.
+type source struct {
+	kind    string
+	figures func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error)
+	// of reads the figures of some organisations' rows of one period, when the kind's figures
+	// belong to the organisation whose rows they are (nil: the kind is read whole).
+	of func(s *Store, ctx context.Context, period string, orgs map[string]reference.Organisation, only []string) ([]Figures, error)
+	// moves: a row's period is not part of its key, so that a newer version of a row can move it
+	// into another period (a placement's academic year corrected): a change in one period may
+	// change the kind's figures of any other.
+	moves bool
+}
+
+// sources are the kinds the benchmarks are computed from (every registered kind that feeds them,
+// each reading its own figures: kind.Benchmarks), in the order their figures are merged, and the
+// service demand kind until it is registered with the others.
+var sources = append(registered(kinds.Benchmarked()),
+	source{kind: demand.Kind, figures: perPeriod(whole((*Store).demandFigures))})
+
+// registered are the sources of registered kinds.
+func registered(ks []kind.Any) []source {
+	out := make([]source, 0, len(ks))
+	for _, k := range ks {
+		b := k.About().Benchmarks
+		src := source{kind: k.About().Name, moves: b.Moves,
+			figures: func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
+				return b.Figures(ctx, s.conn, periods, orgs)
+			}}
+		if b.FiguresOf != nil {
+			src.of = func(s *Store, ctx context.Context, p string, orgs map[string]reference.Organisation, only []string) ([]Figures, error) {
+				return b.FiguresOf(ctx, s.conn, p, orgs, only)
+			}
 		}
-		for _, f := range fs {
-			merge(by, f)
-		}
+		out = append(out, src)
 	}
-	// The service demand kind is read here until it is registered with the other kinds.
+	return out
+}
+
+// byOrg reports whether a kind's figures can be read organisation by organisation.
+func byOrg(kind string) bool {
+	return slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.of != nil })
+}
+
+type periodReader = func(*Store, context.Context, string, map[string]reference.Organisation, []string) ([]Figures, error)
+
+// whole is a reader of every organisation's figures as a periodReader.
+func whole(read func(*Store, context.Context, string, map[string]reference.Organisation) ([]Figures, error)) periodReader {
+	return func(s *Store, ctx context.Context, p string, orgs map[string]reference.Organisation, _ []string) ([]Figures, error) {
+		return read(s, ctx, p, orgs)
+	}
+}
+
+// perPeriod reads every organisation's figures of a kind one period at a time.
+func perPeriod(read periodReader) func(*Store, context.Context, []string, map[string]reference.Organisation) (map[string][]Figures, error) {
+	return func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
+		out := make(map[string][]Figures, len(periods))
+		for _, p := range periods {
+			figs, err := read(s, ctx, p, orgs, nil)
+			if err != nil {
+				return nil, err
+			}
+			out[p] = figs
+		}
+		return out, nil
+	}
+}
+
+func (s *Store) demandFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
 	stored, err := demand.NewStore(s.conn).ListPeriod(ctx, period)
 	if err != nil {
 		return nil, err
 	}
+	g := kind.Gather{}
 	for _, d := range stored {
-		f := Figures{Org: d.Org, Values: map[string]measure.Value{}}
-		for _, fd := range demand.Fields {
-			if v := *fd.Of(&d.Return); v.Known || v.Reason != measure.NotReported {
-				f.Values[fd.Name] = v
+		for _, f := range demand.Fields {
+			if v := *f.Of(&d.Return); v.Known || v.Reason != measure.NotReported {
+				g.Add(d.Org, f.Name, v)
 			}
 		}
-		merge(by, f)
 	}
-	out := make([]Figures, 0, len(by))
-	for _, f := range by {
-		out = append(out, *f)
-	}
-	return out, nil
+	return g.List(), nil
 }
 
 // foldJointDemand counts the demand of a joint return's authorities under the joint return when
@@ -101,16 +157,13 @@ func foldJointDemand(figs []Figures, returns map[string]bool, orgs map[string]re
 	return out
 }
 
-// selectDemandPeriods lists the periods of the service demand kind, until it is registered.
-const selectDemandPeriods = `SELECT DISTINCT period FROM service_demand`
-
 // sourcePeriods lists the benchmark periods the kinds that feed the benchmarks have rows for.
 func (s *Store) sourcePeriods(ctx context.Context) ([]string, error) {
 	out, err := chstore.Strings(ctx, s.conn, "service demand periods", selectDemandPeriods)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range s.sources {
+	for _, k := range kinds.Benchmarked() {
 		b := k.About().Benchmarks
 		ps, err := b.Periods(ctx, s.conn)
 		if err != nil {

@@ -15,14 +15,57 @@ type Benchmarks struct {
 	// Metrics are the benchmarks the kind's figures are the source of, in the order the catalogue
 	// lists them (each standard's metrics in the registry's order of kinds).
 	Metrics []Metric
-	// Figures reads every organisation's figures of one benchmark period from the stored rows
-	// (the latest version of each), summed per organisation. orgs is the reference data, by code.
-	Figures func(ctx context.Context, conn driver.Conn, period string, orgs map[string]reference.Organisation) ([]Figures, error)
+	// Figures reads every organisation's figures of some benchmark periods from the stored rows
+	// (the latest version of each), summed per organisation, by period. orgs is the reference
+	// data, by code. EachPeriod makes one from a reader of one period.
+	Figures func(ctx context.Context, conn driver.Conn, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error)
+	// FiguresOf reads the figures of one period of only the organisations only, through the
+	// table's primary key, for a kind whose figures belong to the organisation whose rows they
+	// are (nil: the kind is read whole, its figures counting towards other organisations, say).
+	FiguresOf func(ctx context.Context, conn driver.Conn, period string, orgs map[string]reference.Organisation, only []string) ([]Figures, error)
+	// Moves: a row's period is not part of its key, so that a newer version of a row can move it
+	// into another period (a placement's academic year corrected): a change in one period may
+	// change the kind's figures of any other.
+	Moves bool
 	// Periods lists the periods of the kind's stored rows, as the rows name them.
 	Periods func(ctx context.Context, conn driver.Conn) ([]string, error)
 	// PeriodOf gives the benchmark period a period of the kind's rows belongs to (an academic
 	// year belongs to the reporting year it ends in); nil when every period is its own.
 	PeriodOf func(string) string
+}
+
+// PeriodReader reads the figures of one benchmark period: of every organisation, or (only not
+// nil) of those only.
+type PeriodReader func(ctx context.Context, conn driver.Conn, period string, orgs map[string]reference.Organisation, only []string) ([]Figures, error)
+
+// EachPeriod is a Benchmarks.Figures reading every organisation's figures one period at a time.
+func EachPeriod(read PeriodReader) func(context.Context, driver.Conn, []string, map[string]reference.Organisation) (map[string][]Figures, error) {
+	return func(ctx context.Context, conn driver.Conn, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
+		out := make(map[string][]Figures, len(periods))
+		for _, p := range periods {
+			figs, err := read(ctx, conn, p, orgs, nil)
+			if err != nil {
+				return nil, err
+			}
+			out[p] = figs
+		}
+		return out, nil
+	}
+}
+
+// OfOrgs is the clause a figures query twin has to read only the organisations bound first:
+// PREWHERE on the leading key column, which ClickHouse reads through the primary key (has() would
+// read every row).
+const OfOrgs = `
+		PREWHERE org_code IN (SELECT arrayJoin(CAST(? AS Array(String))))`
+
+// Pick chooses a kind's query of every organisation's figures of a period, or its twin of only
+// some organisations, with its binds.
+func Pick(all, of string, period any, only []string) (string, []any) {
+	if only == nil {
+		return all, []any{period}
+	}
+	return of, []any{only, period}
 }
 
 // BenchmarkPeriod maps a period of the kind's rows to its benchmark period.

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -317,9 +318,18 @@ func (c *contract) redelivery(t *testing.T, conn driver.Conn, dir kind.Directory
 		if _, err := period.Parse(bp); err != nil {
 			t.Errorf("period %s belongs to %q, not a benchmark period: %v", p, bp, err)
 		}
-		fs, err := b.Figures(ctx, conn, bp, orgs)
+		byPeriod, err := b.Figures(ctx, conn, []string{bp}, orgs)
+		fs := byPeriod[bp]
 		if err != nil || len(fs) == 0 {
 			t.Errorf("benchmark period %s (of %s): %d organisations' figures (%v), want some", bp, p, len(fs), err)
+		}
+		if b.FiguresOf == nil {
+			continue
+		}
+		// Read for the organisations of the rows alone, the figures are the same.
+		some, err := b.FiguresOf(ctx, conn, bp, orgs, touchedOrgs)
+		if err != nil || !sameFigures(some, fs) {
+			t.Errorf("benchmark period %s: the figures of %v read alone are %+v (%v), read with the others %+v", bp, touchedOrgs, some, err, fs)
 		}
 	}
 }
@@ -377,4 +387,22 @@ func (c *contract) organisations(t *testing.T, conn driver.Conn, dir kind.Direct
 	}
 	unknown := read(t, c.k, kind.Body{R: bytes.NewReader(writeCSV(t, recs)), CSV: true}, steward)
 	refused(envelope("contract-unknown-"+m.Name, m.Name, steward, unknown), `unknown organisation "X`)
+}
+
+// sameFigures reports whether two lists hold the same organisations' figures, in any order.
+func sameFigures(a, b []kind.Figures) bool {
+	by := map[string]kind.Figures{}
+	for _, f := range b {
+		by[f.Org] = f
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for _, f := range a {
+		g, ok := by[f.Org]
+		if !ok || !maps.Equal(f.Values, g.Values) {
+			return false
+		}
+	}
+	return true
 }

@@ -109,14 +109,24 @@ const (
 		FROM placements FINAL
 		WHERE academic_year = ?
 		GROUP BY host_org`
-	selectCapacityFigures = `SELECT org_code, count(),
+	// The figures of capacity and practice educators belong to the organisation whose rows they
+	// are: each query reads every organisation's, and its "Of" twin only the organisations bound
+	// first (kind.OfOrgs).
+	selectCapacityFigures   = `SELECT ` + capacityFrom + capacityWhere
+	selectCapacityFiguresOf = `SELECT ` + capacityFrom + kind.OfOrgs + capacityWhere
+	selectEducatorFigures   = `SELECT ` + educatorsFrom + educatorsWhere
+	selectEducatorFiguresOf = `SELECT ` + educatorsFrom + kind.OfOrgs + educatorsWhere
+
+	capacityFrom = `org_code, count(),
 			countIf(isNotNull(requested)), sum(ifNull(requested, 0)),
 			countIf(isNotNull(confirmed)), sum(ifNull(confirmed, 0))
-		FROM placement_capacity FINAL
+		FROM placement_capacity FINAL`
+	capacityWhere = `
 		WHERE academic_year = ?
 		GROUP BY org_code`
-	selectEducatorFigures = `SELECT org_code, stage1, stage2, active, students_supported
-		FROM practice_educators FINAL
+	educatorsFrom = `org_code, stage1, stage2, active, students_supported
+		FROM practice_educators FINAL`
+	educatorsWhere = `
 		WHERE period = ?`
 
 	// The periods with stored rows, as the rows name them.
@@ -125,7 +135,7 @@ const (
 	selectEducatorPeriods = `SELECT DISTINCT period FROM practice_educators`
 )
 
-func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
+func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation, _ []string) ([]kind.Figures, error) {
 	ay := AcademicYearOf(p)
 	if ay == "" {
 		return nil, nil
@@ -160,13 +170,14 @@ func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[str
 
 // capacityFigures: a university requests places; any other organisation confirms them. A figure
 // not reported for one of its rows leaves the organisation's unknown.
-func capacityFigures(ctx context.Context, conn driver.Conn, p string, orgs map[string]reference.Organisation) ([]kind.Figures, error) {
+func capacityFigures(ctx context.Context, conn driver.Conn, p string, orgs map[string]reference.Organisation, only []string) ([]kind.Figures, error) {
 	ay := AcademicYearOf(p)
 	if ay == "" {
 		return nil, nil
 	}
 	g := kind.Gather{}
-	err := chstore.Scan(ctx, conn, "placement capacity", selectCapacityFigures, []any{ay}, func(scan func(...any) error) error {
+	q, args := kind.Pick(selectCapacityFigures, selectCapacityFiguresOf, ay, only)
+	err := chstore.Scan(ctx, conn, "placement capacity", q, args, func(scan func(...any) error) error {
 		var (
 			org                  string
 			rows, nReq, nConf    uint64
@@ -189,9 +200,10 @@ func capacityFigures(ctx context.Context, conn driver.Conn, p string, orgs map[s
 	return g.List(), err
 }
 
-func educatorFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
+func educatorFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation, only []string) ([]kind.Figures, error) {
 	g := kind.Gather{}
-	err := chstore.Scan(ctx, conn, "practice educators", selectEducatorFigures, []any{p}, func(scan func(...any) error) error {
+	q, args := kind.Pick(selectEducatorFigures, selectEducatorFiguresOf, p, only)
+	err := chstore.Scan(ctx, conn, "practice educators", q, args, func(scan func(...any) error) error {
 		var (
 			org                              string
 			stage1, stage2, active, students *uint32

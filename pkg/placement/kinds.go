@@ -32,7 +32,9 @@ var Kind = &kind.Kind[Placement]{
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredPlacement, error) {
 				return NewStore(conn).List(ctx, org, q["academic_year"])
 			}),
-		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: placementFigures, PeriodOf: ReportingYearOf,
+		// Placements count towards their host, not the university reporting them: read whole; a
+		// placement's academic year is not part of its key, so a report can move it.
+		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: kind.EachPeriod(placementFigures), Moves: true, PeriodOf: ReportingYearOf,
 			Periods: kind.Distinct(selectPlacementYears)},
 	},
 	Format: &kind.Columns[Placement]{List: "placements", Fields: []kind.Field[Placement]{
@@ -105,7 +107,7 @@ var CapacityKind = &kind.Kind[Capacity]{
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredCapacity, error) {
 				return NewStore(conn).ListCapacity(ctx, org, q["academic_year"])
 			}),
-		Benchmarks: &kind.Benchmarks{Figures: capacityFigures, PeriodOf: ReportingYearOf,
+		Benchmarks: &kind.Benchmarks{Figures: kind.EachPeriod(capacityFigures), FiguresOf: capacityFigures, PeriodOf: ReportingYearOf,
 			Periods: kind.Distinct(selectCapacityYears)},
 	},
 	Format: &kind.Columns[Capacity]{List: "capacity", Fields: []kind.Field[Capacity]{
@@ -156,7 +158,7 @@ var EducatorsKind = &kind.Kind[Educators]{
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredEducators, error) {
 				return NewStore(conn).ListEducators(ctx, org, q["period"])
 			}),
-		Benchmarks: &kind.Benchmarks{Figures: educatorFigures, Periods: kind.Distinct(selectEducatorPeriods)},
+		Benchmarks: &kind.Benchmarks{Figures: kind.EachPeriod(educatorFigures), FiguresOf: educatorFigures, Periods: kind.Distinct(selectEducatorPeriods)},
 	},
 	Format: &kind.Columns[Educators]{List: "educators", Fields: []kind.Field[Educators]{
 		kind.Text("org", kind.Required, func(e *Educators) *string { return &e.Org }, normaliseOrg),

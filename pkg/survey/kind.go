@@ -30,7 +30,7 @@ var Kind = &kind.Kind[GroupResult]{
 			SubmitID: "submit-survey-results", Summary: "Submit health-check survey results (aggregated)", Description: submitDoc,
 			Schema: "survey-result.v1.json", Title: "Survey results", Root: "SurveyResults", ListDoc: "Aggregated results; never individual responses",
 		},
-		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: kind.Distinct(selectYears)},
+		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: kind.EachPeriod(figures), FiguresOf: figures, Periods: kind.Distinct(selectYears)},
 	},
 	Format: &kind.Columns[GroupResult]{List: "results", Fields: []kind.Field[GroupResult]{
 		kind.Text("org", kind.Required, func(r *GroupResult) *string { return &r.Org }, upper),
@@ -97,23 +97,31 @@ func AgreementMetric(std int) kind.Metric {
 }
 
 // Per organisation, standard and group of the benchmarked standards: the respondents are the
-// most who answered any one of the standard's questions.
-const selectBenchmarkFigures = `SELECT org_code, standard, respondent_group, max(n), sum(n), sum(agree + strongly_agree)
-		FROM survey_results FINAL
+// most who answered any one of the standard's questions. The "Of" twin reads only the
+// organisations bound first (kind.OfOrgs).
+const (
+	selectBenchmarkFigures   = `SELECT ` + figuresFrom + figuresWhere
+	selectBenchmarkFiguresOf = `SELECT ` + figuresFrom + kind.OfOrgs + figuresWhere
+
+	figuresFrom = `org_code, standard, respondent_group, max(n), sum(n), sum(agree + strongly_agree)
+		FROM survey_results FINAL`
+	figuresWhere = `
 		WHERE year = ? AND standard IN (2, 8)
 		GROUP BY org_code, standard, respondent_group`
+)
 
 // selectYears lists the survey years with stored results.
 const selectYears = `SELECT DISTINCT toString(year) FROM survey_results`
 
-func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
+func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation, only []string) ([]kind.Figures, error) {
 	year, err := strconv.Atoi(period)
 	if err != nil || len(period) != 4 {
 		return nil, nil
 	}
 	type tally struct{ respondents, answers, agreeing uint64 }
 	by := map[string]map[int]*tally{}
-	err = chstore.Scan(ctx, conn, "survey results", selectBenchmarkFigures, []any{uint16(year)}, func(scan func(...any) error) error {
+	q, args := kind.Pick(selectBenchmarkFigures, selectBenchmarkFiguresOf, uint16(year), only)
+	err = chstore.Scan(ctx, conn, "survey results", q, args, func(scan func(...any) error) error {
 		var (
 			org, group        string
 			std               uint8

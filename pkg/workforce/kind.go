@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -35,7 +36,7 @@ var Kind = &kind.Kind[Return]{
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]Stored, error) {
 				return NewStore(conn).List(ctx, org, q["period"])
 			}),
-		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, Periods: periods},
+		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: figures, FiguresOf: figuresOf, Periods: periods},
 	},
 	Format: &kind.Columns[Return]{List: "returns", Fields: columns(), Aliases: dfeAliases, Ignored: dfeIgnored},
 	Key:    func(r *Return) string { return fmt.Sprintf("organisation %s, period %s", r.Org, r.Period) },
@@ -92,17 +93,52 @@ func ReturnFigures(r *Return) kind.Figures {
 	return f
 }
 
-// figures reads every organisation's stored return for a benchmark period.
-func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation) ([]kind.Figures, error) {
-	stored, err := NewStore(conn).ListPeriod(ctx, period)
-	if err != nil {
-		return nil, err
+// selectFigures reads the figures of the returns of some periods in one query (the table is
+// ordered by organisation, so each query reads the whole of it). PREWHERE on the period filters
+// before FINAL merges versions (every version of a row has the same period), as the store's reads
+// of a period do.
+var selectFigures = `SELECT org_code, period, ` + figureColumns + `
+		FROM workforce_returns FINAL
+		PREWHERE has(CAST(? AS Array(String)), period)`
+
+// selectFiguresOf reads the figures of some organisations' returns of one period, through the
+// primary key.
+var selectFiguresOf = `SELECT org_code, period, ` + figureColumns + `
+		FROM workforce_returns FINAL
+		PREWHERE org_code IN (SELECT arrayJoin(CAST(? AS Array(String)))) AND period = ?`
+
+func figures(ctx context.Context, conn driver.Conn, periods []string, _ map[string]reference.Organisation) (map[string][]kind.Figures, error) {
+	return scanFigures(ctx, conn, selectFigures, periods)
+}
+
+func figuresOf(ctx context.Context, conn driver.Conn, period string, _ map[string]reference.Organisation, only []string) ([]kind.Figures, error) {
+	figs, err := scanFigures(ctx, conn, selectFiguresOf, only, period)
+	return figs[period], err
+}
+
+// scanFigures reads the figures of returns, by period.
+func scanFigures(ctx context.Context, conn driver.Conn, query string, args ...any) (map[string][]kind.Figures, error) {
+	out := map[string][]kind.Figures{}
+	vals := make([]*float64, len(Fields))
+	reasons := make([]string, len(Fields))
+	dest := make([]any, 0, 2+2*len(Fields))
+	var org, period string
+	dest = append(dest, &org, &period)
+	for i := range Fields {
+		dest = append(dest, &vals[i], &reasons[i])
 	}
-	out := make([]kind.Figures, len(stored))
-	for i := range stored {
-		out[i] = ReturnFigures(&stored[i].Return)
-	}
-	return out, nil
+	err := chstore.Scan(ctx, conn, "workforce returns", query, args, func(scan func(...any) error) error {
+		if err := scan(dest...); err != nil {
+			return err
+		}
+		f := kind.Figures{Org: org, Values: make(map[string]measure.Value, len(Fields))}
+		for i, fd := range Fields {
+			f.Values[fd.Name] = measure.FromPtr(vals[i], measure.Reason(reasons[i]))
+		}
+		out[period] = append(out[period], f)
+		return nil
+	})
+	return out, err
 }
 
 func periods(ctx context.Context, conn driver.Conn) ([]string, error) {

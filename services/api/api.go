@@ -124,7 +124,7 @@ func Register(api huma.API, d *Deps) {
 	if d.Directory == nil {
 		d.Directory = reference.NewDirectory(d.CH, time.Minute)
 	}
-	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)))
+	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)), queryNumbers(api))
 	registerSubmissions(api, d)
 	registerKinds(api, d)
 	registerAudits(api, d)

@@ -46,8 +46,8 @@ type RunConfig struct {
 	OIDCIssuer string `env:"OIDC_ISSUER" envDefault:"http://127.0.0.1:5556"`
 	// The provider's token and authorization endpoints for the OpenAPI document's OAuth2 flows;
 	// empty: those its discovery document names.
-	OIDCTokenURL     string `env:"OIDC_TOKEN_URL"`
-	OIDCAuthorizeURL string `env:"OIDC_AUTHORIZE_URL"`
+	OIDCTokenURL     string `env:"OIDC_TOKEN_URL" envDefault:""`
+	OIDCAuthorizeURL string `env:"OIDC_AUTHORIZE_URL" envDefault:""`
 	OIDCAudience     string `env:"OIDC_AUDIENCE" envDefault:"partnership-hub"`
 	ClaimOrg         string `env:"OIDC_CLAIM_ORG" envDefault:"org"`
 	ClaimRoles       string `env:"OIDC_CLAIM_ROLES" envDefault:"roles"`

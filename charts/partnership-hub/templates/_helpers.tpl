@@ -59,7 +59,14 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ .Values.hub.otlpEndpoint | quote }}
 {{- end }}
 HUB_HTTP_ADDR: {{ printf "0.0.0.0:%v" .Values.api.port | quote }}
 HUB_HTTP_SHUTDOWN_TIMEOUT: {{ .Values.api.shutdownTimeout | quote }}
+HUB_PUBLIC_URL: {{ required "api.publicURL is required" .Values.api.publicURL | quote }}
 HUB_OIDC_ISSUER: {{ required "oidc.issuer is required" .Values.oidc.issuer | quote }}
+{{- with .Values.oidc.tokenURL }}
+HUB_OIDC_TOKEN_URL: {{ . | quote }}
+{{- end }}
+{{- with .Values.oidc.authorizeURL }}
+HUB_OIDC_AUTHORIZE_URL: {{ . | quote }}
+{{- end }}
 HUB_OIDC_AUDIENCE: {{ .Values.oidc.audience | quote }}
 HUB_OIDC_CLAIM_ORG: {{ .Values.oidc.claims.org | quote }}
 HUB_OIDC_CLAIM_ROLES: {{ .Values.oidc.claims.roles | quote }}

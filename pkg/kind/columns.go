@@ -293,10 +293,10 @@ func (c *Columns[R]) ReadJSON(r io.Reader, each func(int, R, []submission.RowErr
 	if what == "" {
 		what = c.List
 	}
-	return rows.ScanJSON(r, c.List, what, func(row int, obj map[string]json.RawMessage, problem error) error {
+	return rows.ScanJSON(r, c.List, what, func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error {
 		var v R
 		if problem != nil {
-			return each(row, v, []submission.RowError{{Row: row, Reason: problem.Error()}})
+			return each(row, v, []submission.RowError{*problem})
 		}
 		var errs []submission.RowError
 		for i := range c.Fields {

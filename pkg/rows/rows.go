@@ -122,9 +122,10 @@ func HeaderName(h string) string {
 
 // ScanJSON reads a JSON body of the form {"<member>": [{...}, {...}]}, one object at a time: each
 // is given every element of the list with its 1-based position, as an object's members, or why
-// the element is not an object (then obj is nil). A body of another shape is a DocumentError
-// describing the shape expected; an error from each stops the scan and is returned as it is.
-func ScanJSON(r io.Reader, member, what string, each func(row int, obj map[string]json.RawMessage, problem error) error) error {
+// it cannot be read (then obj is nil): it is not an object, or names a member twice (Object). A
+// body of another shape is a DocumentError describing the shape expected; an error from each
+// stops the scan and is returned as it is.
+func ScanJSON(r io.Reader, member, what string, each func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error) error {
 	shape := fmt.Sprintf(`a JSON object {%q: [...]} whose %q is a list of %s, each a JSON object`, member, member, what)
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	tok, err := dec.Token()
@@ -165,13 +166,21 @@ func ScanJSON(r io.Reader, member, what string, each func(row int, obj map[strin
 			if err := dec.Decode(&raw); err != nil {
 				return jsonProblem(err, shape)
 			}
-			var obj map[string]json.RawMessage
+			var (
+				obj      map[string]json.RawMessage
+				problem  *submission.RowError
+				repeated *RepeatedMember
+			)
 			if raw[0] != '{' {
-				err = fmt.Errorf("must be a JSON object, not %s", Describe(raw))
-			} else if err = json.Unmarshal(raw, &obj); err != nil {
+				problem = &submission.RowError{Row: n, Reason: fmt.Sprintf("must be a JSON object, not %s", Describe(raw))}
+			} else if o, err := Object(raw); errors.As(err, &repeated) {
+				problem = &submission.RowError{Row: n, Field: repeated.Name, Reason: err.Error()}
+			} else if err != nil {
 				return jsonProblem(err, shape)
+			} else {
+				obj = o
 			}
-			if err := each(n, obj, err); err != nil {
+			if err := each(n, obj, problem); err != nil {
 				return err
 			}
 		}

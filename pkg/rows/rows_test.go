@@ -13,10 +13,10 @@ import (
 func TestScanJSON(t *testing.T) {
 	var got []string
 	err := rows.ScanJSON(strings.NewReader(`{"items": [{"org": "A"}, "not an object", {"org": "B", "n": 3}]}`), "items", "items",
-		func(row int, obj map[string]json.RawMessage, problem error) error {
+		func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error {
 			switch {
 			case problem != nil:
-				got = append(got, problem.Error())
+				got = append(got, problem.Reason)
 			default:
 				got = append(got, string(obj["org"]))
 			}
@@ -46,7 +46,7 @@ func TestScanJSONShapes(t *testing.T) {
 		"trailing":        {`{"items": [{"org": "A"}]} {}`, "data after the JSON object"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := rows.ScanJSON(strings.NewReader(tt.body), "items", "items", func(int, map[string]json.RawMessage, error) error { return nil })
+			err := rows.ScanJSON(strings.NewReader(tt.body), "items", "items", func(int, map[string]json.RawMessage, *submission.RowError) error { return nil })
 			var de *rows.DocumentError
 			if !errors.As(err, &de) || !strings.Contains(err.Error(), tt.says) {
 				t.Fatalf("error %v, want a DocumentError saying %q", err, tt.says)

@@ -1,6 +1,8 @@
 package rows
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -139,5 +141,37 @@ func TestJSONTextIsReadExactly(t *testing.T) {
 	}
 	if _, err := String([]byte(`"half \ud800 a pair"`)); err == nil {
 		t.Fatal("a JSON string with half a surrogate pair was taken")
+	}
+}
+
+// A JSON object that names a member twice is refused: Go's decoder would keep the second and
+// drop the first without a word ({"count": 12, "count": 2} read as 2).
+func TestRepeatedMembersAreRefused(t *testing.T) {
+	var kept []string
+	var refused []submission.RowError
+	err := ScanJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x", "count": 12, "count": 2}, {"org": "A", "item": "y", "\u0063ount": 1, "count": 1}, {"org": "A", "item": "z", "count": 3}]}`),
+		"items", "items", func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error {
+			if problem != nil {
+				refused = append(refused, *problem)
+				return nil
+			}
+			kept = append(kept, string(obj["item"]))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []submission.RowError{
+		{Row: 1, Field: "count", Reason: `"count" is given twice: say each field once`},
+		{Row: 2, Field: "count", Reason: `"count" is given twice: say each field once`},
+	}
+	if len(kept) != 1 || kept[0] != `"z"` || fmt.Sprint(refused) != fmt.Sprint(want) {
+		t.Fatalf("kept %v, refused %+v; want row 3 only, rows 1 and 2 refused", kept, refused)
+	}
+	err = ScanJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x"}], "items": [{"org": "B", "item": "y"}]}`), "items", "items",
+		func(int, map[string]json.RawMessage, *submission.RowError) error { return nil })
+	var de *DocumentError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "given twice") {
+		t.Fatalf("a body naming its list twice: %v, want a DocumentError", err)
 	}
 }

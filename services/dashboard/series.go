@@ -43,8 +43,11 @@ func (v *visit) periodsOf(ms []metricDef) (map[string][]string, error) {
 	for source, m := range first {
 		pl.mu.Lock()
 		if at, ok := pl.read[source]; ok && time.Since(at) < periodsTTL {
-			out[source] = pl.bySource[source]
+			ps := pl.bySource[source]
 			pl.mu.Unlock()
+			mu.Lock() // the reads already started write out too
+			out[source] = ps
+			mu.Unlock()
 			continue
 		}
 		pl.mu.Unlock()

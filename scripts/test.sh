@@ -85,7 +85,7 @@ done
 for m in $(go list -m -f '{{.Dir}}'); do
 	m=${m#"$PWD"/}
 	echo "== GOWORK=off: go build, go vet, go mod tidy -diff in $m"
-	(cd "$m" && GOWORK=off go build ./... && GOWORK=off go vet ./...) ||
+	(cd "$m" && GOWORK=off go build $(tags "$m") ./... && GOWORK=off go vet $(tags "$m") ./...) ||
 		{ echo "$m does not build or vet on its own (GOWORK=off): check its go.mod, go.sum and replace directives"; exit 1; }
 	if ! tidy=$(cd "$m" && GOWORK=off go mod tidy -diff 2>&1); then
 		echo "go mod tidy would change $m/go.mod or go.sum (run GOWORK=off go mod tidy there):"; echo "$tidy"; exit 1

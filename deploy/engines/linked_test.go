@@ -3,6 +3,7 @@ package engines
 import (
 	_ "unsafe" // go:linkname, to read SQL the hub builds at run time
 
+	_ "github.com/partnership-hub/hub/pkg/benchmark"
 	_ "github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -16,6 +17,10 @@ var (
 	workforceSelectReturns string
 	//go:linkname workforceSelectPeriod github.com/partnership-hub/hub/pkg/workforce.selectPeriod
 	workforceSelectPeriod string
+	//go:linkname benchmarkSelectWorkforceFigures github.com/partnership-hub/hub/pkg/benchmark.selectWorkforceFigures
+	benchmarkSelectWorkforceFigures string
+	//go:linkname benchmarkSelectWorkforceFiguresOf github.com/partnership-hub/hub/pkg/benchmark.selectWorkforceFiguresOf
+	benchmarkSelectWorkforceFiguresOf string
 )
 
 // linked maps a variable's id to its text.
@@ -23,6 +28,9 @@ var linked = map[string]*string{
 	"pkg/workforce.insertReturns": &workforceInsertReturns,
 	"pkg/workforce.selectReturns": &workforceSelectReturns,
 	"pkg/workforce.selectPeriod":  &workforceSelectPeriod,
+
+	"pkg/benchmark.selectWorkforceFigures":   &benchmarkSelectWorkforceFigures,
+	"pkg/benchmark.selectWorkforceFiguresOf": &benchmarkSelectWorkforceFiguresOf,
 }
 
 // sqlText returns the text of a statement: its constant value, or its linked variable's.

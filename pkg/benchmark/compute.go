@@ -106,72 +106,201 @@ const LevelAlliance = "alliance"
 // An unknown input, or a zero denominator, leaves the organisation out of that metric only.
 func Compute(in Input, metrics []Metric) Result {
 	figs := OrgFigures(in)
-	var res Result
-	for _, m := range metrics {
-		values := make([]Value, 0, len(figs))
-		for _, f := range figs {
-			if v, ok := orgValue(in, m, f); ok {
-				values = append(values, v)
+	at := placeOrgs(in, figs)
+	// Organisation by organisation, every metric: one organisation's figures stay in the cache
+	// while its values are worked out. Each metric's values fill their own part of one slab.
+	slab := make([]Value, len(figs)*len(metrics))
+	values := make([][]Value, len(metrics))
+	from := make([][]int32, len(metrics)) // the index in figs of each value of a metric
+	for j := range metrics {
+		values[j] = slab[j*len(figs) : j*len(figs) : (j+1)*len(figs)]
+		from[j] = make([]int32, 0, len(figs))
+	}
+	for i, f := range figs {
+		for j, m := range metrics {
+			if v, ok := orgValue(in, m, f, &at.orgs[i]); ok {
+				values[j] = append(values[j], v)
+				from[j] = append(from[j], int32(i))
 			}
 		}
+	}
+	res := Result{}
+	for j, m := range metrics {
+		vs := values[j]
 		var areas []Area
 		if m.Disclosure {
-			areas = protect(in, m, values)
+			areas = protect(in, m, vs)
 		} else {
-			areas = sumAreas(in, m, values)
+			areas = sumAreas(in, m, vs)
 		}
-		addNeighbourMedians(in, values)
+		at.neighbourMedians(vs, from[j])
 		if m.Disclosure {
 			// A median of one or two neighbours is their value, or gives one from the other.
-			for i := range values {
-				if values[i].SNCount < 3 {
-					values[i].SNMedian, values[i].SNCount = nil, 0
+			for i := range vs {
+				if vs[i].SNCount < 3 {
+					vs[i].SNMedian, vs[i].SNCount = nil, 0
 				}
 			}
 		}
-		res.Values = append(res.Values, values...)
+		// Close the gaps: each metric's values move down the slab, behind the previous ones'.
+		res.Values = append(slab[:len(res.Values)], vs...)
 		res.Areas = append(res.Areas, areas...)
 	}
 	return res
 }
 
 // OrgFigures gathers each organisation's figures of the period: its workforce return's and those
-// of the other kinds, in order of organisation code.
+// of the other kinds, in order of organisation code. An organisation with figures from one
+// source only keeps that source's map (the caller's: it must not be modified).
 func OrgFigures(in Input) []*Figures {
-	byOrg := map[string]*Figures{}
+	sources := make(map[string][]map[string]measure.Value, len(in.Returns)+len(in.Figures))
 	for i := range in.Returns {
-		merge(byOrg, ReturnFigures(&in.Returns[i]))
+		f := ReturnFigures(&in.Returns[i])
+		sources[f.Org] = append(sources[f.Org], f.Values)
 	}
 	for _, f := range in.Figures {
-		merge(byOrg, f)
+		sources[f.Org] = append(sources[f.Org], f.Values)
 	}
-	figs := make([]*Figures, 0, len(byOrg))
-	for _, f := range byOrg {
-		figs = append(figs, f)
+	figs := make([]*Figures, 0, len(sources))
+	for org, maps := range sources {
+		if len(maps) == 1 {
+			figs = append(figs, &Figures{Org: org, Values: maps[0]})
+			continue
+		}
+		n := 0
+		for _, m := range maps {
+			n += len(m)
+		}
+		values := make(map[string]measure.Value, n)
+		for _, m := range maps { // a later source's figure of the same name wins
+			for k, v := range m {
+				values[k] = v
+			}
+		}
+		figs = append(figs, &Figures{Org: org, Values: values})
 	}
 	slices.SortFunc(figs, func(a, b *Figures) int { return cmp.Compare(a.Org, b.Org) })
 	return figs
 }
 
-// orgValue works out one organisation's value, and whether it has data for the metric at all:
-// one of the numerator's figures (for an area-only metric, of either side's).
-func orgValue(in Input, m Metric, f *Figures) (Value, bool) {
-	present := func(names []string) bool {
-		return slices.ContainsFunc(names, func(n string) bool { _, ok := f.Values[n]; return ok })
-	}
-	if !present(m.Numerator) && !(m.AreaOnly && present(m.Denominator)) {
-		return Value{}, false
-	}
-	org, known := in.Organisations[f.Org]
-	v := Value{Period: in.Period, Metric: m.ID, Org: f.Org, Name: org.Name, Regions: areasOf(org.Region, in.Regions)}
-	for _, a := range in.Alliances {
-		if slices.Contains(a.Members, f.Org) {
-			v.Regions = append(v.Regions, a.ID)
+// placed is where each organisation of a period sits, worked out once for every metric.
+type placed struct {
+	orgs []orgPlace
+	// slots counts the old LA codes the organisations stand for (a joint return stands for each
+	// of its authorities), each given a slot; neighbours of an organisation are slots.
+	slots int
+	// Per metric, scratch: the value standing for each slot, and whether a single authority's.
+	slotValue []*float64
+	slotExact []bool
+	xs        []float64
+}
+
+type orgPlace struct {
+	name       string
+	areas      []string // every area it counts towards: shared by its values, never appended to
+	parts      []int32  // the slots of its old LA code's authorities
+	single     bool     // its old LA code is one authority's
+	neighbours []int32  // the slots of its statistical neighbours, closest first
+	hasOld     bool
+}
+
+func placeOrgs(in Input, figs []*Figures) *placed {
+	p := &placed{orgs: make([]orgPlace, len(figs))}
+	slot := map[string]int32{}
+	olds := make([][]string, len(figs))
+	for i, f := range figs {
+		org, known := in.Organisations[f.Org]
+		op := &p.orgs[i]
+		op.name = org.Name
+		if !known {
+			op.name = f.Org
+		}
+		areas := areasOf(org.Region, in.Regions)
+		for _, a := range in.Alliances {
+			if slices.Contains(a.Members, f.Org) {
+				areas = append(areas, a.ID)
+			}
+		}
+		op.areas = areas[:len(areas):len(areas)]
+		if org.OldCode == "" {
+			continue
+		}
+		op.hasOld = true
+		olds[i] = strings.Split(org.OldCode, "_")
+		op.single = len(olds[i]) == 1
+		for _, part := range olds[i] {
+			if part == "" {
+				continue
+			}
+			s, ok := slot[part]
+			if !ok {
+				s = int32(len(slot))
+				slot[part] = s
+			}
+			op.parts = append(op.parts, s)
 		}
 	}
-	if !known {
-		v.Name = f.Org
+	p.slots = len(slot)
+	for i := range p.orgs {
+		if !p.orgs[i].hasOld {
+			continue
+		}
+		for _, n := range neighbourCodes(olds[i], in.Neighbours) {
+			if s, ok := slot[n]; ok {
+				p.orgs[i].neighbours = append(p.orgs[i].neighbours, s)
+			}
+		}
 	}
+	p.slotValue, p.slotExact = make([]*float64, p.slots), make([]bool, p.slots)
+	return p
+}
+
+// neighbourMedians sets each value's statistical-neighbour median: the median of the known
+// values of the organisations that are its DfE statistical neighbours. A joint return's
+// neighbours are those of each of its authorities, less the authorities themselves; a neighbour
+// that reported only within a joint return is represented by that return's value. from[i] is
+// the organisation of values[i].
+func (p *placed) neighbourMedians(values []Value, from []int32) {
+	clear(p.slotValue)
+	clear(p.slotExact)
+	for i, v := range values {
+		if v.Value == nil {
+			continue
+		}
+		op := &p.orgs[from[i]]
+		for _, s := range op.parts {
+			if p.slotExact[s] {
+				continue
+			}
+			p.slotValue[s], p.slotExact[s] = v.Value, op.single
+		}
+	}
+	for i := range values {
+		op := &p.orgs[from[i]]
+		if !op.hasOld {
+			continue
+		}
+		xs := p.xs[:0]
+		for _, s := range op.neighbours {
+			if x := p.slotValue[s]; x != nil {
+				xs = append(xs, *x)
+			}
+		}
+		if len(xs) > 0 {
+			slices.Sort(xs)
+			values[i].SNMedian, values[i].SNCount = ptr(Quantile(xs, 0.5)), len(xs)
+		}
+		p.xs = xs
+	}
+}
+
+// orgValue works out one organisation's value, and whether it has data for the metric at all:
+// one of the numerator's figures (for an area-only metric, of either side's).
+func orgValue(in Input, m Metric, f *Figures, at *orgPlace) (Value, bool) {
+	if !present(f, m.Numerator) && !(m.AreaOnly && present(f, m.Denominator)) {
+		return Value{}, false
+	}
+	v := Value{Period: in.Period, Metric: m.ID, Org: f.Org, Name: at.name, Regions: at.areas}
 	if m.Respondents != "" {
 		v.Respondents = int(f.Values[m.Respondents].V)
 	}
@@ -194,6 +323,16 @@ func orgValue(in Input, m Metric, f *Figures) (Value, bool) {
 	}
 	v.Reason = why
 	return v, true
+}
+
+// present reports whether f has one of the named figures.
+func present(f *Figures, names []string) bool {
+	for _, n := range names {
+		if _, ok := f.Values[n]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // sum adds the named figures; if one is unknown (or, unless absent ones count as none, absent),
@@ -284,50 +423,13 @@ func newArea(in Input, m Metric, code string) *Area {
 	return a
 }
 
-// addNeighbourMedians sets each value's statistical-neighbour median: the median of the known
-// values of the organisations that are its DfE statistical neighbours. A joint return's
-// neighbours are those of each of its authorities, less the authorities themselves; a neighbour
-// that reported only within a joint return is represented by that return's value.
-func addNeighbourMedians(in Input, values []Value) {
-	byOld := map[string]*float64{}
-	exact := map[string]bool{}
-	for _, v := range values {
-		if v.Value == nil {
-			continue
-		}
-		old := in.Organisations[v.Org].OldCode
-		parts := strings.Split(old, "_")
-		for _, p := range parts {
-			if p == "" || exact[p] {
-				continue
-			}
-			byOld[p] = v.Value
-			exact[p] = len(parts) == 1
-		}
-	}
-	for i := range values {
-		v := &values[i]
-		old := in.Organisations[v.Org].OldCode
-		if old == "" {
-			continue
-		}
-		var xs []float64
-		for _, n := range NeighbourCodes(old, in.Neighbours) {
-			if x := byOld[n]; x != nil {
-				xs = append(xs, *x)
-			}
-		}
-		if len(xs) > 0 {
-			slices.Sort(xs)
-			v.SNMedian, v.SNCount = ptr(Quantile(xs, 0.5)), len(xs)
-		}
-	}
-}
-
 // NeighbourCodes lists the old LA codes of an organisation's statistical neighbours (for a joint
 // return, its authorities' neighbours less themselves), closest first.
 func NeighbourCodes(oldCode string, neighbours map[string][]string) []string {
-	self := strings.Split(oldCode, "_")
+	return neighbourCodes(strings.Split(oldCode, "_"), neighbours)
+}
+
+func neighbourCodes(self []string, neighbours map[string][]string) []string {
 	var out []string
 	for _, p := range self {
 		for _, n := range neighbours[p] {

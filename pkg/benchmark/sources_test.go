@@ -173,15 +173,7 @@ func read(t *testing.T, store *benchmark.Store, period string) (map[[2]string]be
 	if _, err := store.Recompute(ctx, period); err != nil {
 		t.Fatal(err)
 	}
-	members, err := store.Members(ctx, period, northEast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	areas, err := store.Areas(ctx, period, []string{northEast, reference.England})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return index(benchmark.Result{Values: members, Areas: areas})
+	return index(readBack(t, store, period))
 }
 
 type valueWant struct {

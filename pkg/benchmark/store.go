@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -11,9 +12,11 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -85,58 +88,165 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
 	}
-	orgs, err := reference.ReadOrganisations(ctx, s.conn)
-	if err != nil {
-		return 0, err
-	}
-	regions, err := reference.ReadRegions(ctx, s.conn)
-	if err != nil {
-		return 0, err
-	}
-	alliances, err := s.alliances.List(ctx)
+	at, err := s.readPlaces(ctx)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, p := range periods {
-		stored, err := s.returns.ListPeriod(ctx, p)
+	for group := range slices.Chunk(periods, PeriodsWrittenTogether) {
+		figs, err := s.readFigures(ctx, group, at.orgs, nil)
 		if err != nil {
 			return n, err
 		}
-		in := Input{Period: p, Organisations: orgs, Regions: regions, Neighbours: s.neighbours, Alliances: alliances,
-			Returns: make([]workforce.Return, len(stored))}
-		for i := range stored {
-			in.Returns[i] = stored[i].Return
-		}
-		if in.Figures, err = s.sourceFigures(ctx, p, orgs); err != nil {
+		written, err := s.computeAndWrite(ctx, at, group, figs)
+		if err != nil {
 			return n, err
 		}
-		reporting := make(map[string]bool, len(in.Returns))
-		for _, r := range in.Returns {
-			reporting[r.Org] = true
+		n += written
+	}
+	return n, nil
+}
+
+// PeriodsWrittenTogether is how many periods a recomputation writes in one insert per table at
+// most: an insert has a cost of its own in ClickHouse (a new part to merge), whatever its size.
+const PeriodsWrittenTogether = 8
+
+// places is the reference data that places organisations in areas, read once per
+// recomputation.
+type places struct {
+	orgs      map[string]reference.Organisation
+	regions   map[string]reference.Region
+	alliances []alliance.Alliance
+}
+
+func (s *Store) readPlaces(ctx context.Context) (places, error) {
+	orgs, err := reference.ReadOrganisations(ctx, s.conn)
+	if err != nil {
+		return places{}, err
+	}
+	regions, err := reference.ReadRegions(ctx, s.conn)
+	if err != nil {
+		return places{}, err
+	}
+	alliances, err := s.alliances.List(ctx)
+	if err != nil {
+		return places{}, err
+	}
+	return places{orgs: orgs, regions: regions, alliances: alliances}, nil
+}
+
+// kindFigures are one period's figures, by the kind they were read from (see sources).
+type kindFigures map[string][]Figures
+
+// reading is what a recomputation reads of one period's stored rows, by kind: the kind whole
+// (nil), or only the rows of the organisations in the set (a kind read organisation by
+// organisation: see source.of).
+type reading map[string]map[string]bool
+
+// readFigures reads the figures of periods from the stored rows: for periods[i], what reads[i]
+// says (every kind whole when reads or reads[i] is nil). A kind read whole is read in one query
+// for all the periods that need it; for a kind read for some organisations, the figures returned
+// are theirs only.
+func (s *Store) readFigures(ctx context.Context, periods []string, orgs map[string]reference.Organisation, reads []reading) ([]kindFigures, error) {
+	out := make([]kindFigures, len(periods))
+	for i := range out {
+		out[i] = kindFigures{}
+	}
+	for _, src := range sources {
+		var whole []string
+		for i, p := range periods {
+			var only map[string]bool
+			switch {
+			case reads == nil || reads[i] == nil:
+			default:
+				var ok bool
+				if only, ok = reads[i][src.kind]; !ok {
+					continue
+				}
+			}
+			if only == nil || src.of == nil {
+				whole = append(whole, p)
+				continue
+			}
+			figs, err := src.of(s, ctx, p, orgs, slices.Sorted(maps.Keys(only)))
+			if err != nil {
+				return nil, err
+			}
+			out[i][src.kind] = figs
 		}
-		in.Figures = foldJointDemand(in.Figures, reporting, orgs)
+		if len(whole) == 0 {
+			continue
+		}
+		figs, err := src.figures(s, ctx, whole, orgs)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range periods {
+			if slices.Contains(whole, p) {
+				out[i][src.kind] = figs[p]
+			}
+		}
+	}
+	return out, nil
+}
+
+// computeAndWrite computes the benchmarks of periods from their figures (figs[i] are those of
+// periods[i]) and writes them with the periods' projection inputs, in one insert per table, or
+// clears a period when nothing is stored for it any more. The figures are not modified. It
+// returns the number of organisation rows written.
+func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string, figs []kindFigures) (int, error) {
+	var (
+		all    Result
+		inputs []projection.PeriodInputs
+	)
+	for i, p := range periods {
+		in := Input{Period: p, Organisations: at.orgs, Regions: at.regions, Neighbours: s.neighbours, Alliances: at.alliances}
+		reporting := map[string]bool{}
+		for _, f := range figs[i][submission.KindWorkforce] {
+			reporting[f.Org] = true
+		}
+		for _, src := range sources {
+			if src.kind == demand.Kind {
+				in.Figures = append(in.Figures, foldJointDemand(cloneFigures(figs[i][src.kind]), reporting, at.orgs)...)
+			} else {
+				in.Figures = append(in.Figures, figs[i][src.kind]...)
+			}
+		}
 		res := Compute(in, Catalogue())
 		if len(res.Values) == 0 {
 			// Nothing is stored for the period any more (its rows were corrected into another):
 			// the rows of its last computation would otherwise stay the latest.
 			if err := s.clear(ctx, p); err != nil {
-				return n, fmt.Errorf("period %s: %w", p, err)
+				return 0, fmt.Errorf("period %s: %w", p, err)
 			}
 			if err := s.inputs.Clear(ctx, p); err != nil {
-				return n, fmt.Errorf("period %s: %w", p, err)
+				return 0, fmt.Errorf("period %s: %w", p, err)
 			}
 			continue
 		}
-		if err := s.Write(ctx, res); err != nil {
-			return n, fmt.Errorf("period %s: %w", p, err)
-		}
-		if err := s.inputs.Write(ctx, p, projectionInputs(in)); err != nil {
-			return n, fmt.Errorf("period %s: %w", p, err)
-		}
-		n += len(res.Values)
+		all.Values = append(all.Values, res.Values...)
+		all.Areas = append(all.Areas, res.Areas...)
+		inputs = append(inputs, projection.PeriodInputs{Period: p, Inputs: projectionInputs(in)})
 	}
-	return n, nil
+	if len(all.Values) == 0 {
+		return 0, nil
+	}
+	if err := s.Write(ctx, all); err != nil {
+		return 0, fmt.Errorf("periods %v: %w", periods, err)
+	}
+	if err := s.inputs.WritePeriods(ctx, inputs...); err != nil {
+		return 0, fmt.Errorf("periods %v: %w", periods, err)
+	}
+	return len(all.Values), nil
+}
+
+// cloneFigures copies figures whose maps are to be changed.
+func cloneFigures(figs []Figures) []Figures {
+	out := make([]Figures, len(figs))
+	for i, f := range figs {
+		out[i] = Figures{Org: f.Org, Values: maps.Clone(f.Values)}
+	}
+	return out
 }
 
 // projectionInputs are the period's figures the workforce projection starts from, for every
@@ -210,39 +320,83 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return n == 0, nil
 }
 
-// Write stores a result; its rows replace those of an earlier computation of the same period.
+// Write stores a result (of one period or several); its rows replace those of an earlier
+// computation of the same period.
+// Rows are appended column by column: a period of national organisations is tens of thousands
+// of rows, and appending them row by row costs more than computing them.
 func (s *Store) Write(ctx context.Context, res Result) error {
 	now := time.Now()
 	version, at := uint64(now.UnixNano()), now.UTC().Truncate(time.Second)
-	b, err := s.conn.PrepareBatch(chstore.BatchContext(ctx), insertValues)
+	vs := res.Values
+	err := insertColumns(ctx, s.conn, insertValues, len(vs),
+		column(vs, func(v *Value) string { return v.Period }),
+		column(vs, func(v *Value) string { return v.Metric }),
+		column(vs, func(v *Value) string { return v.Org }),
+		column(vs, func(v *Value) string { return v.Name }),
+		column(vs, func(v *Value) []string { return v.Regions }),
+		column(vs, func(v *Value) *float64 { return v.Num }),
+		column(vs, func(v *Value) *float64 { return v.Den }),
+		column(vs, func(v *Value) *float64 { return v.Value }),
+		column(vs, func(v *Value) string { return v.Reason }),
+		column(vs, func(v *Value) *float64 { return v.SNMedian }),
+		column(vs, func(v *Value) uint16 { return uint16(v.SNCount) }),
+		column(vs, func(v *Value) uint32 { return uint32(v.Respondents) }),
+		column(vs, func(v *Value) string { return v.Withheld }),
+		column(vs, func(*Value) time.Time { return at }),
+		column(vs, func(*Value) uint64 { return version }))
 	if err != nil {
 		return fmt.Errorf("insert benchmark values: %w", err)
 	}
-	for _, v := range res.Values {
-		if err := b.Append(v.Period, v.Metric, v.Org, v.Name, v.Regions, v.Num, v.Den, v.Value, v.Reason, v.SNMedian, uint16(v.SNCount),
-			uint32(v.Respondents), v.Withheld, at, version); err != nil {
-			_ = b.Abort()
-			return fmt.Errorf("insert benchmark values: %w", err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("insert benchmark values: %w", err)
-	}
-	b, err = s.conn.PrepareBatch(chstore.BatchContext(ctx), insertAreas)
+	as := res.Areas
+	err = insertColumns(ctx, s.conn, insertAreas, len(as),
+		column(as, func(a *Area) string { return a.Period }),
+		column(as, func(a *Area) string { return a.Metric }),
+		column(as, func(a *Area) string { return a.Region }),
+		column(as, func(a *Area) string { return a.Name }),
+		column(as, func(a *Area) string { return a.Level }),
+		column(as, func(a *Area) float64 { return a.Num }),
+		column(as, func(a *Area) float64 { return a.Den }),
+		column(as, func(a *Area) *float64 { return a.Value }),
+		column(as, func(a *Area) *float64 { return a.Median }),
+		column(as, func(a *Area) *float64 { return a.P25 }),
+		column(as, func(a *Area) *float64 { return a.P75 }),
+		column(as, func(a *Area) uint32 { return uint32(a.Contributors) }),
+		column(as, func(a *Area) uint32 { return uint32(a.Excluded) }),
+		column(as, func(a *Area) uint32 { return uint32(a.Respondents) }),
+		column(as, func(a *Area) string { return a.Withheld }),
+		column(as, func(*Area) time.Time { return at }),
+		column(as, func(*Area) uint64 { return version }))
 	if err != nil {
-		return fmt.Errorf("insert benchmark regions: %w", err)
-	}
-	for _, a := range res.Areas {
-		if err := b.Append(a.Period, a.Metric, a.Region, a.Name, a.Level, a.Num, a.Den, a.Value, a.Median, a.P25, a.P75,
-			uint32(a.Contributors), uint32(a.Excluded), uint32(a.Respondents), a.Withheld, at, version); err != nil {
-			_ = b.Abort()
-			return fmt.Errorf("insert benchmark regions: %w", err)
-		}
-	}
-	if err := b.Send(); err != nil {
 		return fmt.Errorf("insert benchmark regions: %w", err)
 	}
 	return nil
+}
+
+// column is one column of rows, as clickhouse-go appends it whole.
+func column[R, C any](rows []R, of func(*R) C) any {
+	out := make([]C, len(rows))
+	for i := range rows {
+		out[i] = of(&rows[i])
+	}
+	return out
+}
+
+// insertColumns inserts n rows given column by column, in the order of the statement's columns.
+func insertColumns(ctx context.Context, conn driver.Conn, stmt string, n int, columns ...any) error {
+	if n == 0 {
+		return nil
+	}
+	b, err := conn.PrepareBatch(chstore.BatchContext(ctx), stmt)
+	if err != nil {
+		return err
+	}
+	for i, c := range columns {
+		if err := b.Column(i).Append(c); err != nil {
+			_ = b.Abort()
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return b.Send()
 }
 
 // Areas reads the figures of the given areas for one period, every metric.

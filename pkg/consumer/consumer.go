@@ -11,13 +11,14 @@
 //     the reason in its headers (bus.DeadLetter);
 //   - the attempt cap: a message retried as often as Settings.MaxAttempts goes to the
 //     dead-letter stream with its last error as the reason, so nothing is retried for ever;
-//   - isolation: when two or more messages of a batch fail, each is tried again alone, so that
-//     one bad message (a chunk ClickHouse refuses) does not hold back the others;
+//   - isolation: when two or more messages of a batch fail, they are tried again in halves, and
+//     halves of halves, so that one bad message (a chunk ClickHouse refuses) does not hold back
+//     the others, in a few tries rather than one per message;
 //   - holding: while ClickHouse cannot be reached, failing messages are held (JetStream is told
 //     they are in progress) and tried again once it answers, so an outage never spends an attempt
 //     or sends anything to the dead-letter stream;
-//   - recovery: a handler that panics is recovered; the batch is handled again one message at a
-//     time, and only the message that panics goes to the dead-letter stream.
+//   - recovery: a handler that panics is recovered; the batch is handled again in halves until
+//     the message that panics is alone, and only it goes to the dead-letter stream.
 //
 // Around them, the runner fetches batches, carries each message's W3C trace context from its
 // headers (Delivery.Context), acknowledges, naks or parks each message as its outcome says,

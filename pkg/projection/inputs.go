@@ -87,7 +87,22 @@ const (
 // Write stores a period's inputs, replacing those of an earlier computation of the period. Only
 // reporting years YYYY are kept: the model steps a year at a time.
 func (s *InputStore) Write(ctx context.Context, period string, inputs []Input) error {
-	if _, err := YearOf(period); err != nil || len(inputs) == 0 {
+	return s.WritePeriods(ctx, PeriodInputs{Period: period, Inputs: inputs})
+}
+
+// PeriodInputs are one period's inputs, for WritePeriods.
+type PeriodInputs struct {
+	Period string
+	Inputs []Input
+}
+
+// WritePeriods stores the inputs of several periods in one insert, as Write does each.
+func (s *InputStore) WritePeriods(ctx context.Context, periods ...PeriodInputs) error {
+	periods = slices.DeleteFunc(slices.Clone(periods), func(p PeriodInputs) bool {
+		_, err := YearOf(p.Period)
+		return err != nil || len(p.Inputs) == 0
+	})
+	if len(periods) == 0 {
 		return nil
 	}
 	now := time.Now()
@@ -96,15 +111,17 @@ func (s *InputStore) Write(ctx context.Context, period string, inputs []Input) e
 	if err != nil {
 		return fmt.Errorf("insert projection inputs: %w", err)
 	}
-	for _, in := range inputs {
-		for _, f := range inputFields {
-			v, ok := in.Values[f.name]
-			if !ok {
-				continue
-			}
-			if err := b.Append(period, in.Org, in.Name, in.Areas, f.name, v.Ptr(), string(v.Reason), at, version); err != nil {
-				_ = b.Abort()
-				return fmt.Errorf("insert projection inputs: %w", err)
+	for _, p := range periods {
+		for _, in := range p.Inputs {
+			for _, f := range inputFields {
+				v, ok := in.Values[f.name]
+				if !ok {
+					continue
+				}
+				if err := b.Append(p.Period, in.Org, in.Name, in.Areas, f.name, v.Ptr(), string(v.Reason), at, version); err != nil {
+					_ = b.Abort()
+					return fmt.Errorf("insert projection inputs: %w", err)
+				}
 			}
 		}
 	}

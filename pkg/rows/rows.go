@@ -48,9 +48,17 @@ type Layout struct {
 // DecodeJSON reads {"<key>": [...]}. A row with an unknown field, or a value that is not a
 // string, number, boolean or null, is refused on its own.
 func (l Layout) DecodeJSON(r io.Reader) (Decoded, error) {
-	var body map[string]json.RawMessage
+	var raw json.RawMessage
 	dec := json.NewDecoder(r)
-	if err := dec.Decode(&body); err != nil || body == nil {
+	if err := dec.Decode(&raw); err != nil {
+		return Decoded{}, documentError("", "body is not a JSON object of the form {%q: [...]}", l.Key)
+	}
+	body, err := Object(raw)
+	var repeated *RepeatedMember
+	if errors.As(err, &repeated) {
+		return Decoded{}, documentError(repeated.Name, "the body %v", err)
+	}
+	if err != nil {
 		return Decoded{}, documentError("", "body is not a JSON object of the form {%q: [...]}", l.Key)
 	}
 	if dec.More() {
@@ -68,8 +76,12 @@ func (l Layout) DecodeJSON(r io.Reader) (Decoded, error) {
 	var d Decoded
 	for i, raw := range list {
 		row := i + 1
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+		obj, err := Object(raw)
+		if errors.As(err, &repeated) {
+			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Field: repeated.Name, Reason: err.Error()})
+			continue
+		}
+		if err != nil {
 			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: "a row must be a JSON object"})
 			continue
 		}

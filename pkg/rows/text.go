@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -137,4 +138,42 @@ func carriageReturn(cr *csv.Reader, lines *lineEnds, rec []string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// RepeatedMember is a JSON object that names a member twice. Go's decoder keeps the last and
+// drops the first without a word, so {"n": 12, "n": 2} would be read as n = 2; the hub refuses
+// the object instead.
+type RepeatedMember struct{ Name string }
+
+func (e *RepeatedMember) Error() string {
+	return fmt.Sprintf("%q is given twice: say each field once", e.Name)
+}
+
+// Object reads a JSON object into its members, refusing one that names a member twice
+// (RepeatedMember). Anything but an object is an error.
+func Object(raw []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	obj := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, seen := obj[name]; seen {
+			return nil, &RepeatedMember{Name: name}
+		}
+		obj[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }

@@ -1,6 +1,7 @@
 package rows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -123,5 +124,27 @@ func TestJSONTextIsReadExactly(t *testing.T) {
 	d, err := textLayout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "note": "half \ud800 a pair"}]}`))
 	if err != nil || len(d.Records) != 0 || len(d.Rejected) != 1 || d.Rejected[0].Field != "note" {
 		t.Fatalf("records %v, rejected %+v, %v", d.Records, d.Rejected, err)
+	}
+}
+
+// A JSON object that names a member twice is refused: Go's decoder would keep the second and
+// drop the first without a word ({"count": 12, "count": 2} read as 2).
+func TestRepeatedMembersAreRefused(t *testing.T) {
+	layout := Layout{Key: "items", Columns: []string{"org", "item", "count"}, Required: []string{"org", "item"}}
+	d, err := layout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x", "count": 12, "count": 2}, {"org": "A", "item": "y", "\u0063ount": 1, "count": 1}, {"org": "A", "item": "z", "count": 3}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []submission.RowError{
+		{Row: 1, Field: "count", Reason: `"count" is given twice: say each field once`},
+		{Row: 2, Field: "count", Reason: `"count" is given twice: say each field once`},
+	}
+	if len(d.Records) != 1 || d.Records[0].Cells["item"] != "z" || fmt.Sprint(d.Rejected) != fmt.Sprint(want) {
+		t.Fatalf("records %v, rejected %+v; want row 3 only, rows 1 and 2 refused", d.Records, d.Rejected)
+	}
+	_, err = layout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x"}], "items": [{"org": "B", "item": "y"}]}`))
+	var de *DocumentError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "given twice") {
+		t.Fatalf("a body naming its list twice: %v, want a DocumentError", err)
 	}
 }

@@ -62,8 +62,13 @@ func DecodeJSON(r io.Reader) (Decoded, error) {
 	var d Decoded
 	for i, raw := range body.Returns {
 		row := i + 1
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+		obj, err := rows.Object(raw)
+		var repeated *rows.RepeatedMember
+		if errors.As(err, &repeated) {
+			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Field: repeated.Name, Reason: err.Error()})
+			continue
+		}
+		if err != nil {
 			d.Rejected = append(d.Rejected, submission.RowError{Row: row, Reason: "a return must be a JSON object"})
 			continue
 		}

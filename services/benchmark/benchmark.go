@@ -6,9 +6,11 @@
 // the API never aggregates raw rows on request.
 //
 // A whole period is recomputed, not only the touched organisation's region: England's figures,
-// every statistical-neighbour median and disclosure control may change with any row, and a
-// period is a few thousand rows. The consumer is durable, so after a restart the service catches up from the
-// stream; `hub rebuild` recomputes everything on demand.
+// every statistical-neighbour median and disclosure control may change with any row. Only the
+// kinds whose rows changed are read again (the others' figures of recent periods are kept in
+// memory), and a period asked for by several batches of events is recomputed once (schedule.go).
+// The consumer is durable, so after a restart the service catches up from the stream; `hub
+// rebuild` recomputes everything on demand.
 package benchmark
 
 import (
@@ -45,6 +47,11 @@ type Config struct {
 	MaxAttempts   uint64        `env:"MAX_ATTEMPTS" envDefault:"5"`      // deliveries before an event whose recomputation fails is dead-lettered
 	AckWait       time.Duration `env:"ACK_WAIT" envDefault:"30s"`        // redelivery after a silent consumer
 	OutageRetry   time.Duration `env:"OUTAGE_RETRY" envDefault:"5s"`     // longest pause between tries while ClickHouse is down
+	// Batches of events in hand at once: while one waits for its periods, the next ones' join the
+	// queue, so that a period asked for by several is recomputed once.
+	Workers     int `env:"WORKERS" envDefault:"4"`
+	Recomputes  int `env:"RECOMPUTES" envDefault:"2"`    // recomputations at once (each of up to 8 periods)
+	KeptPeriods int `env:"KEPT_PERIODS" envDefault:"16"` // periods whose figures are kept in memory between recomputations
 	// /healthz, /readyz and /metrics; empty turns the listener off.
 	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8082"`
 }
@@ -120,6 +127,8 @@ type Service struct {
 	js    jetstream.JetStream
 	ch    driver.Conn
 	store *benchmarks.Store
+	rc    *benchmarks.Recomputer
+	queue *schedule
 	// recompute is the step each batch of events calls: recompute (below) but in tests.
 	recompute func(ctx context.Context, periods []string) error
 
@@ -133,9 +142,16 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store}
-	s.recompute = s.recomputePeriods
+	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store, rc: store.NewRecomputer(cfg.KeptPeriods)}
+	s.queue = newSchedule(s.rc, cfg.Recomputes, s.written)
+	s.recompute = s.queue.recompute
 	return s, nil
+}
+
+// written announces recomputed periods and counts them.
+func (s *Service) written(periods []string, took time.Duration) {
+	s.announce(periods)
+	s.metrics.Recomputed(len(periods), took)
 }
 
 // Observe makes the service record its recomputations in m (nil records nothing).
@@ -207,8 +223,8 @@ func (s *Service) Run(ctx context.Context) error {
 		Decode:      decodeEvent,
 		Handle:      s.handle,
 		Count:       s.metrics.Messages(Consumer),
-		// One batch at a time: a recomputation rewrites whole periods.
-		Settings: consumer.Settings{Workers: 1, BatchMessages: s.cfg.BatchMessages, FlushInterval: s.cfg.FlushInterval,
+		// Batches wait for their periods together (schedule.go), each period recomputed once.
+		Settings: consumer.Settings{Workers: s.cfg.Workers, BatchMessages: s.cfg.BatchMessages, FlushInterval: s.cfg.FlushInterval,
 			MaxAttempts: s.cfg.MaxAttempts, AckWait: s.cfg.AckWait, OutageRetry: s.cfg.OutageRetry},
 	})
 }
@@ -257,10 +273,19 @@ func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submiss
 	}
 	ctx, span := s.recomputeSpan(ctx, events, periods)
 	defer span.End()
+	// What changed, and whose rows, before asking: a recomputation begun after it reads them again.
+	for _, e := range events {
+		for org, ps := range e.Value.Touched {
+			periods := make([]string, len(ps))
+			for i, p := range ps {
+				periods[i] = benchmarks.PeriodOf(e.Value.Kind, p)
+			}
+			s.rc.Changed(e.Value.Kind, []string{org}, periods...)
+		}
+	}
 	if err := s.recompute(ctx, periods); err != nil {
 		return consumer.All(len(events), consumer.Retry(fmt.Errorf("recompute %v: %w", periods, err)))
 	}
-	s.metrics.Recomputed(len(periods), time.Since(events[0].Fetched()))
 	s.log.Debug("benchmarks recomputed", "events", len(events), "periods", periods, "took", time.Since(events[0].Fetched()))
 	return consumer.All(len(events), consumer.Ack())
 }
@@ -274,13 +299,4 @@ func touchedPeriods(events []consumer.Delivery[submission.Event]) (periods []str
 	}
 	slices.Sort(periods)
 	return slices.Compact(periods), every
-}
-
-// recomputePeriods recomputes the benchmarks of periods and tells the API's caches.
-func (s *Service) recomputePeriods(ctx context.Context, periods []string) error {
-	if _, err := s.store.Recompute(ctx, periods...); err != nil {
-		return err
-	}
-	s.announce(periods)
-	return nil
 }

@@ -45,7 +45,7 @@ func (v *visit) periodsOf(ms []metricDef) (map[string][]string, error) {
 		if at, ok := pl.read[source]; ok && time.Since(at) < periodsTTL {
 			ps := pl.bySource[source]
 			pl.mu.Unlock()
-			mu.Lock() // the reads already started write out too
+			mu.Lock() // the reads started for other kinds write out too
 			out[source] = ps
 			mu.Unlock()
 			continue

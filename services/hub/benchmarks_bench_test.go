@@ -3,14 +3,9 @@ package hub_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/chstore"
@@ -67,59 +62,15 @@ func BenchmarkStandard2Latency(b *testing.B) {
 	}
 	r.waitForValue("demo-steward", "region=E12000001&period=2017", "vacancy_rate", "E06000047", mustValue(b, r, "E06000047", "2017"))
 
-	cc := clientcredentials.Config{ClientID: "demo-steward", ClientSecret: hub.DemoSecret, TokenURL: r.s.Issuer + "/token"}
-	tok, err := cc.Token(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
+	get := standard2Reader(b, r)
 	store, err := benchmark.NewStore(r.ch)
 	if err != nil {
 		b.Fatal(err)
 	}
 	run := func(clients, perClient int, do func(q [2]string) error) ([]time.Duration, time.Duration) {
-		var (
-			mu  sync.Mutex
-			all []time.Duration
-			wg  sync.WaitGroup
-		)
-		start := time.Now()
-		for c := range clients {
-			wg.Go(func() {
-				var mine []time.Duration
-				for i := range perClient {
-					q := queries[(c*perClient+i)%len(queries)]
-					t0 := time.Now()
-					if err := do(q); err != nil {
-						b.Error(err)
-						return
-					}
-					mine = append(mine, time.Since(t0))
-				}
-				mu.Lock()
-				all = append(all, mine...)
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
-		slices.Sort(all)
-		return all, time.Since(start)
+		return concurrently(b, queries, clients, perClient, do)
 	}
 	for range b.N {
-		get := func(q [2]string) error {
-			req, _ := http.NewRequest("GET", r.s.APIURL+"/v1/benchmarks/standard-2?region="+q[0]+"&period="+q[1], nil)
-			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-			resp, err := client.Do(req)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("%v: %d", q, resp.StatusCode)
-			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			return err
-		}
 		read := func(q [2]string) error {
 			if _, err := store.Areas(ctx, q[1], []string{q[0], reference.England}); err != nil {
 				return err

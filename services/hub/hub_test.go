@@ -29,12 +29,13 @@ import (
 )
 
 type running struct {
-	t    testing.TB
-	s    hub.Started
-	ch   driver.Conn
-	orgs []string
-	http map[string]*http.Client
-	log  *syncBuffer // what the hub logged
+	t     testing.TB
+	s     hub.Started
+	ch    driver.Conn
+	chcfg chstore.Config // its database
+	orgs  []string
+	http  map[string]*http.Client
+	log   *syncBuffer // what the hub logged
 }
 
 // syncBuffer is a buffer the hub's goroutines may log to while a test reads it.
@@ -107,7 +108,7 @@ func startHubWith(t testing.TB, tweak func(cfg *hub.Config, ch chstore.Config)) 
 	case <-time.After(2 * time.Minute):
 		t.Fatal("hub did not start")
 	}
-	r := &running{t: t, s: s, ch: conn, orgs: orgs, http: map[string]*http.Client{}, log: logs}
+	r := &running{t: t, s: s, ch: conn, chcfg: chcfg, orgs: orgs, http: map[string]*http.Client{}, log: logs}
 	for _, c := range []string{"demo-steward", "demo-council", "demo-analyst"} {
 		cc := clientcredentials.Config{ClientID: c, ClientSecret: hub.DemoSecret, TokenURL: s.Issuer + "/token"}
 		r.http[c] = cc.Client(context.Background())

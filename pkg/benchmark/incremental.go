@@ -1,0 +1,215 @@
+package benchmark
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+)
+
+// Recomputer recomputes periods as their stored rows change, keeping the figures of the periods
+// it computed last in memory, kind by kind and organisation by organisation, so that a
+// recomputation re-reads only what changed: the rows of the organisations whose rows of a kind
+// were stored (a council's survey results do not re-read the year's other survey results, nor
+// its placements or audit ratings), or the whole kind where its figures are not the reporting
+// organisation's (placements count towards their host). It redoes the rest in memory: areas,
+// quartiles, ranks, neighbour medians and disclosure control, then writes the whole period as
+// Store.Recompute does, so that the period's latest computation holds every row. Its result is
+// always the one Store.Recompute would give at the same moment.
+//
+// What changed is told with Changed before the recomputation that must see it. It is safe for
+// concurrent use, but one period must not be recomputed twice at once (nor be given twice to
+// one Recompute).
+type Recomputer struct {
+	store *Store
+	keep  int
+
+	mu     sync.Mutex
+	places places // the reference data the kept figures were read with
+	gen    uint64 // counts the changes of places
+	kept   map[string]*keptPeriod
+	clock  uint64
+}
+
+// keptPeriod is one period's figures as last read (nil: none yet, or to be read whole), and
+// what changed since.
+type keptPeriod struct {
+	figs  kindFigures
+	stale reading
+	used  uint64
+	busy  bool // being recomputed: kept whatever the limit, so that changes meanwhile are marked
+}
+
+// NewRecomputer keeps the figures of up to keep periods (the ones recomputed last).
+func (s *Store) NewRecomputer(keep int) *Recomputer {
+	return &Recomputer{store: s, keep: max(keep, 0), kept: map[string]*keptPeriod{}}
+}
+
+// Changed tells that rows of kind were stored for periods, reported by orgs (nil: by any). A
+// kind whose rows can move between periods (a placement's academic year corrected) may have
+// changed every period's figures.
+func (r *Recomputer) Changed(kind string, orgs []string, periods ...string) {
+	moves := slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.moves })
+	if !byOrg(kind) {
+		orgs = nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p, k := range r.kept {
+		if moves || slices.Contains(periods, p) {
+			k.stale.add(kind, orgs)
+		}
+	}
+}
+
+// add marks the rows of kind of orgs (nil: the whole kind) to be read again.
+func (rd reading) add(kind string, orgs []string) {
+	set, ok := rd[kind]
+	switch {
+	case ok && set == nil: // already the whole kind
+	case orgs == nil:
+		rd[kind] = nil
+	default:
+		if set == nil {
+			set = map[string]bool{}
+			rd[kind] = set
+		}
+		for _, o := range orgs {
+			set[o] = true
+		}
+	}
+}
+
+// merge marks again what another reading was to read.
+func (rd reading) merge(other reading) {
+	for kind, set := range other {
+		if set == nil {
+			rd.add(kind, nil)
+		} else {
+			rd.add(kind, slices.Collect(maps.Keys(set)))
+		}
+	}
+}
+
+// Recompute works out every benchmark of periods and writes them (in one insert per table),
+// re-reading only the figures of the kinds that changed since it last read them (every kind
+// when a period is not kept, or when the reference data that places organisations changed); it
+// returns the number of organisation rows written.
+func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, error) {
+	if len(periods) == 0 {
+		return 0, nil
+	}
+	at, err := r.store.readPlaces(ctx)
+	if err != nil {
+		return 0, err
+	}
+	type recomputing struct {
+		k    *keptPeriod
+		figs kindFigures
+		read reading // nil: every kind whole
+	}
+	rs := make([]recomputing, len(periods))
+	r.mu.Lock()
+	if !maps.Equal(at.orgs, r.places.orgs) {
+		// An organisation's type decides which figure its placement capacity gives; a new
+		// organisation is read afresh too.
+		for _, k := range r.kept {
+			k.figs = nil
+		}
+		r.places = at
+		r.gen++
+	}
+	gen := r.gen
+	for i, p := range periods {
+		k, ok := r.kept[p]
+		if !ok {
+			k = &keptPeriod{stale: reading{}}
+			r.kept[p] = k
+		}
+		rs[i].k = k
+		if k.figs != nil {
+			rs[i].figs = maps.Clone(k.figs)
+			rs[i].read = k.stale
+		}
+		k.stale = reading{}
+		k.busy = true
+	}
+	r.mu.Unlock()
+
+	reads := make([]reading, len(periods))
+	for i := range rs {
+		reads[i] = rs[i].read
+	}
+	fresh, err := r.store.readFigures(ctx, periods, at.orgs, reads)
+	figs := make([]kindFigures, len(periods))
+	n := 0
+	for i := range periods {
+		if err != nil {
+			break
+		}
+		if rs[i].figs == nil {
+			rs[i].figs = fresh[i]
+		}
+		for kind, fs := range fresh[i] {
+			if only := rs[i].read[kind]; rs[i].read != nil && only != nil && byOrg(kind) {
+				fs = replaceOrgs(rs[i].figs[kind], only, fs)
+			}
+			rs[i].figs[kind] = fs
+		}
+		figs[i] = rs[i].figs
+	}
+	if err == nil {
+		n, err = r.store.computeAndWrite(ctx, at, periods, figs)
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, p := range periods {
+		k := rs[i].k
+		k.busy = false
+		switch {
+		case err != nil || gen != r.gen:
+			// What was to be read is read again next time (all of it when places changed meanwhile).
+			if rs[i].read == nil || gen != r.gen {
+				k.figs = nil
+			}
+			k.stale.merge(rs[i].read)
+		case r.keep == 0:
+			delete(r.kept, p)
+		default:
+			r.clock++
+			k.figs, k.used = rs[i].figs, r.clock
+		}
+	}
+	r.evict()
+	return n, err
+}
+
+// evict forgets the periods used longest ago while more than keep are kept, but never one
+// being recomputed.
+func (r *Recomputer) evict() {
+	for len(r.kept) > r.keep {
+		oldest := ""
+		for p, k := range r.kept {
+			if !k.busy && (oldest == "" || k.used < r.kept[oldest].used) {
+				oldest = p
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		delete(r.kept, oldest)
+	}
+}
+
+// replaceOrgs gives a kind's figures with those of the organisations in only replaced by fresh
+// (theirs as read again); kept is not modified.
+func replaceOrgs(kept []Figures, only map[string]bool, fresh []Figures) []Figures {
+	out := make([]Figures, 0, len(kept)+len(fresh))
+	for _, f := range kept {
+		if !only[f.Org] {
+			out = append(out, f)
+		}
+	}
+	return append(out, fresh...)
+}

@@ -3,7 +3,6 @@ package engines
 import (
 	_ "unsafe" // go:linkname, to read SQL the hub builds at run time
 
-	_ "github.com/partnership-hub/hub/pkg/benchmark"
 	_ "github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -17,20 +16,19 @@ var (
 	workforceSelectReturns string
 	//go:linkname workforceSelectPeriod github.com/partnership-hub/hub/pkg/workforce.selectPeriod
 	workforceSelectPeriod string
-	//go:linkname benchmarkSelectWorkforceFigures github.com/partnership-hub/hub/pkg/benchmark.selectWorkforceFigures
-	benchmarkSelectWorkforceFigures string
-	//go:linkname benchmarkSelectWorkforceFiguresOf github.com/partnership-hub/hub/pkg/benchmark.selectWorkforceFiguresOf
-	benchmarkSelectWorkforceFiguresOf string
+	//go:linkname workforceSelectFigures github.com/partnership-hub/hub/pkg/workforce.selectFigures
+	workforceSelectFigures string
+	//go:linkname workforceSelectFiguresOf github.com/partnership-hub/hub/pkg/workforce.selectFiguresOf
+	workforceSelectFiguresOf string
 )
 
 // linked maps a variable's id to its text.
 var linked = map[string]*string{
-	"pkg/workforce.insertReturns": &workforceInsertReturns,
-	"pkg/workforce.selectReturns": &workforceSelectReturns,
-	"pkg/workforce.selectPeriod":  &workforceSelectPeriod,
-
-	"pkg/benchmark.selectWorkforceFigures":   &benchmarkSelectWorkforceFigures,
-	"pkg/benchmark.selectWorkforceFiguresOf": &benchmarkSelectWorkforceFiguresOf,
+	"pkg/workforce.insertReturns":   &workforceInsertReturns,
+	"pkg/workforce.selectReturns":   &workforceSelectReturns,
+	"pkg/workforce.selectPeriod":    &workforceSelectPeriod,
+	"pkg/workforce.selectFigures":   &workforceSelectFigures,
+	"pkg/workforce.selectFiguresOf": &workforceSelectFiguresOf,
 }
 
 // sqlText returns the text of a statement: its constant value, or its linked variable's.

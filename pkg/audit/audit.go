@@ -50,56 +50,14 @@ type Rating struct {
 	Action   string `json:"action,omitempty" required:"false" maxLength:"500" doc:"Planned action (plain text, same rule as evidence); with an action, owner and due are required"`
 	Owner    string `json:"owner,omitempty" required:"false" maxLength:"100" doc:"Role that owns the action, e.g. Principal Social Worker (a role, not a person's name)"`
 	Due      string `json:"due,omitempty" required:"false" format:"date" doc:"Date the action is due, YYYY-MM-DD"`
-}
 
-// Ratings is the JSON request body: one or many rated items. Partial submissions are fine: a
-// later rating of the same item and cycle replaces the earlier one, which is kept as history.
-type Ratings struct {
-	Items []Rating `json:"items" minItems:"1" doc:"Rated items"`
-}
-
-// Layout is how audit submissions are read from JSON and CSV, and carried to ingest.
-var Layout = rows.Layout{
-	Key:      "items",
-	Columns:  []string{"org", "cycle", "item", "rating", "evidence", "priority", "action", "owner", "due"},
-	Required: []string{"org", "cycle", "item", "rating", "evidence", "priority"},
+	checked *Checked // what the rules worked out, for the store
 }
 
 // Row is a rating with its place in the submission.
 type Row struct {
 	Row int `json:"row"`
 	Rating
-}
-
-// FromRecord reads a rating from its cells, tidied: codes in upper case, spaces around codes and
-// dates trimmed. The free text (evidence, action, owner) is kept exactly as sent: CheckText
-// refuses what it may not hold rather than alter it.
-func FromRecord(r rows.Record) Row {
-	c := r.Cells
-	up := func(k string) string { return strings.ToUpper(strings.TrimSpace(c[k])) }
-	return Row{Row: r.Row, Rating: Rating{
-		Org: up("org"), Cycle: strings.TrimSpace(c["cycle"]), Item: up("item"), Rating: up("rating"),
-		Evidence: c["evidence"], Priority: up("priority"),
-		Action: c["action"], Owner: c["owner"], Due: strings.TrimSpace(c["due"]),
-	}}
-}
-
-// Normalise tidies a record's cells as FromRecord does.
-func Normalise(r rows.Record) (rows.Record, []submission.RowError) {
-	return FromRecord(r).Record(), nil
-}
-
-// Key names what a record rates: organisation, cycle and item.
-func Key(r rows.Record) string {
-	return fmt.Sprintf("organisation %s, cycle %s, item %s", r.Cells["org"], r.Cells["cycle"], r.Cells["item"])
-}
-
-// Record is the inverse of FromRecord, for the wire form.
-func (r Row) Record() rows.Record {
-	return rows.Record{Row: r.Row, Cells: map[string]string{
-		"org": r.Org, "cycle": r.Cycle, "item": r.Item, "rating": r.Rating.Rating, "evidence": r.Evidence,
-		"priority": r.Priority, "action": r.Action, "owner": r.Owner, "due": r.Due,
-	}}
 }
 
 // Checked is a rating that kept the rules, with what they worked out.

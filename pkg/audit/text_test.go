@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/partnership-hub/hub/pkg/audit"
-	"github.com/partnership-hub/hub/pkg/rows"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -20,36 +20,27 @@ import (
 // or the errors on the row.
 func submitEvidence(t *testing.T, evidence string, asCSV bool) (string, []submission.RowError) {
 	t.Helper()
-	var (
-		d   rows.Decoded
-		err error
-	)
+	body := kind.Body{R: strings.NewReader(`{"items": [{"org": "E06000001", "cycle": "2026", "item": "S2.1", "rating": "AMBER", "priority": "HIGH", "evidence": ` + jsonQuote(evidence) + `}]}`)}
 	if asCSV {
 		var b bytes.Buffer
 		w := csv.NewWriter(&b)
 		_ = w.Write([]string{"org", "cycle", "item", "rating", "evidence", "priority"})
 		_ = w.Write([]string{"E06000001", "2026", "S2.1", "AMBER", evidence, "HIGH"})
 		w.Flush()
-		d, err = audit.Layout.DecodeCSV(b.Bytes())
-	} else {
-		d, err = audit.Layout.DecodeJSON(strings.NewReader(`{"items": [{"org": "E06000001", "cycle": "2026", "item": "S2.1", "rating": "AMBER", "priority": "HIGH", "evidence": ` + jsonQuote(evidence) + `}]}`))
+		body = kind.Body{R: &b, CSV: true}
 	}
+	// Read as the API does; ReadAll carries the rows through the wire form to ingest.
+	d, err := audit.Kind.ReadAll(body)
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	d.Normalise(audit.Normalise, audit.Key)
 	if len(d.Rejected) > 0 {
 		return "", d.Rejected
 	}
-	wire, err := audit.Layout.Encode(d.Records)
-	if err != nil {
-		t.Fatal(err)
+	if len(d.Rows) != 1 {
+		t.Fatalf("wire form: %d rows", len(d.Rows))
 	}
-	recs, err := audit.Layout.Decode(wire)
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("wire form: %d records, %v", len(recs), err)
-	}
-	c, errs := audit.Validate(audit.FromRecord(recs[0]).Rating, framework(t), today)
+	c, errs := audit.Validate(d.Rows[0].Value, framework(t), today)
 	return c.Evidence, errs
 }
 

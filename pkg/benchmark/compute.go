@@ -14,11 +14,11 @@ import (
 )
 
 // Input is what one period's benchmarks are computed from: every organisation's figures of the
-// period (its stored workforce return, and the figures summed from the other kinds), and the
-// reference data that places each organisation.
+// period (summed by each kind from its stored rows; workforce returns may also be given as they
+// are), and the reference data that places each organisation.
 type Input struct {
 	Period        string
-	Returns       []workforce.Return // workforce returns, merged into Figures by organisation
+	Returns       []workforce.Return // workforce returns as they are, merged into Figures by organisation
 	Figures       []Figures
 	Organisations map[string]reference.Organisation // by code
 	Regions       map[string]reference.Region       // by code

@@ -14,6 +14,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/demand"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -405,7 +406,7 @@ func TestAgreesWithPublishedRates(t *testing.T) {
 		"vacancies_covered_by_agency": "vacancy_agency_cover_rate_fte",
 	}
 	compared, off := 0, 0
-	for _, row := range decoded.Rows {
+	for _, row := range decoded {
 		rec := recs[row.Row-1]
 		res := benchmark.Compute(benchmark.Input{Period: row.Period, Returns: []workforce.Return{row.Return}}, benchmark.Standard2)
 		for _, v := range res.Values {
@@ -428,7 +429,7 @@ func TestAgreesWithPublishedRates(t *testing.T) {
 }
 
 // dfeFigures reads the DfE workforce file: as published, and decoded into returns.
-func dfeFigures(tb testing.TB) ([]byte, workforce.Decoded) {
+func dfeFigures(tb testing.TB) ([]byte, []workforce.Row) {
 	tb.Helper()
 	f, err := reference.DfEWorkforce()
 	if err != nil {
@@ -439,9 +440,13 @@ func dfeFigures(tb testing.TB) ([]byte, workforce.Decoded) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	decoded, err := workforce.DecodeCSVBytes(raw)
+	decoded, err := workforce.Kind.ReadAll(kind.Body{R: bytes.NewReader(raw), CSV: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return raw, decoded
+	rows := make([]workforce.Row, len(decoded.Rows))
+	for i, r := range decoded.Rows {
+		rows[i] = workforce.Row{Row: r.Num, Return: r.Value}
+	}
+	return raw, rows
 }

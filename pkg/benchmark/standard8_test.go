@@ -10,6 +10,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -369,21 +370,21 @@ func TestPeriodOfAndAcademicYearOf(t *testing.T) {
 	}
 	for _, ay := range []string{"2024/25", "1999/00", "2009/10", "2099/00"} {
 		p := benchmark.PeriodOf(submission.KindPlacement, ay)
-		if got := benchmark.AcademicYearOf(p); got != ay {
+		if got := placement.AcademicYearOf(p); got != ay {
 			t.Errorf("AcademicYearOf(PeriodOf(%q) = %q) = %q", ay, p, got)
 		}
 	}
 	for _, y := range []string{"2000", "2010", "2025", "2100"} {
-		ay := benchmark.AcademicYearOf(y)
+		ay := placement.AcademicYearOf(y)
 		if got := benchmark.PeriodOf(submission.KindPlacement, ay); got != y {
 			t.Errorf("PeriodOf(AcademicYearOf(%q) = %q) = %q", y, ay, got)
 		}
 	}
-	if got := benchmark.AcademicYearOf("2025"); got != "2024/25" {
+	if got := placement.AcademicYearOf("2025"); got != "2024/25" {
 		t.Errorf(`AcademicYearOf("2025") = %q, want "2024/25"`, got)
 	}
 	for _, p := range []string{"2025-Q1", "2024/25", "", "20x5"} {
-		if got := benchmark.AcademicYearOf(p); got != "" {
+		if got := placement.AcademicYearOf(p); got != "" {
 			t.Errorf("AcademicYearOf(%q) = %q, want none", p, got)
 		}
 	}

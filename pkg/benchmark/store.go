@@ -17,26 +17,25 @@ import (
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // Store computes benchmarks from the fact tables and keeps them in the benchmark tables
 // (migration 0007); the API reads them back from here.
 type Store struct {
 	conn       driver.Conn
-	returns    *workforce.Store
 	alliances  *alliance.Store
 	inputs     *projection.InputStore
 	neighbours map[string][]string
 }
 
-// NewStore returns a store on conn.
+// NewStore returns a store on conn, reading the figures of every kind that feeds the benchmarks
+// (sources).
 func NewStore(conn driver.Conn) (*Store, error) {
 	ns, err := reference.StatisticalNeighbours()
 	if err != nil {
 		return nil, err
 	}
-	return &Store{conn: conn, returns: workforce.NewStore(conn), alliances: alliance.NewStore(conn), inputs: projection.NewInputStore(conn),
+	return &Store{conn: conn, alliances: alliance.NewStore(conn), inputs: projection.NewInputStore(conn),
 		neighbours: ns}, nil
 }
 
@@ -81,8 +80,8 @@ const (
 	countProjectionInputs = `SELECT count() FROM projection_inputs`
 )
 
-// Recompute works out every benchmark of each period from the stored returns, placements,
-// placement capacity, practice educators, survey results and audit ratings, and writes them; it
+// Recompute works out every benchmark of each period from the stored rows of every kind that
+// feeds the benchmarks (sources), and writes them with the periods' projection inputs; it
 // returns the number of organisation rows written.
 func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
@@ -292,19 +291,7 @@ func (s *Store) Rebuild(ctx context.Context) (periods, values int, err error) {
 }
 
 // Periods lists every benchmark period that has stored data of any kind.
-func (s *Store) Periods(ctx context.Context) ([]string, error) {
-	ps, err := s.returns.Periods(ctx)
-	if err != nil {
-		return nil, err
-	}
-	others, err := s.sourcePeriods(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ps = append(ps, others...)
-	slices.Sort(ps)
-	return slices.Compact(ps), nil
-}
+func (s *Store) Periods(ctx context.Context) ([]string, error) { return s.sourcePeriods(ctx) }
 
 // Empty reports whether no benchmark has been computed yet, or no projection input (a table
 // added after the benchmarks: a database from before it is rebuilt once).

@@ -125,8 +125,8 @@ func BenchmarkReadStandard2(b *testing.B) {
 		b.Fatal(err)
 	}
 	_, decoded := dfeFigures(b)
-	rows := make([]workforce.Stored, len(decoded.Rows))
-	for i, r := range decoded.Rows {
+	rows := make([]workforce.Stored, len(decoded))
+	for i, r := range decoded {
 		rows[i] = workforce.Stored{Row: r, SubmissionID: "dfe", ReceivedAt: time.Now()}
 	}
 	if err := workforce.NewStore(conn).Insert(ctx, rows); err != nil {

@@ -7,26 +7,24 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-// Layout is the hub's own layout of service demand, in JSON ({"demand": [...]}) and CSV, and the
+// columns are the hub's own layout of service demand, in JSON ({"demand": [...]}) and the
 // compact form its rows travel in between the API and ingest.
-var Layout = rows.Layout{
-	Key:      "demand",
-	Columns:  append([]string{"org", "period"}, fieldNames()...),
-	Required: []string{"org", "period"},
-}
-
-func fieldNames() []string {
-	out := make([]string, len(Fields))
-	for i, f := range Fields {
-		out[i] = f.Name
+var columns = func() *kind.Columns[Return] {
+	c := &kind.Columns[Return]{List: "demand", What: "service demand rows", Fields: []kind.Field[Return]{
+		kind.Text("org", kind.Required, func(r *Return) *string { return &r.Org }, NormaliseOrg),
+		kind.Text("period", kind.Required, func(r *Return) *string { return &r.Period }, strings.TrimSpace),
+	}}
+	for _, f := range Fields {
+		c.Fields = append(c.Fields, kind.Figure(f.Name, f.Of))
 	}
-	return out
-}
+	return c
+}()
 
 // List is the JSON request body.
 type List struct {
@@ -42,65 +40,36 @@ type Decoded struct {
 
 // DecodeJSON reads {"demand": [...]}: each figure a number, a DfE symbol or null.
 func DecodeJSON(r io.Reader) (Decoded, error) {
-	d, err := Layout.DecodeJSON(r)
+	var out Decoded
+	err := columns.ReadJSON(r, func(row int, v Return, errs []submission.RowError) error {
+		out.add(Row{Row: row, Return: v}, errs)
+		return nil
+	})
 	if err != nil {
 		return Decoded{}, err
-	}
-	out := Decoded{Rejected: d.Rejected}
-	for _, rec := range d.Records {
-		row, errs := FromRecord(rec)
-		out.add(row, errs)
 	}
 	out.rejectDuplicates()
 	return out, nil
 }
 
-// FromRecord reads a return from its cells; an empty figure is not reported.
-func FromRecord(rec rows.Record) (Row, []submission.RowError) {
-	out := Row{Row: rec.Row, Return: Return{Org: NormaliseOrg(rec.Cells["org"]), Period: strings.TrimSpace(rec.Cells["period"])}}
-	var errs []submission.RowError
-	for _, f := range Fields {
-		v, err := measure.Parse(rec.Cells[f.Name])
-		if err != nil {
-			errs = append(errs, submission.RowError{Row: rec.Row, Field: f.Name, Reason: err.Error()})
-			continue
-		}
-		*f.Of(&out.Return) = v
-	}
-	return out, errs
-}
-
-// Record is the inverse of FromRecord.
-func (r Row) Record() rows.Record {
-	cells := map[string]string{"org": r.Org, "period": r.Period}
-	for _, f := range Fields {
-		cells[f.Name] = f.Of(&r.Return).String()
-	}
-	return rows.Record{Row: r.Row, Cells: cells}
-}
-
 // EncodeRows writes rows in the compact form chunks travel in.
 func EncodeRows(rs []Row) ([]byte, error) {
-	recs := make([]rows.Record, len(rs))
+	krs := make([]kind.Row[Return], len(rs))
 	for i, r := range rs {
-		recs[i] = r.Record()
+		krs[i] = kind.Row[Return]{Num: r.Row, Value: r.Return}
 	}
-	return Layout.Encode(recs)
+	return columns.Encode(krs)
 }
 
 // DecodeRows reads what EncodeRows wrote.
 func DecodeRows(b []byte) ([]Row, error) {
-	recs, err := Layout.Decode(b)
+	krs, err := columns.Decode(b)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Row, len(recs))
-	for i, rec := range recs {
-		r, errs := FromRecord(rec)
-		if len(errs) > 0 {
-			return nil, fmt.Errorf("rows: row %d %s: %s", errs[0].Row, errs[0].Field, errs[0].Reason)
-		}
-		out[i] = r
+	out := make([]Row, len(krs))
+	for i, r := range krs {
+		out[i] = Row{Row: r.Num, Return: r.Value}
 	}
 	return out, nil
 }
@@ -144,18 +113,22 @@ func DecodeCSV(b []byte) (Decoded, error) {
 		long bool
 		out  Decoded
 	)
-	rejected, err := rows.ScanCSV(bytes.NewReader(b), func(header []string) (int, error) {
+	err := rows.ScanCSV(bytes.NewReader(b), func(header []string) (int, error) {
 		var err error
 		cols, long, err = readHeader(header)
 		return len(cols), err
-	}, func(row int, cells []string) {
+	}, func(row int, cells []string, problem *submission.RowError) error {
+		if problem != nil {
+			out.Rejected = append(out.Rejected, *problem)
+			return nil
+		}
 		r, errs := decodeRecord(row, cols, cells)
 		out.add(r, errs)
+		return nil
 	})
 	if err != nil {
 		return Decoded{}, err
 	}
-	out.Rejected = append(out.Rejected, rejected...)
 	if long {
 		out.gather()
 	} else {

@@ -2,12 +2,9 @@ package placement
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/period"
-	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -22,49 +19,10 @@ type Capacity struct {
 	Confirmed    *int   `json:"confirmed,omitempty" required:"false" minimum:"0" doc:"Places the employer has confirmed, at most those offered (employers only)"`
 }
 
-// CapacityList is the JSON request body.
-type CapacityList struct {
-	Capacity []Capacity `json:"capacity" minItems:"1" doc:"Places per organisation, academic year and stage"`
-}
-
-// CapacityLayout is how placement capacity is read from JSON and CSV, and carried to ingest.
-var CapacityLayout = rows.Layout{
-	Key:      "capacity",
-	Columns:  []string{"org", "academic_year", "stage", "requested", "offered", "confirmed"},
-	Required: []string{"org", "academic_year", "stage"},
-}
-
 // CapacityRow is a capacity row with its place in the submission.
 type CapacityRow struct {
 	Row int `json:"row"`
 	Capacity
-}
-
-// CapacityFromRecord reads capacity from its cells; an empty figure is not reported.
-func CapacityFromRecord(r rows.Record) (CapacityRow, []submission.RowError) {
-	c := r.Cells
-	out := CapacityRow{Row: r.Row, Capacity: Capacity{Org: normaliseOrg(c["org"]), AcademicYear: strings.TrimSpace(c["academic_year"]),
-		Stage: strings.ToLower(strings.TrimSpace(c["stage"]))}}
-	errs := readCounts(r, []countField{{"requested", &out.Requested}, {"offered", &out.Offered}, {"confirmed", &out.Confirmed}})
-	return out, errs
-}
-
-// Record is the inverse of CapacityFromRecord.
-func (r CapacityRow) Record() rows.Record {
-	return rows.Record{Row: r.Row, Cells: map[string]string{"org": r.Org, "academic_year": r.AcademicYear, "stage": r.Stage,
-		"requested": countCell(r.Requested), "offered": countCell(r.Offered), "confirmed": countCell(r.Confirmed)}}
-}
-
-// NormaliseCapacity tidies a record as CapacityFromRecord does, or refuses a figure that is not
-// a whole number of zero or more.
-func NormaliseCapacity(r rows.Record) (rows.Record, []submission.RowError) {
-	row, errs := CapacityFromRecord(r)
-	return row.Record(), errs
-}
-
-// CapacityKey names what a record is about: organisation, academic year and stage.
-func CapacityKey(r rows.Record) string {
-	return fmt.Sprintf("organisation %s, academic year %s, stage %s", r.Cells["org"], r.Cells["academic_year"], r.Cells["stage"])
 }
 
 // ValidateCapacity applies the rules of placement capacity:
@@ -74,6 +32,14 @@ func CapacityKey(r rows.Record) string {
 //   - a university reports places requested only, an employer places offered and confirmed
 //     only (university tells which the organisation is, from reference data).
 func ValidateCapacity(c Capacity, university bool, today time.Time) []submission.RowError {
+	if errs := validateCapacity(c, today); len(errs) > 0 {
+		return errs
+	}
+	return reportedBy(c, university)
+}
+
+// validateCapacity applies the rules of placement capacity that need no reference data.
+func validateCapacity(c Capacity, today time.Time) []submission.RowError {
 	var errs []submission.RowError
 	fail := func(field, format string, a ...any) {
 		errs = append(errs, submission.RowError{Field: field, Reason: fmt.Sprintf(format, a...)})
@@ -93,6 +59,16 @@ func ValidateCapacity(c Capacity, university bool, today time.Time) []submission
 	if c.Offered != nil && c.Confirmed != nil && *c.Confirmed > *c.Offered {
 		fail("confirmed", "%d places confirmed is more than the %d offered", *c.Confirmed, *c.Offered)
 	}
+	return errs
+}
+
+// reportedBy refuses the figures the organisation does not report: a university (university)
+// requests places, an employer offers and confirms them.
+func reportedBy(c Capacity, university bool) []submission.RowError {
+	var errs []submission.RowError
+	fail := func(field, format string, a ...any) {
+		errs = append(errs, submission.RowError{Field: field, Reason: fmt.Sprintf(format, a...)})
+	}
 	if university {
 		for _, f := range []struct {
 			name string
@@ -106,36 +82,4 @@ func ValidateCapacity(c Capacity, university bool, today time.Time) []submission
 		fail("requested", "an employer reports places offered and confirmed; places requested are reported by the university")
 	}
 	return errs
-}
-
-// countField is an optional count and where it goes.
-type countField struct {
-	name string
-	dst  **int
-}
-
-// readCounts reads optional counts: empty is not reported, otherwise a whole number of zero or
-// more.
-func readCounts(r rows.Record, fields []countField) []submission.RowError {
-	var errs []submission.RowError
-	for _, f := range fields {
-		s := strings.TrimSpace(r.Cells[f.name])
-		if s == "" {
-			continue
-		}
-		n, err := wholeNumber(s, true)
-		if err != nil {
-			errs = append(errs, submission.RowError{Row: r.Row, Field: f.name, Reason: err.Error()})
-			continue
-		}
-		*f.dst = &n
-	}
-	return errs
-}
-
-func countCell(v *int) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.Itoa(*v)
 }

@@ -2,11 +2,9 @@ package placement
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/period"
-	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -20,47 +18,10 @@ type Educators struct {
 	StudentsSupported *int   `json:"students_supported,omitempty" required:"false" minimum:"0" doc:"Students they supported this year"`
 }
 
-// EducatorsList is the JSON request body.
-type EducatorsList struct {
-	Educators []Educators `json:"educators" minItems:"1" doc:"Practice educators per employer and period"`
-}
-
-// EducatorsLayout is how practice educators are read from JSON and CSV, and carried to ingest.
-var EducatorsLayout = rows.Layout{
-	Key:      "educators",
-	Columns:  []string{"org", "period", "stage1", "stage2", "active", "students_supported"},
-	Required: []string{"org", "period"},
-}
-
 // EducatorsRow is a practice educators row with its place in the submission.
 type EducatorsRow struct {
 	Row int `json:"row"`
 	Educators
-}
-
-// EducatorsFromRecord reads practice educators from their cells; an empty figure is not reported.
-func EducatorsFromRecord(r rows.Record) (EducatorsRow, []submission.RowError) {
-	out := EducatorsRow{Row: r.Row, Educators: Educators{Org: normaliseOrg(r.Cells["org"]), Period: strings.TrimSpace(r.Cells["period"])}}
-	errs := readCounts(r, []countField{{"stage1", &out.Stage1}, {"stage2", &out.Stage2}, {"active", &out.Active}, {"students_supported", &out.StudentsSupported}})
-	return out, errs
-}
-
-// Record is the inverse of EducatorsFromRecord.
-func (r EducatorsRow) Record() rows.Record {
-	return rows.Record{Row: r.Row, Cells: map[string]string{"org": r.Org, "period": r.Period, "stage1": countCell(r.Stage1),
-		"stage2": countCell(r.Stage2), "active": countCell(r.Active), "students_supported": countCell(r.StudentsSupported)}}
-}
-
-// NormaliseEducators tidies a record as EducatorsFromRecord does, or refuses a figure that is not
-// a whole number of zero or more.
-func NormaliseEducators(r rows.Record) (rows.Record, []submission.RowError) {
-	row, errs := EducatorsFromRecord(r)
-	return row.Record(), errs
-}
-
-// EducatorsKey names what a record is about: organisation and period.
-func EducatorsKey(r rows.Record) string {
-	return fmt.Sprintf("organisation %s, period %s", r.Cells["org"], r.Cells["period"])
 }
 
 // ValidateEducators applies the rules of practice educators. Errors refuse the row; warnings

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/placement"
-	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -13,26 +13,33 @@ import (
 // number written; a count too large for its UInt32 column is refused rather than wrapped round
 // (4294967297 places offered used to be stored as 1).
 func TestCountsKeepTheNumberWritten(t *testing.T) {
+	// each reads one CSV row whose field is s and returns the field read, or -1, and the errors.
 	read := map[string]func(string) (int, []submission.RowError){
 		"offered": func(s string) (int, []submission.RowError) {
-			r, errs := placement.CapacityFromRecord(rows.Record{Row: 3, Cells: map[string]string{"org": "E06000001", "academic_year": "2025/26", "stage": "final", "offered": s}})
-			if r.Offered == nil {
-				return -1, errs
+			d := readOne(t, placement.CapacityKind, "org,academic_year,stage,offered\nE06000001,2025/26,final,\""+s+"\"\n")
+			if len(d.Rows) == 0 || d.Rows[0].Value.Offered == nil {
+				return -1, d.Rejected
 			}
-			return *r.Offered, errs
+			return *d.Rows[0].Value.Offered, d.Rejected
 		},
 		"stage1": func(s string) (int, []submission.RowError) {
-			r, errs := placement.EducatorsFromRecord(rows.Record{Row: 3, Cells: map[string]string{"org": "E06000001", "period": "2025", "stage1": s}})
-			if r.Stage1 == nil {
-				return -1, errs
+			d := readOne(t, placement.EducatorsKind, "org,period,stage1\nE06000001,2025,\""+s+"\"\n")
+			if len(d.Rows) == 0 || d.Rows[0].Value.Stage1 == nil {
+				return -1, d.Rejected
 			}
-			return *r.Stage1, errs
+			return *d.Rows[0].Value.Stage1, d.Rejected
 		},
 		"planned_days": func(s string) (int, []submission.RowError) {
-			rec := placement.Row{Row: 3, Placement: goodPlacement()}.Record()
-			rec.Cells["planned_days"] = s
-			r, errs := placement.FromRecord(rec)
-			return r.PlannedDays, errs
+			var b strings.Builder
+			if err := placement.Kind.Format.WriteCSV(&b, []placement.Placement{goodPlacement()}); err != nil {
+				t.Fatal(err)
+			}
+			body := strings.Replace(b.String(), ",100,100,", ",\""+s+"\",100,", 1)
+			d := readOne(t, placement.Kind, body)
+			if len(d.Rows) == 0 {
+				return -1, d.Rejected
+			}
+			return d.Rows[0].Value.PlannedDays, d.Rejected
 		},
 	}
 	tests := []struct {
@@ -61,10 +68,20 @@ func TestCountsKeepTheNumberWritten(t *testing.T) {
 					}
 					return
 				}
-				if len(errs) != 1 || errs[0].Field != field || errs[0].Row != 3 || !strings.Contains(errs[0].Reason, tt.why) {
+				if len(errs) != 1 || errs[0].Field != field || errs[0].Row != 2 || !strings.Contains(errs[0].Reason, tt.why) {
 					t.Fatalf("%s %q: errors %+v; want %s refused: %s", field, tt.in, errs, field, tt.why)
 				}
 			})
 		}
 	}
+}
+
+// readOne reads a CSV body of one row as kind k.
+func readOne[R any](t *testing.T, k *kind.Kind[R], body string) kind.Decoded[R] {
+	t.Helper()
+	d, err := k.ReadAll(kind.Body{R: strings.NewReader(body), CSV: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

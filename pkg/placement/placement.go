@@ -1,8 +1,8 @@
 // Package placement holds the Standard 8 data kinds, the partnership between employers and
 // universities: student placements (reported by universities), placement capacity (places a
 // university requests, an employer offers and confirms) and practice educators (reported by
-// employers). Each kind has its layout for package rows, the rules a row must keep and a
-// ClickHouse store.
+// employers). Each kind has the rules a row must keep and a
+// ClickHouse store, and each is declared as a data kind (kinds.go).
 //
 // A placement never names a student. The university sends a pseudonymous reference it derives
 // itself, e.g. StudentRef: HMAC-SHA256 of its own student id under a secret only the university
@@ -16,13 +16,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
-	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -101,95 +98,10 @@ type Placement struct {
 	Outcome          string `json:"outcome" enum:"planned,ongoing,passed,failed,withdrawn,deferred" doc:"Where the placement stands; a later report of the same placement replaces this one"`
 }
 
-// Placements is the JSON request body.
-type Placements struct {
-	Placements []Placement `json:"placements" minItems:"1" doc:"Placements, one per student, cohort and stage"`
-}
-
-// Layout is how placements are read from JSON and CSV, and carried to ingest. Columns not listed
-// (a name, an email, a date of birth) make the whole body unreadable.
-var Layout = rows.Layout{
-	Key: "placements",
-	Columns: []string{"org", "student_ref", "route", "cohort", "academic_year", "stage", "host_org", "setting",
-		"statutory_tasks", "service_user_group", "planned_days", "completed_days", "pe_stage", "pe_location", "outcome"},
-	Required: []string{"org", "student_ref", "route", "cohort", "academic_year", "stage", "host_org", "setting",
-		"statutory_tasks", "service_user_group", "planned_days", "outcome"},
-}
-
 // Row is a placement with its place in the submission.
 type Row struct {
 	Row int `json:"row"`
 	Placement
-}
-
-// FromRecord reads a placement from its cells, tidied: codes trimmed, enumerations in lower case.
-// A cell that is not of its type (a number, a boolean), or a student reference that is not a
-// pseudonym, is an error on its field; the reason never repeats the value.
-func FromRecord(r rows.Record) (Row, []submission.RowError) {
-	c := r.Cells
-	var errs []submission.RowError
-	fail := func(field, reason string) {
-		errs = append(errs, submission.RowError{Row: r.Row, Field: field, Reason: reason})
-	}
-	low := func(k string) string { return strings.ToLower(strings.TrimSpace(c[k])) }
-	p := Placement{
-		Org: normaliseOrg(c["org"]), StudentRef: low("student_ref"), Route: low("route"), Cohort: strings.TrimSpace(c["cohort"]),
-		AcademicYear: strings.TrimSpace(c["academic_year"]), Stage: low("stage"), HostOrg: normaliseOrg(c["host_org"]),
-		Setting: low("setting"), ServiceUserGroup: low("service_user_group"), PELocation: low("pe_location"), Outcome: low("outcome"),
-	}
-	if !isPseudonym(p.StudentRef) {
-		fail("student_ref", "must be a pseudonymous reference of 16 to 64 hex characters (e.g. HMAC-SHA256 of your own student id under a secret you keep), never a name, email or date of birth; the value is not repeated here")
-		p.StudentRef = ""
-	}
-	switch low("statutory_tasks") {
-	case "true", "yes", "1":
-		p.StatutoryTasks = true
-	case "false", "no", "0":
-	default:
-		fail("statutory_tasks", "must be true or false")
-	}
-	var err error
-	if p.PlannedDays, err = wholeNumber(c["planned_days"], true); err != nil {
-		fail("planned_days", err.Error())
-	}
-	if s := strings.TrimSpace(c["completed_days"]); s != "" {
-		n, err := wholeNumber(s, true)
-		if err != nil {
-			fail("completed_days", err.Error())
-		}
-		p.CompletedDays = &n
-	}
-	if p.PEStage, err = wholeNumber(c["pe_stage"], false); err != nil {
-		fail("pe_stage", err.Error())
-	}
-	return Row{Row: r.Row, Placement: p}, errs
-}
-
-// Record is the inverse of FromRecord, for the wire form.
-func (r Row) Record() rows.Record {
-	p := r.Placement
-	cells := map[string]string{
-		"org": p.Org, "student_ref": p.StudentRef, "route": p.Route, "cohort": p.Cohort, "academic_year": p.AcademicYear,
-		"stage": p.Stage, "host_org": p.HostOrg, "setting": p.Setting, "statutory_tasks": strconv.FormatBool(p.StatutoryTasks),
-		"service_user_group": p.ServiceUserGroup, "planned_days": strconv.Itoa(p.PlannedDays), "pe_location": p.PELocation,
-		"outcome": p.Outcome, "pe_stage": strconv.Itoa(p.PEStage),
-	}
-	if p.CompletedDays != nil {
-		cells["completed_days"] = strconv.Itoa(*p.CompletedDays)
-	}
-	return rows.Record{Row: r.Row, Cells: cells}
-}
-
-// Normalise tidies a record as FromRecord does, or refuses it when a cell cannot be read or the
-// student reference is not a pseudonym: such a row never leaves the API.
-func Normalise(r rows.Record) (rows.Record, []submission.RowError) {
-	row, errs := FromRecord(r)
-	return row.Record(), errs
-}
-
-// Key names what a record is about: university, student, cohort and stage.
-func Key(r rows.Record) string {
-	return fmt.Sprintf("university %s, student %s, cohort %s, stage %s", r.Cells["org"], r.Cells["student_ref"], r.Cells["cohort"], r.Cells["stage"])
 }
 
 // Validate applies the rules of a placement. Errors refuse the row; warnings keep it. The rules:
@@ -289,16 +201,3 @@ func isPseudonym(s string) bool {
 
 // normaliseOrg tidies an organisation code: trimmed, upper case (ONS and ODS codes are).
 func normaliseOrg(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
-
-// wholeNumber reads a count of zero or more in the hub's number grammar (measure.ParseCount);
-// an empty cell is 0 unless required.
-func wholeNumber(s string, required bool) (int, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		if required {
-			return 0, fmt.Errorf("is missing")
-		}
-		return 0, nil
-	}
-	return measure.ParseCount(s)
-}

@@ -8,15 +8,12 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/period"
 )
 
 // Received is where a stored row came from.
-type Received struct {
-	SubmissionID string    `json:"submission_id"`
-	SubmittedBy  string    `json:"submitted_by"`
-	ReceivedAt   time.Time `json:"received_at"`
-}
+type Received = kind.Received
 
 // StoredPlacement is a placement as it is kept.
 type StoredPlacement struct {

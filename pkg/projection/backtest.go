@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -225,7 +226,7 @@ func DfEOrgs() ([]Org, map[string]reference.Organisation, error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	d, err := workforce.DecodeCSV(f)
+	d, err := workforce.Kind.ReadAll(kind.Body{R: f, CSV: true})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the DfE workforce figures: %w", err)
 	}
@@ -247,7 +248,8 @@ func DfEOrgs() ([]Org, map[string]reference.Organisation, error) {
 	}
 	byCode := map[string]*Org{}
 	var out []*Org
-	for _, r := range d.Rows {
+	for _, row := range d.Rows {
+		r := &row.Value
 		o, ok := byCode[r.Org]
 		if !ok {
 			ref, ok := known[r.Org]
@@ -265,7 +267,7 @@ func DfEOrgs() ([]Org, map[string]reference.Organisation, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		o.Years = append(o.Years, ReturnYear(y, &r.Return))
+		o.Years = append(o.Years, ReturnYear(y, r))
 	}
 	orgs := make([]Org, len(out))
 	for i, o := range out {

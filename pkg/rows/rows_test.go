@@ -1,78 +1,93 @@
 package rows_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/partnership-hub/hub/pkg/rows"
+	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-var layout = rows.Layout{Key: "items", Columns: []string{"org", "item", "count"}, Required: []string{"org", "item"}}
-
-func TestDecodeJSON(t *testing.T) {
-	d, err := layout.DecodeJSON(strings.NewReader(`{"items": [
-		{"org": "A", "item": "x", "count": 3},
-		{"org": "A", "item": "y", "name": "A Person"},
-		{"org": "A", "item": {"nested": true}},
-		"not an object",
-		{"org": "A", "item": "z", "count": null}
-	]}`))
+func TestScanJSON(t *testing.T) {
+	var got []string
+	err := rows.ScanJSON(strings.NewReader(`{"items": [{"org": "A"}, "not an object", {"org": "B", "n": 3}]}`), "items", "items",
+		func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error {
+			switch {
+			case problem != nil:
+				got = append(got, problem.Reason)
+			default:
+				got = append(got, string(obj["org"]))
+			}
+			return nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Records) != 2 || d.Records[0].Cells["count"] != "3" || d.Records[1].Row != 5 || d.Records[1].Cells["count"] != "" {
-		t.Fatalf("records = %+v", d.Records)
-	}
-	fields := map[int]string{}
-	for _, e := range d.Rejected {
-		fields[e.Row] = e.Field
-	}
-	if len(fields) != 3 || fields[2] != "name" || fields[3] != "item" || fields[4] != "" {
-		t.Errorf("rejected = %+v", d.Rejected)
+	if len(got) != 3 || got[0] != `"A"` || got[1] != "must be a JSON object, not a string" || got[2] != `"B"` {
+		t.Errorf("rows = %q", got)
 	}
 }
 
-func TestDocumentErrors(t *testing.T) {
-	for name, body := range map[string]string{
-		"not json":     `{"items": [`,
-		"no rows":      `{"items": []}`,
-		"other member": `{"items": [{"org": "A"}], "roles": ["steward"]}`,
-		"csv unknown":  "org,item,salary\nA,x,1\n",
-		"csv missing":  "org,count\nA,1\n",
-		"csv repeated": "org,item,org\nA,x,B\n",
-		"csv empty":    "",
-		"csv no rows":  "org,item\n",
+// A body of the wrong shape is described in words, never in Go types.
+func TestScanJSONShapes(t *testing.T) {
+	for name, tt := range map[string]struct{ body, says string }{
+		"not json":        {`{items: [`, "not valid JSON"},
+		"a list":          {`[{"org": "A"}]`, `the body is a list: send a JSON object {"items": [...]}`},
+		"a string":        {`"items"`, "the body is a string"},
+		"empty":           {``, "the body is empty"},
+		"no rows":         {`{"items": []}`, "no rows"},
+		"other member":    {`{"items": [{"org": "A"}], "roles": ["steward"]}`, `unknown member "roles"`},
+		"items an object": {`{"items": {"org": "A"}}`, `"items" is an object: it must be a list of items`},
+		"no items":        {`{}`, `no "items"`},
+		"twice":           {`{"items": [{}], "items": [{}]}`, "given twice"},
+		"cut short":       {`{"items": [{"org": "A"}`, "ends before its JSON is complete"},
+		"trailing":        {`{"items": [{"org": "A"}]} {}`, "data after the JSON object"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			var err error
-			if strings.HasPrefix(name, "csv") {
-				_, err = layout.DecodeCSV([]byte(body))
-			} else {
-				_, err = layout.DecodeJSON(strings.NewReader(body))
-			}
+			err := rows.ScanJSON(strings.NewReader(tt.body), "items", "items", func(int, map[string]json.RawMessage, *submission.RowError) error { return nil })
 			var de *rows.DocumentError
-			if !errors.As(err, &de) || len(de.Problems) == 0 {
-				t.Fatalf("error %v, want a DocumentError", err)
+			if !errors.As(err, &de) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("error %v, want a DocumentError saying %q", err, tt.says)
+			}
+			if strings.Contains(err.Error(), "struct") || strings.Contains(err.Error(), "json.RawMessage") {
+				t.Errorf("error %q shows Go types", err)
 			}
 		})
 	}
 }
 
-func TestWireRoundTrip(t *testing.T) {
-	d, err := layout.DecodeCSV([]byte("ITEM,org\nx,A\n\"y, with \"\"quotes\"\"\nand a new line\",B\n"))
+func TestScanCSV(t *testing.T) {
+	var rowsSeen []int
+	var problems []string
+	err := rows.ScanCSV(strings.NewReader("a,b\n1,2\n3\n\"x, y\",z\n"), func(h []string) (int, error) { return len(h), nil },
+		func(row int, cells []string, problem *submission.RowError) error {
+			rowsSeen = append(rowsSeen, row)
+			if problem != nil {
+				problems = append(problems, problem.Reason)
+			}
+			return nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := layout.Encode(d.Records)
-	if err != nil {
-		t.Fatal(err)
+	if len(rowsSeen) != 3 || rowsSeen[0] != 2 || rowsSeen[2] != 4 || len(problems) != 1 || problems[0] != "has 1 cells, the header has 2" {
+		t.Errorf("rows %v, problems %q", rowsSeen, problems)
 	}
-	back, err := layout.Decode(b)
-	if err != nil {
-		t.Fatal(err)
+	for _, body := range []string{"", "a,b\n"} {
+		err := rows.ScanCSV(strings.NewReader(body), func(h []string) (int, error) { return len(h), nil }, func(int, []string, *submission.RowError) error { return nil })
+		var de *rows.DocumentError
+		if !errors.As(err, &de) {
+			t.Errorf("%q: error %v, want a DocumentError", body, err)
+		}
 	}
-	if len(back) != 2 || back[1].Row != 3 || back[1].Cells["item"] != "y, with \"quotes\"\nand a new line" || back[1].Cells["org"] != "B" {
-		t.Errorf("round trip = %+v", back)
+}
+
+func TestSeparator(t *testing.T) {
+	for header, want := range map[string]string{"org;period;n": "semicolons", "org\tperiod": "tabs", "org": "", "a,b": ""} {
+		if got := rows.Separator(strings.Split(header, ",")); got != want {
+			t.Errorf("Separator(%q) = %q, want %q", header, got, want)
+		}
 	}
 }

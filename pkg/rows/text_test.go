@@ -1,6 +1,7 @@
 package rows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,7 +10,25 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-var textLayout = Layout{Key: "items", Columns: []string{"org", "note"}, Required: []string{"org", "note"}}
+// decoded is a CSV body of columns org and note read by ScanCSV.
+type decoded struct {
+	Records  []map[string]string
+	Rejected []submission.RowError
+}
+
+func decodeCSV(body string) (decoded, error) {
+	var d decoded
+	err := ScanCSV(strings.NewReader(body), func(h []string) (int, error) { return len(h), nil },
+		func(row int, cells []string, problem *submission.RowError) error {
+			if problem != nil {
+				d.Rejected = append(d.Rejected, *problem)
+				return nil
+			}
+			d.Records = append(d.Records, map[string]string{"org": cells[0], "note": cells[1]})
+			return nil
+		})
+	return d, err
+}
 
 // A carriage return in a cell is refused with its row and field, never removed: Go's CSV reader
 // turns a CR LF inside a quoted cell into a LF, so ScanCSV finds it from the body's line ends.
@@ -30,12 +49,12 @@ func TestCarriageReturnIsRefusedNotRemoved(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := textLayout.DecodeCSV([]byte(tt.body))
+			d, err := decodeCSV(tt.body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.field == "" {
-				if len(d.Rejected) != 0 || len(d.Records) != 1 || d.Records[0].Cells["note"] != tt.note {
+				if len(d.Rejected) != 0 || len(d.Records) != 1 || d.Records[0]["note"] != tt.note {
 					t.Fatalf("records %v, rejected %+v; want note %q", d.Records, d.Rejected, tt.note)
 				}
 				return
@@ -47,24 +66,22 @@ func TestCarriageReturnIsRefusedNotRemoved(t *testing.T) {
 		})
 	}
 	t.Run("rows after a refused one are read", func(t *testing.T) {
-		d, err := textLayout.DecodeCSV([]byte("org,note\r\nA,\"x\r\ny\"\r\nB,\"p\nq\"\r\nC,bad,cells\r\nD,\"r\r\ns\"\r\nE,ok\r\n"))
+		d, err := decodeCSV("org,note\r\nA,\"x\r\ny\"\r\nB,\"p\nq\"\r\nC,bad,cells\r\nD,\"r\r\ns\"\r\nE,ok\r\n")
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := fmt.Sprint(d.Rejected)
-		if len(d.Records) != 2 || d.Records[0].Cells["note"] != "p\nq" || d.Records[1].Cells["org"] != "E" ||
+		if len(d.Records) != 2 || d.Records[0]["note"] != "p\nq" || d.Records[1]["org"] != "E" ||
 			!strings.Contains(got, "{2 note") || !strings.Contains(got, "{4  has 3 cells") || !strings.Contains(got, "{5 note") {
 			t.Fatalf("records %v, rejected %s", d.Records, got)
 		}
 	})
 	t.Run("json", func(t *testing.T) {
-		d, err := textLayout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "note": "ends with CR\r"}, {"org": "B", "note": "a\nb"}]}`))
-		if err != nil {
-			t.Fatal(err)
+		if _, err := String([]byte(`"ends with CR\r"`)); err == nil || err.Error() != CarriageReturn {
+			t.Errorf("a JSON string with a carriage return: %v", err)
 		}
-		want := []submission.RowError{{Row: 1, Field: "note", Reason: CarriageReturn}}
-		if len(d.Records) != 1 || d.Records[0].Cells["note"] != "a\nb" || fmt.Sprint(d.Rejected) != fmt.Sprint(want) {
-			t.Fatalf("records %v, rejected %+v", d.Records, d.Rejected)
+		if s, err := String([]byte(`"a\nb"`)); err != nil || s != "a\nb" {
+			t.Errorf("a JSON string with a line feed: %q, %v", s, err)
 		}
 	})
 }
@@ -78,8 +95,9 @@ func TestLineEndsAreForgotten(t *testing.T) {
 	}
 	lines := &lineEnds{r: strings.NewReader(b.String())}
 	most := 0
-	_, err := scanCSV(lines, func([]string) (int, error) { return 2, nil }, func(int, []string) {
+	err := scanCSV(lines, func([]string) (int, error) { return 2, nil }, func(int, []string, *submission.RowError) error {
 		most = max(most, len(lines.crlf))
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -121,17 +139,25 @@ func TestJSONTextIsReadExactly(t *testing.T) {
 			}
 		})
 	}
-	d, err := textLayout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "note": "half \ud800 a pair"}]}`))
-	if err != nil || len(d.Records) != 0 || len(d.Rejected) != 1 || d.Rejected[0].Field != "note" {
-		t.Fatalf("records %v, rejected %+v, %v", d.Records, d.Rejected, err)
+	if _, err := String([]byte(`"half \ud800 a pair"`)); err == nil {
+		t.Fatal("a JSON string with half a surrogate pair was taken")
 	}
 }
 
 // A JSON object that names a member twice is refused: Go's decoder would keep the second and
 // drop the first without a word ({"count": 12, "count": 2} read as 2).
 func TestRepeatedMembersAreRefused(t *testing.T) {
-	layout := Layout{Key: "items", Columns: []string{"org", "item", "count"}, Required: []string{"org", "item"}}
-	d, err := layout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x", "count": 12, "count": 2}, {"org": "A", "item": "y", "\u0063ount": 1, "count": 1}, {"org": "A", "item": "z", "count": 3}]}`))
+	var kept []string
+	var refused []submission.RowError
+	err := ScanJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x", "count": 12, "count": 2}, {"org": "A", "item": "y", "\u0063ount": 1, "count": 1}, {"org": "A", "item": "z", "count": 3}]}`),
+		"items", "items", func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error {
+			if problem != nil {
+				refused = append(refused, *problem)
+				return nil
+			}
+			kept = append(kept, string(obj["item"]))
+			return nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,10 +165,11 @@ func TestRepeatedMembersAreRefused(t *testing.T) {
 		{Row: 1, Field: "count", Reason: `"count" is given twice: say each field once`},
 		{Row: 2, Field: "count", Reason: `"count" is given twice: say each field once`},
 	}
-	if len(d.Records) != 1 || d.Records[0].Cells["item"] != "z" || fmt.Sprint(d.Rejected) != fmt.Sprint(want) {
-		t.Fatalf("records %v, rejected %+v; want row 3 only, rows 1 and 2 refused", d.Records, d.Rejected)
+	if len(kept) != 1 || kept[0] != `"z"` || fmt.Sprint(refused) != fmt.Sprint(want) {
+		t.Fatalf("kept %v, refused %+v; want row 3 only, rows 1 and 2 refused", kept, refused)
 	}
-	_, err = layout.DecodeJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x"}], "items": [{"org": "B", "item": "y"}]}`))
+	err = ScanJSON(strings.NewReader(`{"items": [{"org": "A", "item": "x"}], "items": [{"org": "B", "item": "y"}]}`), "items", "items",
+		func(int, map[string]json.RawMessage, *submission.RowError) error { return nil })
 	var de *DocumentError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), "given twice") {
 		t.Fatalf("a body naming its list twice: %v, want a DocumentError", err)

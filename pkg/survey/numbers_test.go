@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partnership-hub/hub/pkg/rows"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/survey"
 )
 
@@ -26,17 +26,20 @@ func TestCountsKeepTheNumberWritten(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.agree, func(t *testing.T) {
-			rec := rows.Record{Row: 2, Cells: map[string]string{"org": "E06000001", "year": "2026", "question": "Q2.1", "group": "manager",
-				"strongly_disagree": "0", "disagree": "0", "neutral": "0", "agree": tt.agree, "strongly_agree": "0", "n": tt.agree}}
-			got, errs := survey.FromRecord(rec)
+			d, err := survey.Kind.ReadAll(kind.Body{CSV: true, R: strings.NewReader("org,year,question,group,strongly_disagree,disagree,neutral,agree,strongly_agree,n\n" +
+				"E06000001,2026,Q2.1,manager,0,0,0,\"" + tt.agree + "\",0,\"" + tt.agree + "\"\n")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := d.Rejected
 			if tt.why == "" {
-				if len(errs) != 0 || got.Agree != tt.want || got.N != tt.want {
-					t.Fatalf("FromRecord(agree %q) = %+v, %v; want %d", tt.agree, got.GroupResult, errs, tt.want)
+				if len(errs) != 0 || len(d.Rows) != 1 || d.Rows[0].Value.Agree != tt.want || d.Rows[0].Value.N != tt.want {
+					t.Fatalf("agree %q read as %+v, %v; want %d", tt.agree, d.Rows, errs, tt.want)
 				}
 				return
 			}
 			if len(errs) != 2 || errs[0].Field != "agree" || errs[0].Row != 2 || !strings.Contains(errs[0].Reason, tt.why) {
-				t.Fatalf("FromRecord(agree %q) errors = %+v; want agree and n refused: %s", tt.agree, errs, tt.why)
+				t.Fatalf("agree %q: errors = %+v; want agree and n refused: %s", tt.agree, errs, tt.why)
 			}
 		})
 	}

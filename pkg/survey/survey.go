@@ -15,9 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/period"
-	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -73,21 +71,12 @@ type GroupResult struct {
 	Agree            int    `json:"agree" minimum:"0"`
 	StronglyAgree    int    `json:"strongly_agree" minimum:"0"`
 	N                int    `json:"n" minimum:"1" doc:"Respondents: the five counts must add up to it"`
-}
 
-// Results is the JSON request body.
-type Results struct {
-	Results []GroupResult `json:"results" minItems:"1" doc:"Aggregated results; never individual responses"`
+	// Worked out by the rules, for the store.
+	yearNumber, standard int
 }
 
 var counts = []string{"strongly_disagree", "disagree", "neutral", "agree", "strongly_agree", "n"}
-
-// Layout is how survey results are read from JSON and CSV, and carried to ingest.
-var Layout = rows.Layout{
-	Key:      "results",
-	Columns:  append([]string{"org", "year", "question", "group"}, counts...),
-	Required: append([]string{"org", "year", "question", "group"}, counts...),
-}
 
 // Row is a result with its place in the submission.
 type Row struct {
@@ -95,54 +84,8 @@ type Row struct {
 	GroupResult
 }
 
-// FromRecord reads a result from its cells. A count that is not a whole number is an error on
-// its field.
-func FromRecord(r rows.Record) (Row, []submission.RowError) {
-	c := r.Cells
-	out := Row{Row: r.Row, GroupResult: GroupResult{
-		Org: strings.ToUpper(strings.TrimSpace(c["org"])), Year: strings.TrimSpace(c["year"]),
-		Question: strings.ToUpper(strings.TrimSpace(c["question"])), Group: strings.ToLower(strings.TrimSpace(c["group"])),
-	}}
-	var errs []submission.RowError
-	for i, name := range counts {
-		s := strings.TrimSpace(c[name])
-		if s == "" {
-			errs = append(errs, submission.RowError{Row: r.Row, Field: name, Reason: "is missing"})
-			continue
-		}
-		v, err := measure.ParseCount(s)
-		if err != nil {
-			errs = append(errs, submission.RowError{Row: r.Row, Field: name, Reason: err.Error()})
-			continue
-		}
-		*out.count(i) = v
-	}
-	return out, errs
-}
-
 func (r *GroupResult) count(i int) *int {
 	return []*int{&r.StronglyDisagree, &r.Disagree, &r.Neutral, &r.Agree, &r.StronglyAgree, &r.N}[i]
-}
-
-// Normalise tidies a record's cells as FromRecord does, or refuses a count that is not a whole
-// number.
-func Normalise(r rows.Record) (rows.Record, []submission.RowError) {
-	row, errs := FromRecord(r)
-	return row.Record(), errs
-}
-
-// Key names what a record is about: organisation, year, question and group.
-func Key(r rows.Record) string {
-	return fmt.Sprintf("organisation %s, year %s, question %s, group %s", r.Cells["org"], r.Cells["year"], r.Cells["question"], r.Cells["group"])
-}
-
-// Record is the inverse of FromRecord, for the wire form.
-func (r Row) Record() rows.Record {
-	rec := rows.Record{Row: r.Row, Cells: map[string]string{"org": r.Org, "year": r.Year, "question": r.Question, "group": r.Group}}
-	for i, name := range counts {
-		rec.Cells[name] = strconv.Itoa(*r.count(i))
-	}
-	return rec
 }
 
 // Checked is a result that kept the rules.

@@ -2,11 +2,13 @@ package survey_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/disclosure"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/survey"
 )
 
@@ -50,24 +52,19 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestFromRecord(t *testing.T) {
-	d, err := survey.Layout.DecodeCSV([]byte("org,year,question,group,strongly_disagree,disagree,neutral,agree,strongly_agree,n\n" +
+func TestReadTidiesAndRefusesRepeats(t *testing.T) {
+	d, err := survey.Kind.ReadAll(kind.Body{CSV: true, R: strings.NewReader("org,year,question,group,strongly_disagree,disagree,neutral,agree,strongly_agree,n\n" +
 		"e06000001,2026,q2.1,Social_Worker,1,2,3,4,5,15\n" +
 		"E06000001,2026,Q2.2,manager,1,two,3,4,5,15\n" +
-		"E06000001,2026,Q2.1,social_worker,1,2,3,4,5,15\n"))
+		"E06000001,2026,Q2.1,social_worker,1,2,3,4,5,15\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Normalise(survey.Normalise, survey.Key)
-	if len(d.Records) != 1 || d.Records[0].Cells["question"] != "Q2.1" || d.Records[0].Cells["org"] != "E06000001" {
-		t.Fatalf("records = %+v", d.Records)
+	if len(d.Rows) != 1 || d.Rows[0].Value.Question != "Q2.1" || d.Rows[0].Value.Org != "E06000001" || d.Rows[0].Value.Group != "social_worker" || d.Rows[0].Value.N != 15 {
+		t.Fatalf("rows = %+v", d.Rows)
 	}
 	if len(d.Rejected) != 2 || d.Rejected[0].Row != 3 || d.Rejected[0].Field != "disagree" || d.Rejected[1].Row != 4 {
 		t.Fatalf("rejected = %+v", d.Rejected)
-	}
-	back, errs := survey.FromRecord(d.Records[0])
-	if len(errs) != 0 || back.Group != "social_worker" || back.N != 15 {
-		t.Errorf("row = %+v, %v", back, errs)
 	}
 }
 

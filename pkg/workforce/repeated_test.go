@@ -3,13 +3,11 @@ package workforce_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // A return that names a figure twice is refused, not read with the second value.
 func TestRepeatedFigureIsRefused(t *testing.T) {
-	d, err := workforce.DecodeJSON(strings.NewReader(`{"returns": [{"org": "E06000001", "period": "2025", "inpost_fte": 100, "inpost_fte": 1}]}`))
+	d, err := readJSON(`{"returns": [{"org": "E06000001", "period": "2025", "inpost_fte": 100, "inpost_fte": 1}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}

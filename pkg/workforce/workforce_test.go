@@ -1,10 +1,12 @@
 package workforce_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -20,17 +22,17 @@ func TestDecodeCSVOwnLayout(t *testing.T) {
 		"E06000001,2023,90,c,z\n" + // row 4: symbols kept
 		"E06000001,2025,1,1,1\n" + // row 5: repeats row 2
 		"E06000001,2022,1\n" // row 6: too few cells
-	d, err := workforce.DecodeCSV(strings.NewReader(in))
+	d, err := readCSV(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Rows) != 2 || d.Rows[0].Row != 2 || d.Rows[1].Row != 4 {
+	if len(d.Rows) != 2 || d.Rows[0].Num != 2 || d.Rows[1].Num != 4 {
 		t.Fatalf("rows = %+v, want rows 2 and 4", d.Rows)
 	}
-	if got := d.Rows[1].VacancyFTE; got != measure.Unknown(measure.Confidential) {
+	if got := d.Rows[1].Value.VacancyFTE; got != measure.Unknown(measure.Confidential) {
 		t.Errorf("row 4 vacancy = %+v, want unknown with reason c", got)
 	}
-	if got := d.Rows[0].InpostFTE; got != measure.Of(100.5) {
+	if got := d.Rows[0].Value.InpostFTE; got != measure.Of(100.5) {
 		t.Errorf("row 2 inpost = %+v, want 100.5", got)
 	}
 	want := map[int]string{3: "inpost_fte", 5: "", 6: ""}
@@ -55,9 +57,9 @@ func TestDecodeDocumentErrors(t *testing.T) {
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := workforce.DecodeCSV(strings.NewReader(in))
-			var de *workforce.DocumentError
-			if !asDocumentError(err, &de) || len(de.Problems) == 0 {
+			_, err := readCSV(in)
+			var de *submission.DocumentError
+			if !errors.As(err, &de) || len(de.Problems) == 0 {
 				t.Fatalf("DecodeCSV error = %v, want a DocumentError", err)
 			}
 		})
@@ -69,19 +71,21 @@ func TestDecodeDocumentErrors(t *testing.T) {
 		"extra key":   `{"returns": [{"org":"E06000001","period":"2025","cases":1}], "org": "E06000002"}`,
 	} {
 		t.Run("json "+name, func(t *testing.T) {
-			_, err := workforce.DecodeJSON(strings.NewReader(in))
-			var de *workforce.DocumentError
-			if !asDocumentError(err, &de) {
+			_, err := readJSON(in)
+			var de *submission.DocumentError
+			if !errors.As(err, &de) {
 				t.Fatalf("DecodeJSON error = %v, want a DocumentError", err)
 			}
 		})
 	}
 }
 
-func asDocumentError(err error, de **workforce.DocumentError) bool {
-	d, ok := err.(*workforce.DocumentError)
-	*de = d
-	return ok
+func readCSV(in string) (kind.Decoded[workforce.Return], error) {
+	return workforce.Kind.ReadAll(kind.Body{R: strings.NewReader(in), CSV: true})
+}
+
+func readJSON(in string) (kind.Decoded[workforce.Return], error) {
+	return workforce.Kind.ReadAll(kind.Body{R: strings.NewReader(in)})
 }
 
 func TestDecodeJSONPerRow(t *testing.T) {
@@ -92,11 +96,11 @@ func TestDecodeJSONPerRow(t *testing.T) {
 		"not an object",
 		{"org": 7, "period": "2022"}
 	]}`
-	d, err := workforce.DecodeJSON(strings.NewReader(in))
+	d, err := readJSON(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Rows) != 1 || d.Rows[0].Org != "E06000001" || d.Rows[0].VacancyFTE.Reason != measure.Unavailable {
+	if len(d.Rows) != 1 || d.Rows[0].Value.Org != "E06000001" || d.Rows[0].Value.VacancyFTE.Reason != measure.Unavailable {
 		t.Fatalf("rows = %+v", d.Rows)
 	}
 	fields := map[int]string{}
@@ -169,7 +173,7 @@ func TestDfEFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	d, err := workforce.DecodeCSV(f)
+	d, err := workforce.Kind.ReadAll(kind.Body{R: f, CSV: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +183,11 @@ func TestDfEFile(t *testing.T) {
 	var symbols, warnings int
 	var errs []submission.RowError
 	for _, r := range d.Rows {
-		e, w := workforce.Validate(r.Return, today)
+		e, w := workforce.Validate(r.Value, today)
 		errs = append(errs, e...)
 		warnings += len(w)
 		for _, f := range workforce.Fields {
-			if v := f.Of(&r.Return); !v.Known && v.Reason != measure.NotReported {
+			if v := f.Of(&r.Value); !v.Known && v.Reason != measure.NotReported {
 				symbols++
 			}
 		}
@@ -194,7 +198,7 @@ func TestDfEFile(t *testing.T) {
 	if symbols == 0 || warnings == 0 {
 		t.Errorf("symbols kept = %d, warnings = %d; want both above zero", symbols, warnings)
 	}
-	if d.Rows[0].Org != "E06000047" || d.Rows[0].Period != "2025" || d.Rows[0].InpostFTE != measure.Of(403.7) {
-		t.Errorf("first row = %+v", d.Rows[0].Return)
+	if r := d.Rows[0].Value; r.Org != "E06000047" || r.Period != "2025" || r.InpostFTE != measure.Of(403.7) {
+		t.Errorf("first row = %+v", r)
 	}
 }

@@ -278,21 +278,6 @@ func readNamed(ctx context.Context, rd authz.Reader, org string) error {
 	return refusal(rd.ReadOrg(org))
 }
 
-// annotateOrg records on the access trail the organisation a submission's rows concern, when
-// they name one (a submission naming several is found on the trail by its id).
-func annotateOrg[T any](ctx context.Context, rs []T, of func(T) (row int, org string)) {
-	one := ""
-	for _, r := range rs {
-		switch _, org := of(r); {
-		case one == "":
-			one = org
-		case org != one:
-			return
-		}
-	}
-	trail.Annotate(ctx, one, "")
-}
-
 // refusal maps a refusal of package authz to 403 with its reason; any other error (or nil) is
 // returned as it is.
 func refusal(err error) error {

@@ -26,15 +26,14 @@ import (
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
-	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/trail"
-	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api/docsui"
 )
 
@@ -56,18 +55,15 @@ type Verifier interface {
 
 // Deps are what the handlers use.
 type Deps struct {
-	Log     *slog.Logger
-	JS      jetstream.JetStream
-	Status  *submission.Store
-	Returns *workforce.Store
-	Audits  *audit.Store
-	Surveys *survey.Store
-	// Placements holds the Standard 8 kinds: placements, placement capacity, practice educators.
-	Placements *placement.Store
-	Verifier   Verifier
-	Limits     Limits
-	Rate       RateLimit
-	// CH reads the access trail.
+	Log      *slog.Logger
+	JS       jetstream.JetStream
+	Status   *submission.Store
+	Audits   *audit.Store
+	Surveys  *survey.Store
+	Verifier Verifier
+	Limits   Limits
+	Rate     RateLimit
+	// CH reads every kind's stored rows and the access trail.
 	CH driver.Conn
 	// Alliances holds the alliances, read through a short-lived cache.
 	Alliances *alliance.Cache
@@ -118,7 +114,9 @@ func Handler(d *Deps) http.Handler {
 	return readUnread(observe(d, mux), d.Limits.MaxUploadBytes)
 }
 
-// Register adds every operation to api. Tests call it through humatest.
+// Register adds every operation to api: the submit and list operations of every registered data
+// kind (kinds.All), then the reads of regional figures, the access trail, alliances and
+// benchmarks. Tests call it through the API's Handler on a real server.
 func Register(api huma.API, d *Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -128,10 +126,9 @@ func Register(api huma.API, d *Deps) {
 	}
 	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)), queryNumbers(api))
 	registerSubmissions(api, d)
-	registerWorkforce(api, d)
+	registerKinds(api, d)
 	registerAudits(api, d)
 	registerSurveys(api, d)
-	registerPlacements(api, d)
 	registerTrail(api, d)
 	registerAlliances(api, d)
 	registerProjections(api, d)
@@ -224,25 +221,18 @@ func OpenAPIDocument() ([]byte, error) {
 
 var refPattern = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
 
-// SchemaDocuments renders a versioned JSON Schema (2020-12) for each data kind's request body,
-// from the same types the API documents, keyed by file name.
+// SchemaDocuments renders a versioned JSON Schema (2020-12) for each registered data kind's
+// request body, from the same types the API documents, keyed by file name.
 func SchemaDocuments() (map[string][]byte, error) {
 	a := humago.New(http.NewServeMux(), Config(DocumentContract))
 	Register(a, &Deps{})
 	all := a.OpenAPI().Components.Schemas.Map()
-	kinds := []struct{ file, title, root string }{
-		{"workforce-return.v1.json", "Workforce returns", "WorkforceReturns"},
-		{"audit-submission.v1.json", "Audit submissions", "AuditRatings"},
-		{"survey-result.v1.json", "Survey results", "SurveyResults"},
-		{"placement.v1.json", "Placements", "Placements"},
-		{"placement-capacity.v1.json", "Placement capacity", "CapacityList"},
-		{"practice-educators.v1.json", "Practice educators", "EducatorsList"},
-	}
 	out := map[string][]byte{}
-	for _, k := range kinds {
+	for _, k := range kinds.All {
+		docs := k.About().Docs
 		// Only the definitions the root reaches, found by following its references.
 		defs := map[string]any{}
-		for todo := []string{k.root}; len(todo) > 0; todo = todo[1:] {
+		for todo := []string{docs.Root}; len(todo) > 0; todo = todo[1:] {
 			name := todo[0]
 			if _, done := defs[name]; done || all[name] == nil {
 				continue
@@ -258,16 +248,16 @@ func SchemaDocuments() (map[string][]byte, error) {
 		}
 		doc := map[string]any{
 			"$schema": "https://json-schema.org/draft/2020-12/schema",
-			"$id":     "https://partnership-hub.example/schemas/" + k.file,
-			"title":   k.title,
-			"$ref":    "#/$defs/" + k.root,
+			"$id":     "https://partnership-hub.example/schemas/" + docs.Schema,
+			"title":   docs.Title,
+			"$ref":    "#/$defs/" + docs.Root,
 			"$defs":   defs,
 		}
 		b, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
 			return nil, err
 		}
-		out[k.file] = append(bytes.ReplaceAll(b, []byte("#/components/schemas/"), []byte("#/$defs/")), '\n')
+		out[docs.Schema] = append(bytes.ReplaceAll(b, []byte("#/components/schemas/"), []byte("#/$defs/")), '\n')
 	}
 	return out, nil
 }

@@ -27,11 +27,9 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
-	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
-	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
 )
 
@@ -91,9 +89,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	}
 	if os.Getenv(chtest.AddrEnv) != "" {
 		conn, _ := chtest.New(t)
-		deps.Returns = workforce.NewStore(conn)
 		deps.Audits, deps.Surveys = audit.NewStore(conn), survey.NewStore(conn)
-		deps.Placements = placement.NewStore(conn)
 		deps.CH = conn
 		e.ch = conn
 		deps.Alliances = alliance.NewCache(alliance.NewStore(conn), time.Hour)

@@ -13,9 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/audit"
-	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/reference"
-	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
@@ -61,18 +59,6 @@ type ragMixOutput struct {
 }
 
 func registerAudits(api huma.API, d *Deps) {
-	registerRowSubmit(api, d, rowKind{
-		kind: submission.KindAudit, what: "audit submissions", layout: audit.Layout,
-		normalise: audit.Normalise, key: audit.Key,
-		anyOrg: func(p auth.Principal) bool { return p.HasRole(auth.RoleSteward) },
-	}, huma.Operation{
-		OperationID: "submit-audit",
-		Path:        "/v1/audit-submissions",
-		Summary:     "Submit an employer audit (self-assessment against the standards)",
-		Description: auditSubmitDoc,
-		Tags:        []string{"Audits"},
-	}, audit.Ratings{})
-
 	planSchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(audit.Plan{}), true, "")
 	huma.Register(api, huma.Operation{
 		OperationID: "get-action-plan",
@@ -196,13 +182,3 @@ func regionOrgs(ctx context.Context, d *Deps, region string) ([]reference.Organi
 	}
 	return orgs, codes, nil
 }
-
-const auditSubmitDoc = `An employer's self-assessment against the Standards for employers of social workers in England, as JSON ({"items": [...]}) or CSV (Content-Type: text/csv; columns org, cycle, item, rating, evidence, priority, action, owner, due).
-
-Each row rates one item of the audit framework version the cycle uses (item ids such as S2.1: standard 2, item 1) RED, AMBER or GREEN, with the evidence and a priority (LOW, MEDIUM, HIGH), and optionally the planned action, the role that owns it and its due date (an action needs both).
-Partial submissions are fine: a later rating of the same item and cycle replaces the earlier one as the current rating, and the earlier one is kept as history.
-
-Evidence, action and owner are plain text, shown in web pages: at most 2000, 500 and 100 characters, no < or >, no control characters other than new line and tab, no bidirectional formatting characters, and not starting with =, + or @ (a spreadsheet would run it as a formula). Text that breaks the rule is refused, never altered.
-
-The answer comes at once (202) with a submission id; rows are checked in the background, and refused ones (unknown items, ratings off the scale, a cycle in the future, text with markup …) are listed in the submission's status with their row number, field and reason; the rest are stored.
-A submitter may only send its own organisation's audit: a submission naming another is refused whole (403). Stewards may send any organisation's.`

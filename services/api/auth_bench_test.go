@@ -16,7 +16,6 @@ import (
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
 )
 
@@ -47,7 +46,7 @@ func BenchmarkAuthenticatedRead(b *testing.B) {
 	conn, _ := chtest.New(b)
 	deps := func(v api.Verifier) *api.Deps {
 		return &api.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), JS: ns.JS, Status: status, Verifier: v,
-			Returns: workforce.NewStore(conn), CH: conn, Limits: defaultLimits, Ready: func(context.Context) error { return nil }}
+			CH: conn, Limits: defaultLimits, Ready: func(context.Context) error { return nil }}
 	}
 	on := httptest.NewServer(api.Handler(deps(verifier)))
 	defer on.Close()

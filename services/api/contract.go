@@ -340,7 +340,8 @@ func securitySchemes(c Contract) map[string]*huma.SecurityScheme {
 }
 
 // schemaNames are the names the contract gives the hub's types, where their Go names would not
-// read well as a class name in a generated client.
+// read well as a class name in a generated client. (Each data kind names its own submission and
+// list bodies: kind.Docs.Root and kind.List.Schema.)
 var schemaNames = map[string]string{
 	"ErrorModel":              "Problem",
 	"ErrorDetail":             "ProblemDetail",
@@ -349,16 +350,9 @@ var schemaNames = map[string]string{
 	"AlliancesOutputBody":     "AllianceList",
 	"PutAllianceInputBody":    "AllianceDefinition",
 	"Return":                  "WorkforceReturn",
-	"Returns":                 "WorkforceReturns",
 	"Stored":                  "StoredWorkforceReturn",
-	"ListOutputBody":          "StoredWorkforceReturns",
-	"Results":                 "SurveyResults",
-	"Ratings":                 "AuditRatings",
 	"Rating":                  "AuditRating",
 	"Status":                  "SubmissionStatus",
-	"CapacityListOutputBody":  "StoredCapacityList",
-	"EducatorListOutputBody":  "StoredEducatorsList",
-	"PlacementListOutputBody": "StoredPlacements",
 	"MetricsOutputBody":       "MetricCatalogue",
 	"AgreementOutputBody":     "SurveyAgreement",
 	"RagMixOutputBody":        "RagMix",

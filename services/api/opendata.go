@@ -239,19 +239,20 @@ func workforceTable(ctx context.Context, d *Deps, store *benchmark.Cache, g geog
 			return t, refusal(err)
 		}
 	}
+	returns := workforce.NewStore(d.CH)
 	var ps []string
 	if asked != "" {
 		ps = []string{asked}
-	} else if ps, err = d.Returns.Periods(ctx); err != nil {
+	} else if ps, err = returns.Periods(ctx); err != nil {
 		return t, errInternal(d.Log, "could not read workforce periods", err)
 	}
 	reported := map[string]bool{}
 	for _, period := range ps {
 		var stored []workforce.Stored
 		if own != "" {
-			stored, err = d.Returns.List(ctx, own, period)
+			stored, err = returns.List(ctx, own, period)
 		} else {
-			stored, err = d.Returns.ListPeriod(ctx, period)
+			stored, err = returns.ListPeriod(ctx, period)
 		}
 		if err != nil {
 			return t, errInternal(d.Log, "could not read returns", err)

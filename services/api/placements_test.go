@@ -21,7 +21,7 @@ var (
 	placementJSON = `{"placements": [{"org": "10007799", "student_ref": "` + demoRef + `", "route": "postgraduate", "cohort": "2024/25",
 		"academic_year": "2025/26", "stage": "final", "host_org": "E06000001", "setting": "la", "statutory_tasks": true,
 		"service_user_group": "children_and_families", "planned_days": 100, "completed_days": 100, "pe_stage": 2, "pe_location": "on_site", "outcome": "passed"}]}`
-	placementCSV = strings.Join(placement.Layout.Columns, ",") + "\n" +
+	placementCSV = strings.Join(placement.Kind.Columns(), ",") + "\n" +
 		"10007799," + demoRef + ",undergraduate,2025/26,2025/26,first,E06000001,la,true,adults,70,,1,off_site,ongoing\n"
 	capacityUniversity = `{"capacity": [{"org": "10007799", "academic_year": "2026/27", "stage": "final", "requested": 60}]}`
 	capacityCouncil    = "org,academic_year,stage,offered,confirmed\nE06000001,2026/27,final,12,9\n"

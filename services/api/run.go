@@ -18,12 +18,10 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
-	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
-	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // RunConfig is the API service's configuration, read from HUB_* variables.
@@ -105,8 +103,8 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger, ready chan<- stri
 		return fmt.Errorf("follow alliance changes: %w", err)
 	}
 	deps := &Deps{
-		Log: log, JS: js, Status: status, Returns: workforce.NewStore(ch),
-		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch), Placements: placement.NewStore(ch),
+		Log: log, JS: js, Status: status,
+		Audits: audit.NewStore(ch), Surveys: survey.NewStore(ch),
 		Verifier: verifier, Limits: cfg.Limits, Rate: cfg.Rate, CH: ch, Alliances: alliances,
 		Ready: conns.Ready, Benchmarks: cache, Projections: projections, Directory: reference.NewDirectory(ch, cfg.ReferenceRefresh),
 	}

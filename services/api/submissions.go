@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -18,6 +17,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
@@ -76,55 +76,16 @@ func registerSubmissions(api huma.API, d *Deps) {
 	})
 }
 
-// chunk is a slice of one submission, small enough for one message.
-type chunk[R any] struct {
-	rows     []R
-	rejected []submission.RowError
-}
-
-// split cuts a submission into chunks of size consecutive rows, good and refused alike, so
-// that every chunk's envelope stays small whatever the mix.
-func split[R any](rows []R, rowOf func(R) int, rejected []submission.RowError, size int) []chunk[R] {
-	lo, hi := -1, -1
-	see := func(r int) {
-		if lo == -1 || r < lo {
-			lo = r
-		}
-		if r > hi {
-			hi = r
-		}
-	}
-	for _, r := range rows {
-		see(rowOf(r))
-	}
-	for _, e := range rejected {
-		see(e.Row)
-	}
-	if lo == -1 {
-		return nil
-	}
-	chunks := make([]chunk[R], (hi-lo)/size+1)
-	for _, r := range rows {
-		c := &chunks[(rowOf(r)-lo)/size]
-		c.rows = append(c.rows, r)
-	}
-	for _, e := range rejected {
-		c := &chunks[(e.Row-lo)/size]
-		c.rejected = append(c.rejected, e)
-	}
-	return slices.DeleteFunc(chunks, func(c chunk[R]) bool { return len(c.rows)+len(c.rejected) == 0 })
-}
-
 // publish records a submission and sends its chunks to JetStream. The idempotency key (the
 // client's Idempotency-Key, or else a hash of the body) is scoped to the caller, so one
 // client's key never collides with another's; sending the same key and body again returns
 // the first submission, and JetStream's duplicate window drops any chunk already sent.
-func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKey string, body []byte, chunks []chunk[R], rows int, encode func([]R) ([]byte, error)) (*submitOutput, error) {
+func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey string, body []byte, chunks []kind.Chunk, rows int) (*submitOutput, error) {
 	bodyHash := sha256.Sum256(body)
 	if idemKey == "" {
 		idemKey = "body:" + hex.EncodeToString(bodyHash[:])
 	}
-	scoped := sha256.Sum256([]byte(p.Subject + "\x00" + kind + "\x00" + idemKey))
+	scoped := sha256.Sum256([]byte(p.Subject + "\x00" + name + "\x00" + idemKey))
 	key := hex.EncodeToString(scoped[:])
 
 	id, fresh, err := d.Status.Claim(ctx, key, uuid.NewString(), hex.EncodeToString(bodyHash[:]))
@@ -138,12 +99,12 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows, Repeat: !fresh}
 	if !fresh {
 		if m, err := d.Status.Meta(ctx, id); err == nil && m.Published {
-			d.Metrics.Submission(kind, metrics.SubmissionRepeat)
+			d.Metrics.Submission(name, metrics.SubmissionRepeat)
 			return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
 		}
 		// The first attempt stopped half-way: send every chunk again; JetStream drops repeats.
 	}
-	meta := submission.Meta{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, ReceivedAt: d.Now().UTC(),
+	meta := submission.Meta{ID: id, Kind: name, Org: p.Org, Submitter: p.Subject, ReceivedAt: d.Now().UTC(),
 		Rows: rows, Chunks: len(chunks), BodyHash: hex.EncodeToString(bodyHash[:])}
 	if err := d.Status.PutMeta(ctx, meta); err != nil {
 		return nil, errInternal(d.Log, "could not record the submission", err)
@@ -151,17 +112,13 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	steward := p.HasRole(auth.RoleSteward)
 	acks := make([]jetstream.PubAckFuture, 0, len(chunks))
 	for i, c := range chunks {
-		encoded, err := encode(c.rows)
-		if err != nil {
-			return nil, errInternal(d.Log, "could not encode the submission", err)
-		}
-		env := submission.Envelope{ID: id, Kind: kind, Org: p.Org, Submitter: p.Subject, Steward: steward, Roles: p.Roles,
-			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: encoded, Rejected: c.rejected}
+		env := submission.Envelope{ID: id, Kind: name, Org: p.Org, Submitter: p.Subject, Steward: steward, Roles: p.Roles,
+			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: c.Rows, Rejected: c.Rejected}
 		b, err := json.Marshal(env)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not encode the submission", err)
 		}
-		msg := nats.NewMsg(bus.SubmitSubject(kind, p.Org))
+		msg := nats.NewMsg(bus.SubmitSubject(name, p.Org))
 		msg.Data = b
 		msg.Header.Set(nats.MsgIdHdr, fmt.Sprintf("%s:%d", key, i))
 		msg.Header.Set(bus.HeaderSubmission, id)
@@ -185,7 +142,7 @@ func publish[R any](ctx context.Context, d *Deps, p auth.Principal, kind, idemKe
 	if err := d.Status.PutMeta(ctx, meta); err != nil {
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
-	d.Metrics.Submission(kind, metrics.SubmissionQueued)
-	d.Log.Info("submission queued", "id", id, "kind", kind, "org", p.Org, "client", p.ClientID, "rows", rows, "chunks", len(chunks))
+	d.Metrics.Submission(name, metrics.SubmissionQueued)
+	d.Log.Info("submission queued", "id", id, "kind", name, "org", p.Org, "client", p.ClientID, "rows", rows, "chunks", len(chunks))
 	return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
 }

@@ -7,11 +7,9 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/partnership-hub/hub/pkg/audit"
-	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/authz"
 	"github.com/partnership-hub/hub/pkg/disclosure"
 	"github.com/partnership-hub/hub/pkg/reference"
-	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/triangulation"
 )
@@ -50,18 +48,6 @@ type triangulationOutput struct {
 func computedNow(d *Deps) time.Time { return d.Now().UTC().Truncate(time.Second) }
 
 func registerSurveys(api huma.API, d *Deps) {
-	registerRowSubmit(api, d, rowKind{
-		kind: submission.KindSurvey, what: "survey results", layout: survey.Layout,
-		normalise: survey.Normalise, key: survey.Key,
-		anyOrg: func(p auth.Principal) bool { return hasAnyRole(p, auth.RoleSteward, auth.RoleSurveyProvider) },
-	}, huma.Operation{
-		OperationID: "submit-survey-results",
-		Path:        "/v1/survey-results",
-		Summary:     "Submit health-check survey results (aggregated)",
-		Description: surveySubmitDoc,
-		Tags:        []string{"Surveys"},
-	}, survey.Results{})
-
 	huma.Register(api, regionalGet("get-survey-agreement", "/v1/surveys/agreement", "Staff agreement per standard, per organisation and for a region",
 		agreementDoc, "Surveys"), func(ctx context.Context, in *agreementInput) (*agreementOutput, error) {
 		sc, err := callerReader(ctx, d)
@@ -138,13 +124,6 @@ func visible(orgs []reference.Organisation, sc authz.Reader) []survey.Org {
 	}
 	return out
 }
-
-const surveySubmitDoc = `Aggregated results of the annual health-check survey, as JSON ({"results": [...]}) or CSV (Content-Type: text/csv; columns org, year, question, group, strongly_disagree, disagree, neutral, agree, strongly_agree, n).
-
-One row per organisation, survey year, question (of the hub's question bank, e.g. Q2.1, each mapped to a standard) and respondent group (social_worker, newly_qualified, manager, senior_leader, occupational_therapist, other; the groups do not overlap): the respondents for each point of the 5-point agree scale and n, their sum. No individual response is taken.
-Refused rows (unknown question or group, counts that are negative or do not add up to n, a year in the future …) are listed in the submission's status with their row number, field and reason; the rest are stored. A newer result for the same organisation, year, question and group replaces the older one.
-
-A survey provider (role survey_provider) or a steward may send results for any organisation; an employer (role submitter) only for itself: a submission naming another organisation is refused whole (403).`
 
 const agreementDoc = `Percent agree (agree or strongly agree, as a percent of all answers to the standard's questions) per standard: for each organisation of the region and each of its respondent groups, for the organisation as a whole, for each group across the region, and for the region (ratios of sums, never means of rates). Respondents are the most who answered any one of the standard's questions.
 

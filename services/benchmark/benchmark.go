@@ -1,6 +1,7 @@
 // Package benchmark is the benchmark service: it follows the hub.stored.* events that ingest
-// announces for every kind (workforce returns, placements, placement capacity, practice
-// educators, survey results, audit ratings) and, for every benchmark period a stored chunk
+// announces for every kind whose rows feed the benchmarks (kinds.Benchmarked: workforce returns,
+// placements, placement capacity, practice educators, survey results, audit ratings …) and, for
+// every benchmark period a stored chunk
 // touched (an academic year 2024/25 touches 2025), recomputes that period's benchmarks
 // (every organisation, region, London sub-region and England) into the benchmark tables, so that
 // the API never aggregates raw rows on request.
@@ -35,6 +36,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/consumer"
 	"github.com/partnership-hub/hub/pkg/demand"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -68,11 +70,6 @@ const Consumer = "benchmark"
 // formerConsumer followed workforce returns only, before the benchmarks took every kind; it is
 // removed at start so that its unacknowledged events do not pile up.
 const formerConsumer = "benchmark-" + submission.KindWorkforce
-
-// Kinds are the data kinds whose stored rows feed the benchmarks; alliance changes are followed
-// too, and recompute every period.
-var Kinds = []string{submission.KindWorkforce, submission.KindPlacement, submission.KindPlacementCapacity,
-	submission.KindPracticeEducators, submission.KindSurvey, submission.KindAudit, demand.Kind}
 
 // Run follows stored events until ctx is cancelled.
 func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
@@ -197,10 +194,13 @@ func (s *Service) recomputeSpan(ctx context.Context, events []consumer.Delivery[
 // benchmarks (events older than the stream keeps, or tables a migration recreated), it rebuilds
 // everything first.
 func (s *Service) Run(ctx context.Context) error {
-	filters := make([]string, len(Kinds), len(Kinds)+1)
-	for i, k := range Kinds {
-		filters[i] = bus.StoredFilter(k)
+	// The stored events of every kind whose rows feed the benchmarks.
+	var filters []string
+	for _, k := range kinds.Benchmarked() {
+		filters = append(filters, bus.StoredFilter(k.About().Name))
 	}
+	// The service demand kind, until it is registered with the others.
+	filters = append(filters, bus.StoredFilter(demand.Kind))
 	filters = append(filters, bus.StoredFilter(alliance.Kind)) // alliances are benchmark areas
 	if err := s.js.DeleteConsumer(ctx, bus.StreamEvents, formerConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		s.log.Warn("could not remove the former consumer", "consumer", formerConsumer, "err", err)

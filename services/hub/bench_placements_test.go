@@ -10,10 +10,10 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/services/api"
-	"github.com/partnership-hub/hub/services/hub"
 )
 
 const benchPlacements = 100000
@@ -23,10 +23,10 @@ const benchPlacements = 100000
 func syntheticPlacements(n int, salt string) string {
 	hosts := []string{"E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047", "E06000057", "E08000021", "E08000022", "E08000023", "E08000024", "E08000037"}
 	var b strings.Builder
-	b.WriteString(strings.Join(placement.Layout.Columns, ",") + "\n")
+	b.WriteString(strings.Join(placement.Kind.Columns(), ",") + "\n")
 	for i := range n {
 		fmt.Fprintf(&b, "%s,%s,%s,2024/25,2025/26,final,%s,la,true,children_and_families,100,%d,2,on_site,passed\n",
-			hub.DemoUniversity, placement.StudentRef([]byte(salt), fmt.Sprint(i)), placement.Routes[i%len(placement.Routes)], hosts[i%len(hosts)], 95+i%6)
+			placement.DemoUniversity, placement.StudentRef([]byte(salt), fmt.Sprint(i)), placement.Routes[i%len(placement.Routes)], hosts[i%len(hosts)], 95+i%6)
 	}
 	return b.String()
 }
@@ -68,22 +68,18 @@ func BenchmarkPlacementThroughput(b *testing.B) {
 		// recomputed what the upload touched.
 		w.waitCaughtUp(b, 10*time.Minute)
 		start := time.Now()
-		d, err := placement.Layout.DecodeCSV([]byte(body))
-		if err != nil {
-			b.Fatal(err)
+		d, err := placement.Kind.ReadAll(kind.Body{R: strings.NewReader(body), CSV: true})
+		if err != nil || len(d.Rejected) > 0 {
+			b.Fatal(err, d.Rejected)
 		}
-		d.Normalise(placement.Normalise, placement.Key)
-		rows := make([]placement.StoredPlacement, 0, len(d.Records))
+		rows := make([]placement.StoredPlacement, 0, len(d.Rows))
 		now := time.Now()
-		for _, rec := range d.Records {
-			p, errs := placement.FromRecord(rec)
-			if len(errs) == 0 {
-				errs, _ = placement.Validate(p.Placement, now)
+		for _, r := range d.Rows {
+			if errs, _ := placement.Validate(r.Value, now); len(errs) > 0 {
+				b.Fatalf("row %d: %+v", r.Num, errs)
 			}
-			if len(errs) > 0 {
-				b.Fatalf("row %d: %+v", rec.Row, errs)
-			}
-			rows = append(rows, placement.StoredPlacement{Row: p, Received: placement.Received{SubmissionID: "direct", SubmittedBy: "bench", ReceivedAt: now}})
+			rows = append(rows, placement.StoredPlacement{Row: placement.Row{Row: r.Num, Placement: r.Value},
+				Received: placement.Received{SubmissionID: "direct", SubmittedBy: "bench", ReceivedAt: now}})
 		}
 		if len(rows) != benchPlacements {
 			b.Fatalf("decoded %d rows", len(rows))

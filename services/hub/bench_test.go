@@ -11,6 +11,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
@@ -54,14 +55,14 @@ func BenchmarkThroughput(b *testing.B) {
 		// recomputed what the upload touched.
 		w.waitCaughtUp(b, 10*time.Minute)
 		start := time.Now()
-		d, err := workforce.DecodeCSV(strings.NewReader(body))
+		d, err := workforce.Kind.ReadAll(kind.Body{R: strings.NewReader(body), CSV: true})
 		if err != nil || len(d.Rows) != benchRows {
 			b.Fatalf("decode: %v, %d rows", err, len(d.Rows))
 		}
 		rows := make([]workforce.Stored, len(d.Rows))
 		now := time.Now()
 		for j, row := range d.Rows {
-			rows[j] = workforce.Stored{Row: row, SubmissionID: "direct", SubmittedBy: "bench", ReceivedAt: now}
+			rows[j] = workforce.Stored{Row: workforce.Row{Row: row.Num, Return: row.Value}, SubmissionID: "direct", SubmittedBy: "bench", ReceivedAt: now}
 		}
 		if err := store.Insert(context.Background(), rows); err != nil {
 			b.Fatal(err)

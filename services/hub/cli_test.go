@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/cli"
@@ -194,8 +195,8 @@ func TestCLIAgainstTheHub(t *testing.T) {
 
 	t.Run("get open data", func(t *testing.T) {
 		code, out, errOut := c.run("", "get", "open-data", "workforce")
-		got, err := workforce.DecodeCSV(strings.NewReader(out))
-		if code != 0 || err != nil || len(got.Rows) != 2 || got.Rows[0].Org != "E06000001" {
+		got, err := workforce.Kind.ReadAll(kind.Body{R: strings.NewReader(out), CSV: true})
+		if code != 0 || err != nil || len(got.Rows) != 2 || got.Rows[0].Value.Org != "E06000001" {
 			t.Fatalf("exit %d (%v): %s %s", code, err, out, errOut)
 		}
 		code, out, errOut = c.run("", "get", "open-data", "workforce", "--meta")

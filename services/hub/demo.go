@@ -12,51 +12,32 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
 // DemoSecret is the secret of every demo client of the development OpenID provider.
 const DemoSecret = "demo-secret"
 
-// LoadDemo sends the DfE local-authority workforce figures 2017–2025 through the API as the
-// demo steward, then the North East councils' health-check survey results (as the demo survey
-// provider) and audits (as the steward), and the Standard 8 partnership of demoStandard8
-// (placements, capacity, practice educators, as the demo university, the demo trust and the
-// steward), the way any client would, and waits until ingest has stored each.
+// LoadDemo puts the demo alliance, then sends every registered kind's demo data (kinds.All, in
+// order) through the API as the demo client each names, the way any client would: the DfE
+// local-authority workforce figures 2017–2025 (as the demo steward), the North East's Standard 8
+// partnership (as the demo university, the demo trust and the steward), the councils'
+// health-check survey results (as the demo survey provider) and audits (as the steward). It waits
+// until ingest has stored each.
 func LoadDemo(ctx context.Context, s Started, log *slog.Logger) error {
 	if err := putDemoAlliance(ctx, s, log); err != nil {
 		return err
 	}
-	f, err := reference.DfEWorkforce()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := submitDemo(ctx, s, log, "demo-steward", "/v1/workforce-returns", "demo-dfe-csww-la-2017-2025", f); err != nil {
-		return err
-	}
-	surveys, err := demoSurveyCSV()
-	if err != nil {
-		return err
-	}
-	if err := submitDemo(ctx, s, log, "demo-survey", "/v1/survey-results", "demo-survey-north-east", bytes.NewReader(surveys)); err != nil {
-		return err
-	}
-	audits, err := demoAuditCSV()
-	if err != nil {
-		return err
-	}
-	if err := submitDemo(ctx, s, log, "demo-steward", "/v1/audit-submissions", "demo-audit-north-east", bytes.NewReader(audits)); err != nil {
-		return err
-	}
-	standard8, err := demoStandard8()
-	if err != nil {
-		return err
-	}
-	for _, u := range standard8 {
-		if err := submitDemo(ctx, s, log, u.client, u.path, u.key, bytes.NewReader(u.body)); err != nil {
-			return err
+	for _, k := range kinds.All {
+		uploads, err := k.Uploads()
+		if err != nil {
+			return fmt.Errorf("%s demo: %w", k.About().Name, err)
+		}
+		for _, u := range uploads {
+			if err := submitDemo(ctx, s, log, u.Client, k.About().Docs.Path, u.Key, bytes.NewReader(u.Body)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

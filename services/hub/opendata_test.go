@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/opendata"
 	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -51,7 +52,7 @@ func readTable(t *testing.T, b []byte) [][]string {
 // organisation and period; every row must be taken.
 func returnsByKey(t *testing.T, b []byte) map[string]workforce.Return {
 	t.Helper()
-	d, err := workforce.DecodeCSVBytes(b)
+	d, err := workforce.Kind.ReadAll(kind.Body{R: bytes.NewReader(b), CSV: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func returnsByKey(t *testing.T, b []byte) map[string]workforce.Return {
 	}
 	out := map[string]workforce.Return{}
 	for _, row := range d.Rows {
-		out[row.Org+" "+row.Period] = row.Return
+		out[row.Value.Org+" "+row.Value.Period] = row.Value
 	}
 	return out
 }

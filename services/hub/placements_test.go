@@ -60,7 +60,7 @@ func TestStandard8ThroughTheHub(t *testing.T) {
 		t.Fatalf("reading own placements: %d, %d rows", code, len(own.Placements))
 	}
 	for _, p := range own.Placements {
-		if p.Org != hub.DemoUniversity {
+		if p.Org != placement.DemoUniversity {
 			t.Fatalf("demo-university reads %s's placement", p.Org)
 		}
 	}
@@ -68,16 +68,10 @@ func TestStandard8ThroughTheHub(t *testing.T) {
 	// Report one placement again as deferred: still one row, now deferred, two in the history.
 	p := own.Placements[0]
 	p.Outcome, p.CompletedDays = placement.Deferred, new(int)
-	rec := placement.Row{Row: 2, Placement: p.Placement}.Record()
 	var b strings.Builder
-	b.WriteString(strings.Join(placement.Layout.Columns, ",") + "\n")
-	for i, c := range placement.Layout.Columns {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString(rec.Cells[c])
+	if err := placement.Kind.Format.WriteCSV(&b, []placement.Placement{p.Placement}); err != nil {
+		t.Fatal(err)
 	}
-	b.WriteString("\n")
 	ref := r.submitTo("demo-university", "/v1/placements", b.String(), "deferred-"+p.StudentRef)
 	if st := r.wait("demo-university", ref); st.Status != submission.StatusAccepted {
 		t.Fatalf("status %+v", st)

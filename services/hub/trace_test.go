@@ -64,7 +64,7 @@ func TestTraceFromAPIToIngestAndBenchmark(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	svc := ingest.New(ingest.Config{Workers: 1, BatchMessages: 20, FlushInterval: 50 * time.Millisecond, MaxAttempts: 3, AckWait: 5 * time.Second,
 		OutageRetry: time.Second, Refresh: time.Second}, log, ns.JS, conn, status,
-		&ingest.Workforce{Returns: workforce.NewStore(conn), Directory: reference.NewDirectory(conn, time.Second), Now: time.Now}).Observe(nil, ingestTracing)
+		workforce.Kind.Handler(conn, reference.NewDirectory(conn, time.Second), time.Now)).Observe(nil, ingestTracing)
 	bench, err := benchmark.New(benchmark.Config{BatchMessages: 100, FlushInterval: 20 * time.Millisecond, AckWait: 30 * time.Second, OutageRetry: time.Second},
 		log, ns.JS, conn)
 	if err != nil {

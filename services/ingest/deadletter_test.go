@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/bus"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/trail"
@@ -19,11 +20,13 @@ type exploding struct {
 	submission string
 }
 
-func (k exploding) Check(ctx context.Context, env submission.Envelope) (Checked, error) {
-	if env.ID == k.submission {
-		panic("check exploded")
+func (k exploding) Check(ctx context.Context, envs []submission.Envelope) kind.Batch {
+	for _, env := range envs {
+		if env.ID == k.submission {
+			panic("check exploded")
+		}
 	}
-	return k.Kind.Check(ctx, env)
+	return k.Kind.Check(ctx, envs)
 }
 
 // A kind's handler that panics on a chunk does not crash ingest in a loop: that chunk alone goes

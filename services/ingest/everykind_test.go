@@ -18,6 +18,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -36,8 +37,8 @@ type kindCase struct {
 	table string
 }
 
-// everyKind is every kind ingest stores (run.go).
-func everyKind(t *testing.T) []kindCase {
+// everyKind is every kind ingest stores (kinds.All).
+func everyKind(t *testing.T) (cases []kindCase) {
 	fw, err := audit.LoadFramework()
 	if err != nil {
 		t.Fatal(err)
@@ -78,9 +79,17 @@ func everyKind(t *testing.T) []kindCase {
 	}
 	council, university := "E06000001", "10007799"
 	submitter, uni := []string{auth.RoleSubmitter}, []string{auth.RoleUniversity}
-	return []kindCase{
+	defer func() {
+		// A kind registered without its case here would escape the consumer tests.
+		for _, k := range kinds.All {
+			if !slices.ContainsFunc(cases, func(c kindCase) bool { return c.name == k.About().Name }) {
+				t.Errorf("kind %s has no case in everyKind", k.About().Name)
+			}
+		}
+	}()
+	cases = []kindCase{
 		{submission.KindWorkforce, func(ch driver.Conn) Kind {
-			return &Workforce{Returns: workforce.NewStore(ch), Directory: dir(ch), Now: time.Now}
+			return workforce.Kind.Handler(ch, dir(ch), time.Now)
 		}, council, submitter, func(t *testing.T, from, n int) []byte {
 			b, err := workforce.EncodeRows(returns(council, from, n))
 			if err != nil {
@@ -89,49 +98,50 @@ func everyKind(t *testing.T) []kindCase {
 			return b
 		}, "workforce_returns"},
 		{submission.KindSurvey, func(ch driver.Conn) Kind {
-			return &Survey{Results: survey.NewStore(ch), Directory: dir(ch), Now: time.Now}
+			return survey.Kind.Handler(ch, dir(ch), time.Now)
 		}, council, submitter, func(t *testing.T, from, n int) []byte {
-			csv := lines(strings.Join(survey.Layout.Columns, ","), from, n, func(j int) string {
+			csv := lines(strings.Join(survey.Kind.Columns(), ","), from, n, func(j int) string {
 				g, q := survey.Groups[j%len(survey.Groups)], qs[j/len(survey.Groups)%len(qs)]
 				return fmt.Sprintf("%s,%d,%s,%s,1,1,1,5,4,12", council, 2000+j/(len(survey.Groups)*len(qs)), q, g)
 			})
-			return csvRows(chunk(t, survey.Layout, survey.Normalise, survey.Key, csv))
+			return csvRows(chunk(t, survey.Kind, csv))
 		}, "survey_results"},
 		{submission.KindAudit, func(ch driver.Conn) Kind {
-			return &Audit{Ratings: audit.NewStore(ch), Directory: dir(ch), Now: time.Now}
+			return audit.Kind.Handler(ch, dir(ch), time.Now)
 		}, council, submitter, func(t *testing.T, from, n int) []byte {
-			csv := lines(strings.Join(audit.Layout.Columns, ","), from, n, func(j int) string {
+			csv := lines(strings.Join(audit.Kind.Columns(), ","), from, n, func(j int) string {
 				return fmt.Sprintf("%s,%s,%s,GREEN,Fine,LOW,,,", council, ratings[j][0], ratings[j][1])
 			})
-			return csvRows(chunk(t, audit.Layout, audit.Normalise, audit.Key, csv))
+			return csvRows(chunk(t, audit.Kind, csv))
 		}, "audit_ratings"},
 		{submission.KindPlacement, func(ch driver.Conn) Kind {
-			return &Placement{Placements: placement.NewStore(ch), Directory: dir(ch), Now: time.Now}
+			return placement.Kind.Handler(ch, dir(ch), time.Now)
 		}, university, uni, func(t *testing.T, from, n int) []byte {
-			csv := lines(strings.Join(placement.Layout.Columns, ","), from, n, func(j int) string {
+			csv := lines(strings.Join(placement.Kind.Columns(), ","), from, n, func(j int) string {
 				return university + "," + placement.StudentRef([]byte("k"), fmt.Sprint(j)) +
 					",undergraduate,2024/25,2025/26,final,E06000001,la,true,children_and_families,100,100,2,on_site,passed"
 			})
-			return csvRows(chunk(t, placement.Layout, placement.Normalise, placement.Key, csv))
+			return csvRows(chunk(t, placement.Kind, csv))
 		}, "placements"},
 		{submission.KindPlacementCapacity, func(ch driver.Conn) Kind {
-			return &PlacementCapacity{Placements: placement.NewStore(ch), Directory: dir(ch), Now: time.Now}
+			return placement.CapacityKind.Handler(ch, dir(ch), time.Now)
 		}, university, uni, func(t *testing.T, from, n int) []byte {
 			csv := lines("org,academic_year,stage,requested,offered,confirmed", from, n, func(j int) string {
 				y := 2000 + j/3
 				return fmt.Sprintf("%s,%d/%02d,%s,40,,", university, y, (y+1)%100, []string{"first", "final", "skills_days"}[j%3])
 			})
-			return csvRows(chunk(t, placement.CapacityLayout, placement.NormaliseCapacity, placement.CapacityKey, csv))
+			return csvRows(chunk(t, placement.CapacityKind, csv))
 		}, "placement_capacity"},
 		{submission.KindPracticeEducators, func(ch driver.Conn) Kind {
-			return &PracticeEducators{Placements: placement.NewStore(ch), Directory: dir(ch), Now: time.Now}
+			return placement.EducatorsKind.Handler(ch, dir(ch), time.Now)
 		}, council, submitter, func(t *testing.T, from, n int) []byte {
 			csv := lines("org,period,stage1,stage2,active,students_supported", from, n, func(j int) string {
 				return fmt.Sprintf("%s,%d-Q%d,3,5,6,8", council, 2000+j/4, j%4+1)
 			})
-			return csvRows(chunk(t, placement.EducatorsLayout, placement.NormaliseEducators, placement.EducatorsKey, csv))
+			return csvRows(chunk(t, placement.EducatorsKind, csv))
 		}, "practice_educators"},
 	}
+	return cases
 }
 
 // submitRows publishes a chunk of n rows of the kind, as the API would, and records its meta.

@@ -28,7 +28,7 @@ func TestHealthAndMetrics(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := New(testConfig, h.log, h.ns.JS, h.conn, h.status,
-		&Workforce{Returns: workforce.NewStore(h.conn), Directory: reference.NewDirectory(h.conn, time.Second), Now: time.Now}).Observe(m, nil)
+		workforce.Kind.Handler(h.conn, reference.NewDirectory(h.conn, time.Second), time.Now)).Observe(m, nil)
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
 	t.Cleanup(func() {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/consumer"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/metrics"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
@@ -44,24 +45,13 @@ type Config struct {
 	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8081"`
 }
 
-// Kind is how ingest checks and stores one kind of data.
-type Kind interface {
-	// Name is the kind, as on subjects: hub.submit.<name>.<org>.
-	Name() string
-	// Check reads one chunk's rows, refuses those that break the rules, and returns the rest.
-	Check(ctx context.Context, env submission.Envelope) (Checked, error)
-	// Store inserts the rows of several checked chunks at once.
-	Store(ctx context.Context, chunks []Checked) error
-}
+// Kind is how ingest checks and stores one kind of data: each registered kind's Handler
+// (kind.Kind.Handler), whose batches keep the kind's rows in its own type.
+type Kind = kind.Handler
 
-// Checked is a chunk after its checks: the rows to store (of the kind's own type), the outcome
-// to record, and per organisation the periods it touches.
-type Checked struct {
-	Rows    any
-	Count   int
-	Result  submission.ChunkResult
-	Touched map[string][]string
-}
+// Checked is a chunk after its checks: the outcome to record, and per organisation the periods
+// it touches.
+type Checked = kind.Checked
 
 // Service runs one consumer per kind, and the access trail's.
 type Service struct {
@@ -143,31 +133,35 @@ type item struct {
 func (s *Service) handle(k Kind) consumer.Handler[submission.Envelope] {
 	return func(ctx context.Context, batch []consumer.Delivery[submission.Envelope]) []consumer.Outcome {
 		out := make([]consumer.Outcome, len(batch))
-		var items []item
+		var (
+			envs []submission.Envelope
+			at   []int
+		)
 		for i, d := range batch {
 			env := d.Value
 			if env.Kind != k.Name() {
 				out[i] = consumer.DeadLetter(fmt.Sprintf("envelope of kind %q on a %s subject", env.Kind, k.Name()))
 				continue
 			}
-			c, err := k.Check(ctx, env)
+			envs, at = append(envs, env), append(at, i)
+		}
+		checked := k.Check(ctx, envs)
+		var items []item
+		rows := 0
+		for j, i := range at {
+			c, err := checked.Chunk(j)
 			if err != nil {
 				out[i] = consumer.Retry(fmt.Errorf("check: %w", err))
 				continue
 			}
-			items = append(items, item{at: i, d: d, checked: c})
+			items = append(items, item{at: i, d: batch[i], checked: c})
+			rows += c.Count
 		}
 		if len(items) == 0 {
 			return out
 		}
-		chunks := make([]Checked, len(items))
-		rows := 0
-		for i, it := range items {
-			chunks[i] = it.checked
-			rows += it.checked.Count
-		}
 		start := time.Now()
-		if err := k.Store(ctx, chunks); err != nil {
+		if err := checked.Store(ctx); err != nil {
 			// Held while ClickHouse is down; else tried again chunk by chunk, to find the chunks
 			// it refuses.
 			for _, it := range items {

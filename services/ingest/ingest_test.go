@@ -69,7 +69,7 @@ func (h *harness) start(ch driver.Conn, configure ...func(svc *Service, crash fu
 		h.t.Fatal(err)
 	}
 	svc := New(testConfig, h.log, js, ch, status,
-		&Workforce{Returns: workforce.NewStore(ch), Directory: reference.NewDirectory(ch, time.Second), Now: time.Now})
+		workforce.Kind.Handler(ch, reference.NewDirectory(ch, time.Second), time.Now))
 	for _, c := range configure {
 		c(svc, func() { nc.Close(); cancel() })
 	}

@@ -5,14 +5,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/partnership-hub/hub/pkg/audit"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/partnership-hub/hub/pkg/config"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
-	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
-	"github.com/partnership-hub/hub/pkg/survey"
-	"github.com/partnership-hub/hub/pkg/workforce"
 )
 
 // RunConfig is the ingest service's configuration, read from HUB_* variables.
@@ -35,13 +35,16 @@ func Run(ctx context.Context, cfg RunConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc := New(cfg.Ingest, log, js, ch, status,
-		&Workforce{Returns: workforce.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
-		&Survey{Results: survey.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
-		&Audit{Ratings: audit.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
-		&Placement{Placements: placement.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
-		&PlacementCapacity{Placements: placement.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
-		&PracticeEducators{Placements: placement.NewStore(ch), Directory: reference.NewDirectory(ch, cfg.Ingest.Refresh), Now: time.Now},
-	)
+	svc := New(cfg.Ingest, log, js, ch, status, Handlers(ch, reference.NewDirectory(ch, cfg.Ingest.Refresh), time.Now)...)
 	return runObserved(ctx, cfg, log, conns, svc)
+}
+
+// Handlers checks and stores every registered kind (kinds.All), with one reference directory
+// shared by all of them.
+func Handlers(ch driver.Conn, dir kind.Directory, now func() time.Time) []Kind {
+	out := make([]Kind, len(kinds.All))
+	for i, k := range kinds.All {
+		out[i] = k.Handler(ch, dir, now)
+	}
+	return out
 }

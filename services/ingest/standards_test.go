@@ -2,12 +2,13 @@ package ingest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
-	"github.com/partnership-hub/hub/pkg/reference"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
 )
@@ -17,16 +18,17 @@ var fixedNow = func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, ti
 // checkAndStore runs a kind on one CSV chunk as the API would send it, and stores what passes.
 func checkAndStore(t *testing.T, k Kind, env submission.Envelope, encode func() ([]byte, error)) submission.ChunkResult {
 	t.Helper()
-	b, err := encode()
+	wire, err := encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Rows, env.ID, env.Kind, env.Submitter, env.ReceivedAt = b, "sub-1", k.Name(), "test", fixedNow()
-	c, err := k.Check(context.Background(), env)
+	env.Rows, env.ID, env.Kind, env.Submitter, env.ReceivedAt = wire, "sub-1", k.Name(), "test", fixedNow()
+	b := k.Check(context.Background(), []submission.Envelope{env})
+	c, err := b.Chunk(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.Store(context.Background(), []Checked{c}); err != nil {
+	if err := b.Store(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return c.Result
@@ -34,7 +36,7 @@ func checkAndStore(t *testing.T, k Kind, env submission.Envelope, encode func() 
 
 func TestAuditRows(t *testing.T) {
 	h := newHarness(t)
-	k := &Audit{Ratings: audit.NewStore(h.conn), Directory: reference.NewDirectory(h.conn, time.Second), Now: fixedNow}
+	k := h.handler(audit.Kind)
 	csv := "org,cycle,item,rating,evidence,priority,action,owner,due\n" +
 		"E06000001,2026,S2.1,AMBER,Plan reviewed,HIGH,Recruit,Head of Service,2027-01-31\n" + // 2 good
 		"E06000001,2026,S9.1,RED,Gaps,HIGH,,,\n" + // 3 unknown item
@@ -44,13 +46,7 @@ func TestAuditRows(t *testing.T) {
 		"E06000001,2027,S2.4,RED,Gaps,HIGH,,,\n" + // 7 future cycle
 		"E06000002,2026,S2.4,RED,Gaps,HIGH,,,\n" + // 8 another organisation
 		"E06000001,2026,S3.1,GREEN,Fine,LOW,,,\n" // 9 good
-	d, err := audit.Layout.DecodeCSV([]byte(csv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Normalise(audit.Normalise, audit.Key)
-	res := checkAndStore(t, k, submission.Envelope{Org: "E06000001", Roles: []string{auth.RoleSubmitter}},
-		func() ([]byte, error) { return audit.Layout.Encode(d.Records) })
+	res := checkAndStore(t, k, submission.Envelope{Org: "E06000001", Roles: []string{auth.RoleSubmitter}}, chunk(t, audit.Kind, csv))
 	want := map[int]string{3: "item", 4: "rating", 5: "evidence", 6: "evidence", 7: "cycle", 8: "org"}
 	if res.Accepted != 2 || len(res.Rejected) != len(want) {
 		t.Fatalf("result %+v", res)
@@ -60,7 +56,7 @@ func TestAuditRows(t *testing.T) {
 			t.Errorf("unexpected rejection %+v", e)
 		}
 	}
-	latest, err := k.Ratings.Latest(context.Background(), 2026, []string{"E06000001"})
+	latest, err := audit.NewStore(h.conn).Latest(context.Background(), 2026, []string{"E06000001"})
 	if err != nil || len(latest) != 2 || latest[0].Item != "S2.1" || latest[0].Owner != "Head of Service" {
 		t.Errorf("stored %+v (%v)", latest, err)
 	}
@@ -68,7 +64,7 @@ func TestAuditRows(t *testing.T) {
 
 func TestSurveyRows(t *testing.T) {
 	h := newHarness(t)
-	k := &Survey{Results: survey.NewStore(h.conn), Directory: reference.NewDirectory(h.conn, time.Second), Now: fixedNow}
+	k := h.handler(survey.Kind)
 	csv := "org,year,question,group,strongly_disagree,disagree,neutral,agree,strongly_agree,n\n" +
 		"E06000002,2026,Q2.1,manager,1,1,1,5,4,12\n" + // 2 good, another org: fine for a provider
 		"E06000001,2026,Q2.1,manager,1,1,1,5,4,13\n" + // 3 does not add up
@@ -76,16 +72,17 @@ func TestSurveyRows(t *testing.T) {
 		"E06000001,2026,Q0.1,manager,1,1,1,5,4,12\n" + // 5 unknown question
 		"E99999999,2026,Q2.1,manager,1,1,1,5,4,12\n" + // 6 unknown organisation
 		"E06000001,2026,Q2.1,manager,1,1,1,5,four,12\n" // 7 not a number: refused by the API already
-	d, err := survey.Layout.DecodeCSV([]byte(csv))
+	d, err := survey.Kind.ReadAll(kind.Body{R: strings.NewReader(csv), CSV: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Normalise(survey.Normalise, survey.Key)
 	if len(d.Rejected) != 1 || d.Rejected[0].Row != 7 || d.Rejected[0].Field != "strongly_agree" {
 		t.Fatalf("decoded rejections %+v", d.Rejected)
 	}
-	res := checkAndStore(t, k, submission.Envelope{Roles: []string{auth.RoleSurveyProvider}},
-		func() ([]byte, error) { return survey.Layout.Encode(d.Records) })
+	wire := func(rows []kind.Row[survey.GroupResult]) func() ([]byte, error) {
+		return func() ([]byte, error) { return survey.Kind.Format.Encode(rows) }
+	}
+	res := checkAndStore(t, k, submission.Envelope{Roles: []string{auth.RoleSurveyProvider}}, wire(d.Rows))
 	want := map[int]string{3: "n", 4: "year", 5: "question", 6: "org"}
 	if res.Accepted != 1 || len(res.Rejected) != len(want) {
 		t.Fatalf("result %+v", res)
@@ -97,7 +94,7 @@ func TestSurveyRows(t *testing.T) {
 	}
 	// A submitter (not a survey provider) may only report for itself, behind the API's check.
 	res = checkAndStore(t, k, submission.Envelope{Org: "E06000001", Roles: []string{auth.RoleSubmitter}},
-		func() ([]byte, error) { return survey.Layout.Encode(d.Records[:1]) })
+		wire(d.Rows[:1]))
 	if res.Accepted != 0 || len(res.Rejected) != 1 || res.Rejected[0].Field != "org" {
 		t.Errorf("submitter for another organisation: %+v", res)
 	}

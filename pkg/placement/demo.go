@@ -1,16 +1,12 @@
-package hub
+package placement
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 
-	"github.com/partnership-hub/hub/pkg/benchmark"
-	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/reference"
-	"github.com/partnership-hub/hub/pkg/rows"
-	"github.com/partnership-hub/hub/pkg/submission"
 )
 
 // The demo's Standard 8 clients and their organisations (see devoidc.DemoClients).
@@ -31,12 +27,6 @@ var demoUniversities = []struct {
 
 // demoSeed makes the demo the same every time.
 const demoSeed = 8
-
-// demoUpload is one submission of the demo: which client sends which body where.
-type demoUpload struct {
-	client, path, key string
-	body              []byte
-}
 
 // demoEmployers are the North East employers that host placements: the councils, the trusts and
 // the charities of the reference data.
@@ -63,7 +53,7 @@ func demoEmployers() (councils, others []reference.Organisation, err error) {
 // request and employers offer and confirm (with a shortfall), and the employers' practice
 // educators. It is deterministic. Each body goes as the client that would send it: the demo
 // university and the demo trust their own, the steward everyone else's.
-func demoStandard8() ([]demoUpload, error) {
+func generateDemo() (*demoData, error) {
 	councils, others, err := demoEmployers()
 	if err != nil {
 		return nil, err
@@ -81,64 +71,64 @@ func demoStandard8() ([]demoUpload, error) {
 	}
 
 	var (
-		own, otherPlacements []placement.Row
+		own, otherPlacements []Placement
 		hosted               = map[[3]string]int{} // employer, year, stage → placements
-		requested            []placement.CapacityRow
+		requested            []Capacity
 	)
 	for _, u := range demoUniversities {
 		secret := []byte("demo secret of " + u.code)
 		for y, ay := range DemoAcademicYears {
 			startYear := 2024 + y
 			perStage := map[string]int{}
-			for _, stage := range []string{placement.SkillsDays, placement.First, placement.Final} {
+			for _, stage := range []string{SkillsDays, First, Final} {
 				cohortYear := startYear
-				if stage == placement.Final {
+				if stage == Final {
 					cohortYear = startYear - 1
 				}
 				for i := range u.students {
-					p := placement.Placement{
-						Org: u.code, StudentRef: placement.StudentRef(secret, fmt.Sprintf("%s/%d/%04d", u.code, cohortYear, i)),
-						Route:  placement.Routes[pick(0.55, 0.25, 0.1, 0.05)],
+					p := Placement{
+						Org: u.code, StudentRef: StudentRef(secret, fmt.Sprintf("%s/%d/%04d", u.code, cohortYear, i)),
+						Route:  Routes[pick(0.55, 0.25, 0.1, 0.05)],
 						Cohort: fmt.Sprintf("%d/%02d", cohortYear, (cohortYear+1)%100), AcademicYear: ay, Stage: stage,
-						PlannedDays: placement.RequiredDays[stage], ServiceUserGroup: placement.ServiceUserGroups[pick(0.45, 0.2, 0.12, 0.08, 0.1)],
+						PlannedDays: RequiredDays[stage], ServiceUserGroup: ServiceUserGroups[pick(0.45, 0.2, 0.12, 0.08, 0.1)],
 					}
 					var host reference.Organisation
 					statutoryShare := 0.35
-					if stage == placement.Final {
+					if stage == Final {
 						statutoryShare = 0.7
 					}
-					if stage != placement.SkillsDays && rng.Float64() < statutoryShare {
+					if stage != SkillsDays && rng.Float64() < statutoryShare {
 						host, p.Setting, p.StatutoryTasks = councils[rng.IntN(len(councils))], "la", true
 					} else {
 						host = others[rng.IntN(len(others))]
 						p.Setting = map[string]string{reference.TypeTrust: "health", reference.TypeVoluntary: "voluntary"}[host.Type]
 						p.StatutoryTasks = host.Type == reference.TypeTrust && rng.Float64() < 0.4
 					}
-					if stage == placement.SkillsDays {
+					if stage == SkillsDays {
 						// Skills days are taught at the university with a partner council.
 						host, p.Setting, p.StatutoryTasks = councils[i%len(councils)], "la", false
 					}
 					p.HostOrg = host.Code
-					if stage != placement.SkillsDays {
+					if stage != SkillsDays {
 						p.PEStage = 1 + pick(0.4)
-						p.PELocation = placement.PELocations[pick(0.75)]
+						p.PELocation = PELocations[pick(0.75)]
 					}
 					done := p.PlannedDays
 					switch pick(0.87, 0.03, 0.06, 0.03) {
 					case 0:
-						p.Outcome = placement.Passed
-						if stage == placement.Final && rng.Float64() < 0.03 {
+						p.Outcome = Passed
+						if stage == Final && rng.Float64() < 0.03 {
 							done -= 1 + rng.IntN(5) // passed a little short: a warning, not a refusal
 						}
 					case 1:
-						p.Outcome = placement.Failed
+						p.Outcome = Failed
 					case 2:
-						p.Outcome, done = placement.Withdrawn, rng.IntN(p.PlannedDays/2)
+						p.Outcome, done = Withdrawn, rng.IntN(p.PlannedDays/2)
 					default:
-						p.Outcome, done = placement.Deferred, rng.IntN(p.PlannedDays/3)
+						p.Outcome, done = Deferred, rng.IntN(p.PlannedDays/3)
 					}
 					p.CompletedDays = &done
-					row := placement.Row{Placement: p}
+					row := p
 					if u.code == DemoUniversity {
 						own = append(own, row)
 					} else {
@@ -148,23 +138,23 @@ func demoStandard8() ([]demoUpload, error) {
 					perStage[stage]++
 				}
 			}
-			for _, stage := range []string{placement.First, placement.Final} {
+			for _, stage := range []string{First, Final} {
 				n := perStage[stage] + perStage[stage]/10
-				requested = append(requested, placement.CapacityRow{Capacity: placement.Capacity{Org: u.code, AcademicYear: ay, Stage: stage, Requested: &n}})
+				requested = append(requested, Capacity{Org: u.code, AcademicYear: ay, Stage: stage, Requested: &n})
 			}
 		}
 	}
 
 	// Employers offer a little more than they host and confirm what they host, so the region
 	// confirms fewer places than universities request.
-	var ownOffers, otherOffers []placement.CapacityRow
-	var ownEducators, otherEducators []placement.EducatorsRow
+	var ownOffers, otherOffers []Capacity
+	var ownEducators, otherEducators []Educators
 	for _, e := range append(append([]reference.Organisation{}, councils...), others...) {
 		for _, ay := range DemoAcademicYears {
-			for _, stage := range []string{placement.First, placement.Final} {
+			for _, stage := range []string{First, Final} {
 				confirmed := hosted[[3]string{e.Code, ay, stage}]
 				offered := confirmed + rng.IntN(4)
-				c := placement.CapacityRow{Capacity: placement.Capacity{Org: e.Code, AcademicYear: ay, Stage: stage, Offered: &offered, Confirmed: &confirmed}}
+				c := Capacity{Org: e.Code, AcademicYear: ay, Stage: stage, Offered: &offered, Confirmed: &confirmed}
 				if e.Code == DemoTrust {
 					ownOffers = append(ownOffers, c)
 				} else {
@@ -175,12 +165,12 @@ func demoStandard8() ([]demoUpload, error) {
 		// Practice educators are counted at 30 September, after the academic year whose
 		// students they supported: 2024/25's in the reporting year 2025.
 		for i, ay := range DemoAcademicYears {
-			period := benchmark.PeriodOf(submission.KindPlacement, ay)
-			students := hosted[[3]string{e.Code, DemoAcademicYears[i], placement.First}] + hosted[[3]string{e.Code, DemoAcademicYears[i], placement.Final}]
+			period := ReportingYearOf(ay)
+			students := hosted[[3]string{e.Code, DemoAcademicYears[i], First}] + hosted[[3]string{e.Code, DemoAcademicYears[i], Final}]
 			active := (students + 1) / 2
 			stage1 := active/3 + rng.IntN(4)
 			stage2 := active - active/3 + rng.IntN(6)
-			ed := placement.EducatorsRow{Educators: placement.Educators{Org: e.Code, Period: period, Stage1: &stage1, Stage2: &stage2, Active: &active, StudentsSupported: &students}}
+			ed := Educators{Org: e.Code, Period: period, Stage1: &stage1, Stage2: &stage2, Active: &active, StudentsSupported: &students}
 			if e.Code == DemoTrust {
 				ownEducators = append(ownEducators, ed)
 			} else {
@@ -188,7 +178,7 @@ func demoStandard8() ([]demoUpload, error) {
 			}
 		}
 	}
-	var ownRequests, otherRequests []placement.CapacityRow
+	var ownRequests, otherRequests []Capacity
 	for _, r := range requested {
 		if r.Org == DemoUniversity {
 			ownRequests = append(ownRequests, r)
@@ -197,59 +187,40 @@ func demoStandard8() ([]demoUpload, error) {
 		}
 	}
 
-	var uploads []demoUpload
-	add := func(client, path, key string, layout rows.Layout, recs []rows.Record) error {
-		body, err := demoCSV(layout, recs)
+	return &demoData{
+		placements: []kind.Sample[Placement]{
+			{Client: "demo-university", Key: "demo-placements-" + DemoUniversity, Rows: own},
+			{Client: "demo-steward", Key: "demo-placements-north-east", Rows: otherPlacements},
+		},
+		capacity: []kind.Sample[Capacity]{
+			{Client: "demo-university", Key: "demo-capacity-" + DemoUniversity, Rows: ownRequests},
+			{Client: "demo-trust", Key: "demo-capacity-" + DemoTrust, Rows: ownOffers},
+			{Client: "demo-steward", Key: "demo-capacity-north-east", Rows: append(otherRequests, otherOffers...)},
+		},
+		educators: []kind.Sample[Educators]{
+			{Client: "demo-trust", Key: "demo-educators-" + DemoTrust, Rows: ownEducators},
+			{Client: "demo-steward", Key: "demo-educators-north-east", Rows: otherEducators},
+		},
+	}, nil
+}
+
+// demo is the demo partnership, made once.
+var demo = sync.OnceValues(generateDemo)
+
+// demoData is the demo partnership's submissions, of each kind.
+type demoData struct {
+	placements []kind.Sample[Placement]
+	capacity   []kind.Sample[Capacity]
+	educators  []kind.Sample[Educators]
+}
+
+// demoPart is one kind's share of the demo partnership.
+func demoPart[R any](of func(*demoData) []kind.Sample[R]) func() ([]kind.Sample[R], error) {
+	return func() ([]kind.Sample[R], error) {
+		d, err := demo()
 		if err != nil {
-			return err
-		}
-		uploads = append(uploads, demoUpload{client: client, path: path, key: key, body: body})
-		return nil
-	}
-	for _, u := range []struct {
-		client, path, key string
-		layout            rows.Layout
-		recs              []rows.Record
-	}{
-		{"demo-university", "/v1/placements", "demo-placements-" + DemoUniversity, placement.Layout, records(own, placement.Row.Record)},
-		{"demo-steward", "/v1/placements", "demo-placements-north-east", placement.Layout, records(otherPlacements, placement.Row.Record)},
-		{"demo-university", "/v1/placement-capacity", "demo-capacity-" + DemoUniversity, placement.CapacityLayout, records(ownRequests, placement.CapacityRow.Record)},
-		{"demo-trust", "/v1/placement-capacity", "demo-capacity-" + DemoTrust, placement.CapacityLayout, records(ownOffers, placement.CapacityRow.Record)},
-		{"demo-steward", "/v1/placement-capacity", "demo-capacity-north-east", placement.CapacityLayout, records(append(otherRequests, otherOffers...), placement.CapacityRow.Record)},
-		{"demo-trust", "/v1/practice-educators", "demo-educators-" + DemoTrust, placement.EducatorsLayout, records(ownEducators, placement.EducatorsRow.Record)},
-		{"demo-steward", "/v1/practice-educators", "demo-educators-north-east", placement.EducatorsLayout, records(otherEducators, placement.EducatorsRow.Record)},
-	} {
-		if err := add(u.client, u.path, u.key, u.layout, u.recs); err != nil {
 			return nil, err
 		}
+		return of(d), nil
 	}
-	return uploads, nil
-}
-
-func records[T any](rs []T, record func(T) rows.Record) []rows.Record {
-	out := make([]rows.Record, len(rs))
-	for i, r := range rs {
-		out[i] = record(r)
-	}
-	return out
-}
-
-// demoCSV writes records as an upload: a header row with the layout's columns, then the rows.
-func demoCSV(layout rows.Layout, recs []rows.Record) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	if err := w.Write(layout.Columns); err != nil {
-		return nil, err
-	}
-	rec := make([]string, len(layout.Columns))
-	for _, r := range recs {
-		for i, c := range layout.Columns {
-			rec[i] = r.Cells[c]
-		}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return b.Bytes(), w.Error()
 }

@@ -1,0 +1,243 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/partnership-hub/hub/pkg/authz"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
+	"github.com/partnership-hub/hub/pkg/submission"
+	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/pkg/workforce"
+)
+
+type submitInput struct {
+	ContentType    string `header:"Content-Type" doc:"application/json or text/csv"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Any string unique to this submission; sending it again within 24 hours returns the first submission instead of storing twice"`
+	RawBody        []byte
+}
+
+// maxProblemDetails caps the row errors put in one 4xx answer.
+const maxProblemDetails = 100
+
+// registerKinds adds every registered kind's submit operation, and its list operation when it has
+// one.
+func registerKinds(api huma.API, d *Deps) {
+	for _, k := range kinds.All {
+		registerSubmit(api, d, k)
+		if k.About().List != nil {
+			registerList(api, d, k.About())
+		}
+	}
+}
+
+// registerSubmit adds the POST operation of a kind: JSON or CSV, read row by row, 202 with a
+// submission id.
+func registerSubmit(api huma.API, d *Deps, k kind.Any) {
+	m := k.About()
+	schema := api.OpenAPI().Components.Schemas.Schema(k.BodyType(), true, m.Docs.Root)
+	csvDoc := m.Docs.CSVDoc
+	if csvDoc == "" {
+		csvDoc = fmt.Sprintf("CSV with a header row naming the columns %v", k.Columns())
+	}
+	huma.Register(api, huma.Operation{
+		OperationID:   m.Docs.SubmitID,
+		Method:        http.MethodPost,
+		Path:          m.Docs.Path,
+		Summary:       m.Docs.Summary,
+		Description:   m.Docs.Description,
+		Tags:          m.Docs.Tags,
+		Security:      secured,
+		DefaultStatus: http.StatusAccepted,
+		MaxBodyBytes:  d.Limits.MaxUploadBytes,
+		// The body is read row by row by the kind's format, so that one bad row is refused on its
+		// own instead of failing the whole request; the schema is for the documentation.
+		SkipValidateBody: true,
+		RequestBody: &huma.RequestBody{
+			Required: true,
+			Content: map[string]*huma.MediaType{
+				"application/json": {Schema: schema},
+				"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: csvDoc}},
+			},
+		},
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *submitInput) (*submitOutput, error) {
+		return submit(ctx, d, k, in)
+	})
+}
+
+// submit takes one submission of kind k: the caller must be one the kind's policy lets submit;
+// the body is read row by row into chunks; a body naming an organisation the caller may not
+// report for is refused whole (403), as is one of too many rows (422), before anything is
+// published.
+func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitOutput, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := k.About()
+	caller := kind.Caller{Roles: p.Roles, Org: p.Org}
+	if err := m.Policy.MaySubmit(caller, m.Rows); err != nil {
+		return nil, forbid(ctx, err.Error())
+	}
+	body, err := bodyOf(d, in)
+	if err != nil {
+		return nil, err
+	}
+	var chunks []kind.Chunk
+	sum, err := k.Read(body, caller, kind.Limits{MaxRows: d.Limits.MaxRows, ChunkRows: d.Limits.ChunkRows}, func(c kind.Chunk) error {
+		chunks = append(chunks, c)
+		return nil
+	})
+	var de *submission.DocumentError
+	if errors.As(err, &de) {
+		return nil, huma.Error422UnprocessableEntity("the body cannot be read as "+m.Rows, details(de.Problems)...)
+	}
+	if err != nil {
+		return nil, huma.Error400BadRequest("the body cannot be read", err)
+	}
+	if sum.Rows > d.Limits.MaxRows {
+		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", sum.Rows, d.Limits.MaxRows))
+	}
+	// The organisation the rows concern, on the access trail (a submission naming several is
+	// found there by its id).
+	trail.Annotate(ctx, sum.Org, "")
+	if sum.ForeignRows > 0 {
+		d.Log.Warn("submission for another organisation refused", "kind", m.Name, "client", p.ClientID, "org", p.Org, "rows", sum.ForeignRows)
+		return nil, forbid(ctx, fmt.Sprintf("you may only submit %s for your own organisation: %d rows name another, nothing was stored", m.Rows, sum.ForeignRows), details(sum.Foreign)...)
+	}
+	return publish(ctx, d, p, m.Name, in.IdempotencyKey, in.RawBody, chunks, sum.Rows)
+}
+
+// bodyOf checks a submission's content type and size: CSV, or JSON up to the JSON limit.
+func bodyOf(d *Deps, in *submitInput) (kind.Body, error) {
+	switch {
+	case isCSV(in.ContentType):
+		return kind.Body{R: bytes.NewReader(in.RawBody), CSV: true}, nil
+	case isJSON(in.ContentType):
+		if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
+			return kind.Body{}, huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
+		}
+		return kind.Body{R: bytes.NewReader(in.RawBody)}, nil
+	}
+	return kind.Body{}, huma.NewError(http.StatusUnsupportedMediaType, "send application/json or text/csv")
+}
+
+// isCSV tells whether a content type names CSV.
+func isCSV(ct string) bool {
+	ct = strings.ToLower(ct)
+	return strings.HasPrefix(ct, "text/csv") || strings.HasPrefix(ct, "application/csv")
+}
+
+func isJSON(ct string) bool {
+	ct = strings.ToLower(ct)
+	return ct == "" || strings.HasPrefix(ct, "application/json") || strings.Contains(ct, "+json")
+}
+
+// details turns row errors into problem details, at most maxProblemDetails of them.
+func details(errs []submission.RowError) []error {
+	out := make([]error, 0, min(len(errs), maxProblemDetails))
+	for _, e := range errs[:min(len(errs), maxProblemDetails)] {
+		loc := fmt.Sprintf("row %d", e.Row)
+		if e.Row == 0 {
+			loc = "body"
+		}
+		if e.Field != "" {
+			loc += " " + e.Field
+		}
+		out = append(out, &huma.ErrorDetail{Message: e.Reason, Location: loc})
+	}
+	return out
+}
+
+// listInput is a list operation's query: org, and the kind's own parameters (read by Resolve).
+type listInput struct {
+	Org   string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
+	query kind.Query
+}
+
+// Resolve implements huma.Resolver: it reads the kind's own query parameters, declared on the
+// operation.
+func (in *listInput) Resolve(ctx huma.Context) []error {
+	in.query = kind.Query{}
+	var errs []error
+	for _, p := range ctx.Operation().Parameters {
+		if p.In != "query" || p.Name == "org" {
+			continue
+		}
+		v := ctx.Query(p.Name)
+		if p.Schema != nil && p.Schema.MaxLength != nil && len(v) > *p.Schema.MaxLength {
+			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: fmt.Sprintf("expected length <= %d", *p.Schema.MaxLength)})
+			continue
+		}
+		if v != "" && p.Schema != nil && p.Schema.Pattern != "" {
+			if ok, err := regexp.MatchString(p.Schema.Pattern, v); err != nil || !ok {
+				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: "expected string to match pattern " + p.Schema.Pattern})
+				continue
+			}
+		}
+		in.query[p.Name] = v
+	}
+	return errs
+}
+
+type listOutput struct {
+	Body any
+}
+
+// registerList adds the GET operation of a kind's stored rows: the caller's own organisation's,
+// or (for a steward) the one asked for.
+func registerList(api huma.API, d *Deps, m *kind.Meta) {
+	l := m.List
+	op := huma.Operation{
+		OperationID: l.ID, Method: http.MethodGet, Path: m.Docs.Path, Summary: l.Summary, Description: l.Description,
+		Tags: m.Docs.Tags, Security: secured,
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
+			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(l.Body(), true, l.Schema)},
+		}}},
+	}
+	for _, p := range l.Params {
+		maxLen := p.MaxLength
+		op.Parameters = append(op.Parameters, &huma.Param{Name: p.Name, In: "query", Description: p.Doc,
+			Schema: &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &maxLen, Pattern: p.Pattern}})
+	}
+	huma.Register(api, op, func(ctx context.Context, in *listInput) (*listOutput, error) {
+		org, err := ownOrg(ctx, in.Org, m.Rows)
+		if err != nil {
+			return nil, err
+		}
+		body, err := l.Read(ctx, d.CH, org, in.query)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read "+m.Rows, err)
+		}
+		return &listOutput{Body: body}, nil
+	})
+}
+
+// ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;
+// another only for a steward (authz.MayReadRows).
+func ownOrg(ctx context.Context, asked, what string) (string, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return "", err
+	}
+	org := cmp.Or(workforce.NormaliseOrg(asked), p.Org)
+	trail.Annotate(ctx, org, "")
+	if err := authz.MayReadRows(p, org); err != nil {
+		return "", refusal(err)
+	}
+	if org == "" {
+		return "", huma.Error422UnprocessableEntity("name an organisation whose " + what + " to read with org=")
+	}
+	return org, nil
+}

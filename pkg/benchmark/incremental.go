@@ -40,6 +40,10 @@ type keptPeriod struct {
 	busy  bool // being recomputed: kept whatever the limit, so that changes meanwhile are marked
 }
 
+// readApart is how many organisations' rows of a kind a recomputation reads by themselves at
+// most: past it (a bulk load), the kind is read whole, in one query for all the periods.
+const readApart = 100
+
 // NewRecomputer keeps the figures of up to keep periods (the ones recomputed last).
 func (s *Store) NewRecomputer(keep int) *Recomputer {
 	return &Recomputer{store: s, keep: max(keep, 0), kept: map[string]*keptPeriod{}}
@@ -130,6 +134,11 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		if k.figs != nil {
 			rs[i].figs = maps.Clone(k.figs)
 			rs[i].read = k.stale
+			for kind, set := range rs[i].read {
+				if len(set) > readApart {
+					rs[i].read[kind] = nil // read whole, with the other periods' in one query
+				}
+			}
 		}
 		k.stale = reading{}
 		k.busy = true

@@ -36,15 +36,17 @@ type Plan struct {
 	Items            []PlanItem `json:"items" doc:"RED and AMBER items, by priority (HIGH first), then standard, then item"`
 	Overdue          int        `json:"overdue" doc:"Items whose due date has passed"`
 	WithoutAction    int        `json:"without_action" doc:"Items with no planned action"`
+	ComputedAt       time.Time  `json:"computed_at" doc:"When the hub built the plan from the ratings it had stored then (UTC): it is built at each request" example:"2026-03-31T09:00:00Z"`
 }
 
 var (
 	priorityRank = map[string]int{High: 0, Medium: 1, Low: 2}
 )
 
-// BuildPlan turns an organisation's current ratings into its action plan as of today.
+// BuildPlan turns an organisation's current ratings into its action plan as of today, the time
+// it is built.
 func BuildPlan(fw *Framework, org string, cycle int, latest []Stored, today time.Time) Plan {
-	p := Plan{Org: org, Cycle: cycle, AsOf: today.Format(time.DateOnly), Items: []PlanItem{}}
+	p := Plan{Org: org, Cycle: cycle, AsOf: today.Format(time.DateOnly), Items: []PlanItem{}, ComputedAt: today.UTC().Truncate(time.Second)}
 	if v, ok := fw.VersionFor(cycle); ok {
 		p.FrameworkVersion = v.Version
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -50,9 +51,10 @@ type StandardMix struct {
 
 type ragMixOutput struct {
 	Body struct {
-		Cycle     int           `json:"cycle"`
-		Region    string        `json:"region"`
-		Standards []StandardMix `json:"standards"`
+		Cycle      int           `json:"cycle"`
+		Region     string        `json:"region"`
+		Standards  []StandardMix `json:"standards"`
+		ComputedAt time.Time     `json:"computed_at" doc:"When the hub computed these figures from the ratings it had stored then (UTC): they are computed at each request" example:"2026-03-31T09:00:00Z"`
 	}
 }
 
@@ -134,7 +136,7 @@ func registerAudits(api huma.API, d *Deps) {
 		}
 		mixes := audit.Mixes(latest)
 		out := &ragMixOutput{}
-		out.Body.Cycle, out.Body.Region, out.Body.Standards = in.Cycle, in.Region, []StandardMix{}
+		out.Body.Cycle, out.Body.Region, out.Body.Standards, out.Body.ComputedAt = in.Cycle, in.Region, []StandardMix{}, computedNow(d)
 		for _, s := range fw.Standards {
 			sm := StandardMix{Standard: s.Number, Title: s.Title, Organisations: []OrgMix{}}
 			var (

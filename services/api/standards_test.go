@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/submission"
@@ -105,5 +106,31 @@ func TestSurveyAndAuditRefusals(t *testing.T) {
 	}
 	if resp, body := e.do("GET", "/v1/audits/action-plan?cycle=2026&org=E06000001", "other-council", "", ""); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("another council's action plan: %d %s, want 403", resp.StatusCode, body)
+	}
+}
+
+// TestSurveyAndAuditAnswersSayWhenComputed: the health-check and audit answers, computed at each
+// request, say when (computed_at, UTC), as the benchmarks say when theirs were computed.
+func TestSurveyAndAuditAnswersSayWhenComputed(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	for _, path := range []string{"/v1/surveys/agreement?year=2026&region=E12000001", "/v1/triangulation?cycle=2026&region=E12000001",
+		"/v1/audits/rag-mix?cycle=2026&region=E12000001", "/v1/audits/action-plan?cycle=2026&org=E06000001"} {
+		t.Run(path, func(t *testing.T) {
+			before := time.Now().UTC().Truncate(time.Second)
+			resp, body := e.do("GET", path, "demo-council", "", "")
+			after := time.Now().UTC()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			var answer struct {
+				ComputedAt *time.Time `json:"computed_at"`
+			}
+			if err := json.Unmarshal(body, &answer); err != nil || answer.ComputedAt == nil {
+				t.Fatalf("no computed_at in %s (%v)", body, err)
+			}
+			if at := *answer.ComputedAt; at.Before(before) || at.After(after) || at.Location() != time.UTC {
+				t.Errorf("computed_at %s, want the time of the request (%s to %s) in UTC", at, before, after)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -20,10 +21,11 @@ type agreementInput struct {
 
 type agreementOutput struct {
 	Body struct {
-		Year      int                        `json:"year"`
-		Region    string                     `json:"region"`
-		Threshold int                        `json:"threshold" doc:"Fewest respondents a published figure may come from"`
-		Standards []survey.StandardAgreement `json:"standards"`
+		Year       int                        `json:"year"`
+		Region     string                     `json:"region"`
+		Threshold  int                        `json:"threshold" doc:"Fewest respondents a published figure may come from"`
+		Standards  []survey.StandardAgreement `json:"standards"`
+		ComputedAt time.Time                  `json:"computed_at" doc:"When the hub computed these figures from the results it had stored then (UTC): they are computed at each request" example:"2026-03-31T09:00:00Z"`
 	}
 }
 
@@ -34,12 +36,16 @@ type triangulationInput struct {
 
 type triangulationOutput struct {
 	Body struct {
-		Cycle     int                        `json:"cycle"`
-		Region    string                     `json:"region"`
-		Quartiles []triangulation.Quartiles  `json:"quartiles" doc:"Per standard, the region's quartiles of staff agreement"`
-		Rows      []triangulation.Comparison `json:"rows" doc:"Per organisation and standard; flagged rows carry a flag"`
+		Cycle      int                        `json:"cycle"`
+		Region     string                     `json:"region"`
+		Quartiles  []triangulation.Quartiles  `json:"quartiles" doc:"Per standard, the region's quartiles of staff agreement"`
+		Rows       []triangulation.Comparison `json:"rows" doc:"Per organisation and standard; flagged rows carry a flag"`
+		ComputedAt time.Time                  `json:"computed_at" doc:"When the hub computed these figures from the results it had stored then (UTC): they are computed at each request" example:"2026-03-31T09:00:00Z"`
 	}
 }
+
+// computedNow is the computed_at of an answer computed now.
+func computedNow(d *Deps) time.Time { return d.Now().UTC().Truncate(time.Second) }
 
 func registerSurveys(api huma.API, d *Deps) {
 	huma.Register(api, regionalGet("get-survey-agreement", "/v1/surveys/agreement", "Staff agreement per standard, per organisation and for a region",
@@ -53,7 +59,7 @@ func registerSurveys(api huma.API, d *Deps) {
 			return nil, err
 		}
 		out := &agreementOutput{}
-		out.Body.Year, out.Body.Region, out.Body.Threshold = in.Year, in.Region, disclosure.Threshold
+		out.Body.Year, out.Body.Region, out.Body.Threshold, out.Body.ComputedAt = in.Year, in.Region, disclosure.Threshold, computedNow(d)
 		out.Body.Standards = survey.Agreement(cells, visible(orgs, sc))
 		if out.Body.Standards == nil {
 			out.Body.Standards = []survey.StandardAgreement{}
@@ -87,7 +93,7 @@ func registerSurveys(api huma.API, d *Deps) {
 		// those the reader may see named.
 		agreement := survey.Agreement(cells, visible(orgs, authz.Everyone()))
 		out := &triangulationOutput{}
-		out.Body.Cycle, out.Body.Region = in.Cycle, in.Region
+		out.Body.Cycle, out.Body.Region, out.Body.ComputedAt = in.Cycle, in.Region, computedNow(d)
 		out.Body.Rows, out.Body.Quartiles = triangulation.Compare(audit.Mixes(latest), agreement, names)
 		if out.Body.Rows == nil {
 			out.Body.Rows = []triangulation.Comparison{}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,9 +17,10 @@ type figure struct {
 }
 
 type agreementAnswer struct {
-	Year      int `json:"year"`
-	Threshold int `json:"threshold"`
-	Standards []struct {
+	Year       int       `json:"year"`
+	Threshold  int       `json:"threshold"`
+	ComputedAt time.Time `json:"computed_at"`
+	Standards  []struct {
 		Standard      int    `json:"standard"`
 		Region        figure `json:"region"`
 		Organisations []struct {
@@ -40,7 +42,8 @@ type mix struct {
 }
 
 type ragMixAnswer struct {
-	Standards []struct {
+	ComputedAt time.Time `json:"computed_at"`
+	Standards  []struct {
 		Standard      int    `json:"standard"`
 		Title         string `json:"title"`
 		Contributors  int    `json:"contributors"`
@@ -54,7 +57,8 @@ type ragMixAnswer struct {
 }
 
 type triangulationAnswer struct {
-	Rows []struct {
+	ComputedAt time.Time `json:"computed_at"`
+	Rows       []struct {
 		Org            string `json:"org"`
 		Name           string `json:"name"`
 		Standard       int    `json:"standard"`
@@ -66,11 +70,12 @@ type triangulationAnswer struct {
 }
 
 type actionPlan struct {
-	Org           string `json:"org"`
-	Cycle         int    `json:"cycle"`
-	AsOf          string `json:"as_of"`
-	Overdue       int    `json:"overdue"`
-	WithoutAction int    `json:"without_action"`
+	Org           string    `json:"org"`
+	Cycle         int       `json:"cycle"`
+	AsOf          string    `json:"as_of"`
+	Overdue       int       `json:"overdue"`
+	WithoutAction int       `json:"without_action"`
+	ComputedAt    time.Time `json:"computed_at"`
 	Items         []struct {
 		Item        string `json:"item"`
 		Standard    int    `json:"standard"`
@@ -214,12 +219,13 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 	}
 	p.Tables = append(p.Tables, tt)
 
+	var planAt time.Time
 	if f.Org != "" {
 		var plan actionPlan
 		err := v.get("/v1/audits/action-plan", query("org", f.Org, "cycle", strconv.Itoa(year)), &plan)
 		switch {
 		case err == nil:
-			d.HasPlan, d.Overdue, d.NoAction = true, plan.Overdue, plan.WithoutAction
+			d.HasPlan, d.Overdue, d.NoAction, planAt = true, plan.Overdue, plan.WithoutAction, plan.ComputedAt
 			pt := &Table{ID: "action-plan", Caption: fmt.Sprintf("Action plan, audit %d (as of %s)", year, plan.AsOf),
 				Head: []Head{{Text: "Item"}, {Text: "Rating"}, {Text: "Priority"}, {Text: "Action"}, {Text: "Owner"}, {Text: "Due"}, {Text: "Overdue"}}}
 			for _, it := range plan.Items {
@@ -237,6 +243,9 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 			return
 		}
 	}
+	// The API computes these answers as it is asked: the page says when, the latest of them.
+	computed := slices.MaxFunc([]time.Time{agreement.ComputedAt, rag.ComputedAt, tri.ComputedAt, planAt}, time.Time.Compare)
+	p.Computed = when(computed)
 	v.show(w, "health-check", p.withData(d))
 }
 

@@ -19,8 +19,8 @@ type indicatorData struct {
 	Metric     metricDef
 	Focus      focus
 	Name       string
-	Lines      *LineChart
-	Bars       *BarChart
+	Lines      *Chart
+	Bars       *Chart
 	Compare    string
 	Compares   []compareChoice
 	Periods    []string
@@ -79,7 +79,11 @@ func (v *visit) indicator(w http.ResponseWriter) {
 	}
 	p := page{Title: m.Label + ": " + f.name(), Section: fmt.Sprintf("standard-%d", m.Standard), Period: d.Period, Data: d}
 
-	d.Lines, p.Tables = v.seriesChart(m, f, t)
+	d.Lines, p.Tables, err = seriesChart(m, f, t)
+	if err != nil {
+		v.app.fail(w, v.r, err)
+		return
+	}
 	d.Alliances = v.alliancesFor()
 	d.Alliance = cmpOr(q.Get("group"), f.Alliance)
 	if d.Alliance == "" && len(d.Alliances) > 0 {
@@ -118,7 +122,7 @@ func (v *visit) indicator(w http.ResponseWriter) {
 
 // seriesChart draws the focus's series with its region's, England's and its statistical
 // neighbours' median (for an area: its median and England), and the table behind it.
-func (v *visit) seriesChart(m metricDef, f focus, t trend) (*LineChart, []*Table) {
+func seriesChart(m metricDef, f focus, t trend) (*Chart, []*Table, error) {
 	var periods []string
 	own, region, england, sn := make([]*float64, len(t.Points)), make([]*float64, len(t.Points)), make([]*float64, len(t.Points)), make([]*float64, len(t.Points))
 	table := &Table{ID: "trend", Caption: "The figures behind the time series", Small: true}
@@ -152,7 +156,8 @@ func (v *visit) seriesChart(m metricDef, f focus, t trend) (*LineChart, []*Table
 		series = append(series, seriesInput{Label: "Median", Values: region}, seriesInput{Label: "England", Values: england})
 	}
 	title := fmt.Sprintf("%s over time: %s", m.Label, f.name())
-	return newLineChart("trend-chart", title, seriesSummary(m, f, t), u, periods, series), []*Table{table}
+	chart, err := lineChart("trend-chart", title, seriesSummary(m, f, t), u, periods, series)
+	return chart, []*Table{table}, err
 }
 
 // seriesSummary says what the time series shows.
@@ -189,7 +194,7 @@ func seriesSummary(m metricDef, f focus, t trend) string {
 
 // comparison draws the ranked chart of the chosen comparison group in one period, with the
 // area's quartile band and its and England's values, and the table behind it.
-func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *Table, string, *time.Time, error) {
+func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*Chart, *Table, string, *time.Time, error) {
 	std := fmt.Sprintf("/v1/benchmarks/standard-%d", m.Standard)
 	q := query("region", f.Area, "period", d.Period, "org", f.Org)
 	group := areaName(f.Area)
@@ -265,32 +270,33 @@ func (v *visit) comparison(m metricDef, f focus, d *indicatorData) (*BarChart, *
 	if d.Compare == compareNeighbours {
 		p25, p75 = nil, nil
 	}
+	bars = rankBars(bars, m.HigherIsBetter)
 	title := fmt.Sprintf("%s in %s: %s ranked", m.Label, d.Period, group)
-	chart := newBarChart("rank-chart", title, barSummary(m, f, mb, group, d.Compare), m.Unit, m.HigherIsBetter, bars, refs, p25, p75)
+	chart, err := barChart("rank-chart", title, barSummary(m, f, mb, group, d.Compare), m.Unit, bars, refs, p25, p75)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
 	table := &Table{ID: "comparison", Caption: "The figures behind the ranked chart", Small: true,
 		Head: []Head{{Text: "Organisation"}, {Text: m.Label, Numeric: true}, {Text: "Rank", Numeric: true}}}
-	for _, b := range chart.Bars {
-		label := strings.TrimPrefix(b.Label, "▶ ")
-		var val *float64
-		for _, in := range bars {
-			if shorten(in.Label, 28) == label {
-				label, val = in.Label, in.Value
-			}
-		}
+	for _, b := range bars {
 		rank := ""
 		if b.Focus && mb.Position != nil && mb.Position.Rank > 0 {
 			rank = fmt.Sprintf("%d of %d", mb.Position.Rank, mb.Position.RankOf)
 		}
 		for _, o := range mb.Orgs {
-			if o.Name == label && o.Rank > 0 {
+			if o.Name == b.Label && o.Rank > 0 {
 				rank = fmt.Sprintf("%d of %d", o.Rank, o.RankOf)
 			}
 		}
-		cell := Cell{Text: b.ValueText, Raw: rawValue(val), Numeric: true, Missing: val == nil, Focus: b.Focus}
 		if d.Compare == compareNeighbours {
 			rank = ""
 		}
-		table.Rows = append(table.Rows, []Cell{{Text: label, Header: true, Focus: b.Focus}, cell, {Text: rank, Numeric: true, Focus: b.Focus}})
+		cell := valueCell(b.Value, m.Unit, "", "")
+		if b.Value == nil {
+			cell.Text = cmpOr(b.Why, "not known")
+		}
+		cell.Focus = b.Focus
+		table.Rows = append(table.Rows, []Cell{{Text: b.Label, Header: true, Focus: b.Focus}, cell, {Text: rank, Numeric: true, Focus: b.Focus}})
 	}
 	for _, r := range refs {
 		table.Rows = append(table.Rows, []Cell{{Text: r.Label, Header: true}, valueCell(r.Value, m.Unit, "", ""), {}})

@@ -84,7 +84,7 @@ type projectionData struct {
 	CloseBy  []option
 	Demands  []option
 	Errors   []formError
-	Chart    *ProjectionChart
+	Chart    *Chart
 	Answer   *projectionAnswer
 	Closing  string
 	Rates    string
@@ -193,7 +193,11 @@ func (v *visit) projections(w http.ResponseWriter) {
 			d.Name = ans.Area.Name
 			p.Title = "Workforce projection: " + d.Name
 			p.Period = fmt.Sprintf("%d, projected to %d", ans.Assumptions.Base, ans.Assumptions.Base+ans.Assumptions.Years)
-			d.Chart, p.Tables = projectionChart(&ans)
+			var err error
+			if d.Chart, p.Tables, err = projectionChart(&ans); err != nil {
+				v.app.fail(w, v.r, err)
+				return
+			}
 			d.Closing, d.Rates = closingWords(&ans), ratesWords(&ans)
 			for _, x := range ans.Excluded {
 				d.Excluded = append(d.Excluded, fmt.Sprintf("%s: %s", x.Name, x.Reason))
@@ -220,119 +224,25 @@ func (v *visit) projections(w http.ResponseWriter) {
 	v.show(w, "projection", p)
 }
 
-// ProjectionChart is the in-post line (figures, then projected) with its low–high band, and the
-// establishment line, over the years.
-type ProjectionChart struct {
-	ID, Title, Summary  string
-	Width, Height       int
-	PlotLeft, PlotRight float64
-	PlotTop, PlotBottom float64
-	Band                string // the low–high band's outline
-	Inpost, Projected   string // in-post: the figures, then the projection
-	Establishment       string
-	Markers             string
-	BaseX               float64
-	Ticks               []Tick
-	XLabels             []Tick
-	Labels              []Tick // at the lines' ends
-}
-
-// projectionChart lays the answer out, and makes the table behind it.
-func projectionChart(a *projectionAnswer) (*ProjectionChart, []*Table) {
+// projectionChart draws the in-post line (figures, then projected) with its low–high band, and
+// the establishment line, over the years, and makes the table behind it.
+func projectionChart(a *projectionAnswer) (*Chart, []*Table, error) {
 	pr := a.Projection
 	all := append(append([]projectionPoint{}, pr.History...), pr.Points...)
-	c := &ProjectionChart{ID: "projection-chart", Width: chartWidth, PlotLeft: 60, PlotRight: chartWidth - 150, PlotTop: 20, PlotBottom: 300}
-	c.Title = "In-post FTE and the establishment needed: " + a.Area.Name
 	table := &Table{ID: "projection", Caption: "The figures behind the chart (FTE)", Small: true,
 		Head: []Head{{Text: "Year"}, {Text: "Kind"}, {Text: "In-post", Numeric: true}, {Text: "Low", Numeric: true}, {Text: "High", Numeric: true},
 			{Text: "Establishment", Numeric: true}, {Text: "Gap", Numeric: true}, {Text: "Agency needed", Numeric: true},
 			{Text: "Leavers", Numeric: true}, {Text: "Starters", Numeric: true}, {Text: "Of them newly qualified", Numeric: true}}}
+	c, err := projectionPlot(pr.History, pr.Points)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Title = "In-post FTE and the establishment needed: " + a.Area.Name
+	c.Note = "Dark blue line with circles: in-post FTE, solid for the figures and dashed after the vertical line, where it is projected, " +
+		"with the shaded band from the low to the high scenario. Turquoise dashed line with squares: the establishment needed."
 	if len(all) == 0 {
-		return c, []*Table{table}
+		return c, []*Table{table}, nil
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range all {
-		for _, x := range []float64{p.Inpost, p.InpostLow, p.InpostHigh, p.Establishment} {
-			if x > 0 {
-				lo, hi = math.Min(lo, x), math.Max(hi, x)
-			}
-		}
-	}
-	ticks := niceTicks(math.Max(0, lo*0.9), hi, 5)
-	bottom, top := ticks[0], ticks[len(ticks)-1]
-	first, last := all[0].Year, all[len(all)-1].Year
-	x := func(year int) float64 {
-		if last == first {
-			return round1((c.PlotLeft + c.PlotRight) / 2)
-		}
-		return round1(c.PlotLeft + (c.PlotRight-c.PlotLeft)*float64(year-first)/float64(last-first))
-	}
-	y := func(v float64) float64 {
-		return round1(c.PlotBottom - (c.PlotBottom-c.PlotTop)*(v-bottom)/(top-bottom))
-	}
-	for _, t := range ticks {
-		c.Ticks = append(c.Ticks, Tick{Y: y(t), TextY: y(t) + 5, Label: formatTick(t, "")})
-	}
-	every := max(1, (len(all)+7)/8)
-	for i, p := range all {
-		if i%every == 0 || i == len(all)-1 {
-			c.XLabels = append(c.XLabels, Tick{X: x(p.Year), Label: strconv.Itoa(p.Year)})
-		}
-	}
-	path := func(ps []projectionPoint, of func(projectionPoint) float64) string {
-		var b strings.Builder
-		for i, p := range ps {
-			cmd := "L"
-			if i == 0 {
-				cmd = "M"
-			}
-			fmt.Fprintf(&b, "%s%g %g ", cmd, x(p.Year), y(of(p)))
-		}
-		return strings.TrimSpace(b.String())
-	}
-	inpost := func(p projectionPoint) float64 { return p.Inpost }
-	establishment := func(p projectionPoint) float64 { return p.Establishment }
-	var base []projectionPoint
-	if n := len(pr.History); n > 0 {
-		base = pr.History[n-1:]
-		c.BaseX = x(pr.History[n-1].Year)
-	}
-	projected := append(base, pr.Points...)
-	c.Inpost = path(pr.History, inpost)
-	c.Projected = path(projected, inpost)
-	var est []projectionPoint
-	for _, p := range all {
-		if p.Establishment > 0 {
-			est = append(est, p)
-		}
-	}
-	c.Establishment = path(est, establishment)
-	var band strings.Builder
-	for i, p := range projected {
-		cmd := "L"
-		if i == 0 {
-			cmd = "M"
-		}
-		fmt.Fprintf(&band, "%s%g %g ", cmd, x(p.Year), y(p.InpostHigh))
-	}
-	for i := len(projected) - 1; i >= 0; i-- {
-		fmt.Fprintf(&band, "L%g %g ", x(projected[i].Year), y(projected[i].InpostLow))
-	}
-	band.WriteString("Z")
-	c.Band = band.String()
-	for _, p := range all {
-		c.Markers += marker(0, x(p.Year), y(p.Inpost))
-	}
-	end := all[len(all)-1]
-	labels := []*LineSeries{
-		{Label: "In-post", LabelX: x(end.Year) + 12, LabelY: y(end.Inpost) + 5},
-		{Label: "Establishment", LabelX: x(end.Year) + 12, LabelY: y(end.Establishment) + 5},
-	}
-	spreadLabels(labels, c.PlotTop, c.PlotBottom+10)
-	for _, l := range labels {
-		c.Labels = append(c.Labels, Tick{X: l.LabelX, Y: l.LabelY, Label: l.Label})
-	}
-	c.Height = int(c.PlotBottom) + 40
 	if n := len(pr.Points); n > 0 {
 		b, e := all[0], pr.Points[n-1]
 		if h := len(pr.History); h > 0 {
@@ -354,27 +264,5 @@ func projectionChart(a *projectionAnswer) (*ProjectionChart, []*Table) {
 			table.Rows = append(table.Rows, row)
 		}
 	}
-	return c, []*Table{table}
-}
-
-// closingWords says what closing the gap would take.
-func closingWords(a *projectionAnswer) string {
-	cl := a.Projection.Closing
-	if cl.Gap <= 0 {
-		return fmt.Sprintf("In-post FTE meets the establishment needed in %d: there is no gap to close.", cl.By)
-	}
-	return fmt.Sprintf("To close the gap of %s FTE by %d: %s more newly qualified social workers starting each year, %s more final placements passed each year (%s today) and %s more practice educators.",
-		formatValue(cl.Gap, ""), cl.By, formatValue(cl.ExtraNewlyQualified, ""), formatValue(cl.ExtraFinalPlacements, ""),
-		formatValue(cl.FinalPlacementsPassed, ""), formatValue(cl.ExtraPracticeEducators, ""))
-}
-
-// ratesWords says what an organisation's projection was fitted to.
-func ratesWords(a *projectionAnswer) string {
-	r := a.Projection.Rates
-	if r == nil {
-		return fmt.Sprintf("The sum of %d members' projections.", a.Included)
-	}
-	return fmt.Sprintf("Leaver rate %s a year (its own %s over three years, the area's %s, weighted %s to its own); %s starters a year on average.",
-		formatValue(100*r.LeaverRate, "%"), formatValue(100*r.OwnLeaverRate, "%"), formatValue(100*r.AreaLeaverRate, "%"),
-		formatValue(100*r.Weight, "%"), formatValue(r.Starters, ""))
+	return c, []*Table{table}, nil
 }

@@ -60,34 +60,3 @@ func TestCellSafe(t *testing.T) {
 		}
 	}
 }
-
-// TestBarChart: bars are ranked best first for the metric's direction, the focus is marked by
-// more than colour, and a bar without a value says why.
-func TestBarChart(t *testing.T) {
-	v := func(f float64) *float64 { return &f }
-	in := []barInput{{Label: "A", Value: v(10)}, {Label: "B", Value: v(5), Focus: true}, {Label: "C", Why: "withheld"}, {Label: "D", Value: v(20)}}
-	c := newBarChart("c", "t", "s", "%", false, in, []refInput{{Label: "Region", Value: v(12)}}, v(6), v(15))
-	var order []string
-	for _, b := range c.Bars {
-		order = append(order, b.Label)
-	}
-	if got := strings.Join(order, ","); got != "▶ B,A,D,C" {
-		t.Errorf("lower is better: bars %s, want the focus B first and C, unknown, last", got)
-	}
-	if !c.Bars[0].Focus || c.Bars[3].HasValue || c.Bars[3].ValueText != "withheld" {
-		t.Errorf("bars %+v", c.Bars)
-	}
-	if c.Band == nil || c.Band.W <= 0 || len(c.Refs) != 1 {
-		t.Errorf("band %+v refs %+v", c.Band, c.Refs)
-	}
-	if c.Bars[2].W <= c.Bars[1].W {
-		t.Errorf("20%% drawn no longer than 10%%: %v, %v", c.Bars[2].W, c.Bars[1].W)
-	}
-}
-
-func TestNiceTicks(t *testing.T) {
-	ticks := niceTicks(0, 17.3, 5)
-	if ticks[0] != 0 || ticks[len(ticks)-1] < 17.3 || len(ticks) > 8 {
-		t.Errorf("niceTicks(0, 17.3) = %v", ticks)
-	}
-}

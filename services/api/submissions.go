@@ -27,10 +27,10 @@ import (
 // SubmissionRef is the answer to a submission: where to follow it.
 type SubmissionRef struct {
 	ID        string `json:"id" doc:"Submission id"`
-	Status    string `json:"status" doc:"pending until ingest has checked and stored every row"`
+	Status    string `json:"status" enum:"pending,accepted,partially_accepted,rejected" doc:"pending until ingest has checked and stored every row; a repeat answers the status of the earlier submission"`
 	StatusURL string `json:"status_url" doc:"Poll this for the outcome of every row"`
 	Rows      int    `json:"rows" doc:"Rows received"`
-	Repeat    bool   `json:"repeat,omitempty" doc:"True when this Idempotency-Key (or the same body) came before: the earlier submission is returned and nothing is stored twice"`
+	Repeat    bool   `json:"repeat,omitempty" doc:"True when this Idempotency-Key (or the same body) was queued before: the earlier submission is returned, with its status now, and nothing is stored twice"`
 }
 
 type submitOutput struct {
@@ -96,13 +96,21 @@ func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey strin
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
 	trail.Annotate(ctx, p.Org, id)
-	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows, Repeat: !fresh}
+	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows}
 	if !fresh {
-		if m, err := d.Status.Meta(ctx, id); err == nil && m.Published {
+		// A repeat of a submission queued before answers where that submission stands now.
+		m, st, err := d.Status.Status(ctx, id)
+		switch {
+		case err == nil && m.Published:
+			ref.Status, ref.Repeat = st.Status, true
 			d.Metrics.Submission(name, metrics.SubmissionRepeat)
 			return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
+		case err != nil && !errors.Is(err, submission.ErrNotFound):
+			return nil, errInternal(d.Log, "could not read the submission", err)
 		}
-		// The first attempt stopped half-way: send every chunk again; JetStream drops repeats.
+		// The first attempt stopped before it was queued (its client went away, publishing
+		// failed): this one queues it, so it is no repeat. Every chunk is sent again; JetStream
+		// drops any the first attempt did send.
 	}
 	meta := submission.Meta{ID: id, Kind: name, Org: p.Org, Submitter: p.Subject, ReceivedAt: d.Now().UTC(),
 		Rows: rows, Chunks: len(chunks), BodyHash: hex.EncodeToString(bodyHash[:])}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -170,4 +171,138 @@ func sampleCSV(t *testing.T, k kind.Any) (header, row string) {
 		t.Fatalf("%s demo data: %q", k.About().Name, lines)
 	}
 	return strings.TrimSuffix(lines[0], "\r"), strings.TrimSuffix(lines[1], "\r")
+}
+
+// ingestChunks records, for every chunk queued, what ingest records when it stores the chunk's
+// good rows: the rows it holds as accepted and the rows refused at the API as rejected.
+func (e *env) ingestChunks(id string, warn func(env submission.Envelope) []submission.RowError) {
+	e.t.Helper()
+	ctx := context.Background()
+	store, err := submission.NewStore(ctx, e.nats.JS)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s, err := e.nats.JS.Stream(ctx, bus.StreamSubmissions)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		msg, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var envl submission.Envelope
+		if err := json.Unmarshal(msg.Data, &envl); err != nil {
+			e.t.Fatal(err)
+		}
+		if envl.ID != id {
+			continue
+		}
+		res := submission.ChunkResult{Accepted: strings.Count(string(envl.Rows), "\n") - 1, Rejected: envl.Rejected}
+		if warn != nil {
+			res.Warnings = warn(envl)
+		}
+		if err := store.PutChunk(ctx, id, envl.Chunk, res); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// The status of a submission with many refused rows stays small: counts, the first 100 errors
+// and warnings, and a link to the errors list, which gives every one a page at a time, or as
+// one CSV file for a spreadsheet (with text that could run as a formula neutralised).
+func TestStatusIsSmallAndErrorsArePaged(t *testing.T) {
+	limits := defaultLimits
+	limits.ChunkRows = 100
+	e := newEnv(t, limits)
+	var body strings.Builder
+	body.WriteString("org,period,inpost_fte\n")
+	for i := range 400 {
+		if i%4 == 0 {
+			fmt.Fprintf(&body, "E06000001,%d,100\n", 1600+i) // refused: a period before 2000, at ingest; good here
+			continue
+		}
+		fmt.Fprintf(&body, "E06000001,%d,oops%d\n", 2000+i%20, i) // refused here: not a number (and repeats)
+	}
+	code, ref := e.submitRef("/v1/workforce-returns", "demo-council", "text/csv", body.String())
+	if code != http.StatusAccepted {
+		t.Fatalf("submit: %d", code)
+	}
+	// One warning a chunk, on its first good row.
+	e.ingestChunks(ref.ID, func(envl submission.Envelope) []submission.RowError {
+		return []submission.RowError{{Row: 2 + 100*envl.Chunk, Field: "inpost_fte", Reason: "a doubt"}}
+	})
+
+	resp, b := e.do("GET", ref.StatusURL, "demo-council", "", "")
+	var st submission.Status
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &st) != nil {
+		t.Fatalf("status: %d %s", resp.StatusCode, b)
+	}
+	if st.ErrorCount != 300 || st.Rejected != 300 || st.WarningCount != 4 || len(st.Errors) != submission.StatusErrors || len(st.Warnings) != 4 ||
+		st.ErrorsURL != ref.StatusURL+"/errors" || st.Errors[0].Row != 3 || st.Status != submission.StatusPartiallyAccepted {
+		t.Fatalf("status: %d errors of %d, %d warnings of %d, url %q, first row %d, %s", len(st.Errors), st.ErrorCount, len(st.Warnings), st.WarningCount, st.ErrorsURL, st.Errors[0].Row, st.Status)
+	}
+	if len(b) > 20000 {
+		t.Errorf("status is %d bytes", len(b))
+	}
+
+	// Page by page, following the cursor: every error and warning once, by row.
+	var got []submission.RowProblem
+	next, pages := st.ErrorsURL+"?limit=120", 0
+	for next != "" {
+		resp, b := e.do("GET", next, "demo-council", "", "")
+		var page api.ErrorsPage
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &page) != nil {
+			t.Fatalf("%s: %d %s", next, resp.StatusCode, b)
+		}
+		got = append(got, page.Errors...)
+		pages++
+		link := resp.Header.Get("Link")
+		if (page.NextCursor == "") != (link == "") || pages > 10 {
+			t.Fatalf("page %d: cursor %q, link %q", pages, page.NextCursor, link)
+		}
+		next = ""
+		if link != "" {
+			next = strings.TrimPrefix(strings.TrimSuffix(link, `>; rel="next"`), "<")
+			if !strings.Contains(next, "limit=120") {
+				t.Errorf("next page %q lost the limit", next)
+			}
+		}
+	}
+	if pages != 3 || len(got) != 304 {
+		t.Fatalf("%d problems in %d pages, want 304 in 3", len(got), pages)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Row < got[i-1].Row {
+			t.Fatalf("problem %d (row %d) after row %d", i, got[i].Row, got[i-1].Row)
+		}
+	}
+	if got[0].Severity != submission.SeverityWarning || got[0].Row != 2 || got[1].Severity != submission.SeverityError {
+		t.Errorf("first problems %+v", got[:2])
+	}
+
+	// The whole report as CSV.
+	resp, b = e.do("GET", st.ErrorsURL, "demo-council", "", "", "Accept", "text/csv")
+	lines := strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || len(lines) != 305 || lines[0] != "row,field,reason,severity" {
+		t.Fatalf("report: %d %s, %d lines, header %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(lines), lines[0])
+	}
+	if resp, b := e.do("GET", st.ErrorsURL+"?cursor=not-ours", "demo-council", "", ""); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, b)
+	}
+
+	// A field a client named (and the hub refused) that a spreadsheet would run.
+	code, ref = e.submitRef("/v1/workforce-returns", "demo-council", "application/json", `{"returns": [{"org": "E06000001", "period": "2025", "inpost_fte": 1, "=HYPERLINK(\"http://x\")": 1}]}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("submit: %d", code)
+	}
+	e.ingestChunks(ref.ID, nil)
+	resp, b = e.do("GET", ref.StatusURL+"/errors", "demo-council", "", "", "Accept", "text/csv")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `'=HYPERLINK`) {
+		t.Errorf("report %d %s: the formula is not neutralised", resp.StatusCode, b)
+	}
 }

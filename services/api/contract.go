@@ -323,6 +323,8 @@ const apiDescription = `Workforce, placement, survey and audit data from employe
 
 **Errors** are problems (RFC 9457, ` + "`application/problem+json`" + `) whose ` + "`type`" + ` names a page at /problems/{kind}: every status an operation may answer is listed with it. **Rate limit**: HUB_RATE_LIMIT requests a second per client (429 with Retry-After).
 
+**Names.** An organisation is ` + "`org`" + ` everywhere, in bodies, queries, answers and CSV columns: the organisation a record is for (the one that reports a row, the one a figure or a query is about; in an access record, the caller's). Where a record names a second organisation in another role, that one is ` + "`<role>_org`" + `: ` + "`host_org`" + `, the organisation hosting a placement the university (` + "`org`" + `) reports; ` + "`target_org`" + `, the organisation an access record's request concerned. An organisation's code is never ` + "`code`" + ` or ` + "`org_code`" + `; ` + "`code`" + ` is an area's (a region's ONS code or an alliance's id, in an ` + "`area`" + ` or ` + "`region`" + ` object; ` + "`area_code`" + ` in CSV). Old names still answered for one version are marked deprecated (in the schema, or in a CSV answer's description) and listed in the changelog with the version that removes them.
+
 **Changes** are listed in the API changelog (CHANGELOG.md in the repository).`
 
 // securitySchemes says where tokens come from: OAuth2 with both flows (the provider's discovery

@@ -293,3 +293,43 @@ func TestPagedLists(t *testing.T) {
 		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestOldNamesAreDeprecated checks that every old name of a field or column the contract still
+// answers for one version is marked deprecated where a client reads it: the property in the
+// schema (deprecated: true), the CSV column in the CSV answer's description.
+func TestOldNamesAreDeprecated(t *testing.T) {
+	doc := readDocument(t)
+	for schema, props := range map[string][]string{"OrgFigure": {"code"}, "Position": {"code"}, "Neighbour": {"code"}} {
+		var s struct {
+			Properties map[string]struct {
+				Deprecated bool `json:"deprecated"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(doc.Components.Schemas[schema], &s); err != nil {
+			t.Fatalf("%s: %v", schema, err)
+		}
+		if _, ok := s.Properties["org"]; !ok {
+			t.Errorf("%s has no org", schema)
+		}
+		for _, p := range props {
+			if !s.Properties[p].Deprecated {
+				t.Errorf("%s.%s is not marked deprecated", schema, p)
+			}
+		}
+	}
+	for _, path := range []string{"/v1/benchmarks/standard-2", "/v1/benchmarks/standard-8", "/v1/benchmarks/{metric}/trend", "/v1/projections"} {
+		var mt struct {
+			Schema struct {
+				Description string `json:"description"`
+			} `json:"schema"`
+			Example string `json:"example"`
+		}
+		if err := json.Unmarshal(doc.Paths[path]["get"].Responses["200"].Content["text/csv"], &mt); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		header, _, _ := strings.Cut(mt.Example, "\r\n")
+		if d := mt.Schema.Description; !strings.Contains(d, "org_code`, the last, is deprecated") || !strings.Contains(header, ",org,") || !strings.HasSuffix(header, ",org_code") {
+			t.Errorf("%s: CSV %q, header %q: want org, and org_code last and deprecated", path, d, header)
+		}
+	}
+}

@@ -411,7 +411,7 @@ func TestStandard8AsCSV(t *testing.T) {
 	for i, name := range recs[0] {
 		col[name] = i
 	}
-	if col["withheld"] != col["reason"]+1 || len(recs[0]) != 22 {
+	if col["withheld"] != col["reason"]+1 || len(recs[0]) != 23 {
 		t.Fatalf("header %v", recs[0])
 	}
 	want := 1
@@ -424,7 +424,7 @@ func TestStandard8AsCSV(t *testing.T) {
 	cell := func(metric, org, name string) string {
 		t.Helper()
 		for _, r := range recs[1:] {
-			if r[col["metric"]] == metric && r[col["org_code"]] == org {
+			if r[col["metric"]] == metric && r[col["org"]] == org {
 				return r[col[name]]
 			}
 		}

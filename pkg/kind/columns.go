@@ -191,6 +191,18 @@ func Check[R any](name string, check func(cell string) error) Field[R] {
 	return Field[R]{Name: name, json: csvOnly, set: func(_ *R, s string) error { return check(s) }}
 }
 
+// GeographicLevel is the geographic_level column of a DfE published file, read and set aside: a
+// row of any level but a local authority's is refused, since the hub computes regional and
+// national figures itself.
+func GeographicLevel[R any]() Field[R] {
+	return Check[R]("geographic_level", func(cell string) error {
+		if lvl := strings.TrimSpace(cell); lvl != "" && !strings.EqualFold(lvl, "Local authority") {
+			return fmt.Errorf("%q rows are not taken: the hub computes regional and national figures itself", lvl)
+		}
+		return nil
+	})
+}
+
 // Columns is a flat layout: a CSV file with a header row naming some or all of the columns in
 // any order and letter case, or a JSON list of objects with the same names.
 type Columns[R any] struct {

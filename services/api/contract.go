@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"path"
 	"reflect"
 	"slices"
 	"sort"
@@ -50,6 +51,7 @@ var secured = []map[string][]string{{schemeOAuth2: {}}, {schemeBearer: {}}}
 // Tags group the operations; each is declared with what it holds.
 var tags = []*huma.Tag{
 	{Name: "Workforce", Description: "Workforce returns: in-post, starters, leavers, agency, vacancies, caseloads and absence, per organisation and period (Standard 2)."},
+	{Name: "Demand", Description: "Service demand: children in need, children looked after and the child population per local authority and reporting year to 31 March (Standard 2, current and future need)."},
 	{Name: "Standard 8", Description: "Placements, placement capacity and practice educators: universities' and employers' partnership figures."},
 	{Name: "Audits", Description: "The employer audit: RAG ratings of the standards' items, action plans and the regional RAG mix."},
 	{Name: "Surveys", Description: "Health-check survey results, aggregated, and staff agreement per standard with disclosure control."},
@@ -342,9 +344,12 @@ func securitySchemes(c Contract) map[string]*huma.SecurityScheme {
 }
 
 // schemaNames are the names the contract gives the hub's types, where their Go names would not
-// read well as a class name in a generated client. (Each data kind names its own submission and
-// list bodies: kind.Docs.Root and kind.List.Schema.)
+// read well as a class name in a generated client, by Go name or, where two packages have a type
+// of that name, by package and name. (Each data kind names its own submission and list bodies:
+// kind.Docs.Root and kind.List.Schema.)
 var schemaNames = map[string]string{
+	"demand.Return":           "ServiceDemandRow",
+	"demand.Stored":           "StoredServiceDemandRow",
 	"ErrorModel":              "Problem",
 	"ErrorDetail":             "ProblemDetail",
 	"Entry":                   "AccessRecord",
@@ -367,6 +372,12 @@ var schemaNames = map[string]string{
 
 func schemaName(t reflect.Type, hint string) string {
 	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n, ok := schemaNames[path.Base(t.PkgPath())+"."+name]; ok {
+		return n
+	}
 	if n, ok := schemaNames[name]; ok {
 		return n
 	}

@@ -7,6 +7,7 @@ package audit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ const (
 // Rating is one item of an audit submission as sent.
 type Rating struct {
 	Org      string `json:"org" doc:"Organisation code of the employer" example:"E06000001"`
-	Cycle    string `json:"cycle" pattern:"^[0-9]{4}$" doc:"Audit cycle, a year YYYY, not in the future" example:"2026"`
+	Cycle    int    `json:"cycle" minimum:"2000" maximum:"2100" doc:"Audit cycle, a year YYYY, not in the future (a number; the string \"2026\" is still taken until version 1.2.0)" example:"2026"`
 	Item     string `json:"item" pattern:"^S[1-8]\\.[0-9]+$" doc:"Item id of the audit framework version the cycle uses, e.g. S2.1 (standard 2, item 1)" example:"S2.1"`
 	Rating   string `json:"rating" enum:"RED,AMBER,GREEN" doc:"Self-assessment of the item"`
 	Evidence string `json:"evidence" minLength:"1" maxLength:"2000" doc:"Evidence for the rating: plain text, at most 2000 characters, without < or > or control characters other than new line and tab, not starting with =, + or @"`
@@ -81,9 +82,9 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 	if r.Org == "" {
 		fail("org", "organisation is missing")
 	}
-	year, err := period.YearNumber(r.Cycle, "audit cycle", today)
+	year, err := period.YearNumber(strconv.Itoa(r.Cycle), "audit cycle", today)
 	switch {
-	case r.Cycle == "":
+	case r.Cycle == 0:
 		fail("cycle", "audit cycle is missing")
 	case err != nil:
 		fail("cycle", "%v", err)

@@ -333,3 +333,60 @@ func TestOldNamesAreDeprecated(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTypeForAYear checks that a survey year and an audit cycle have one schema wherever they
+// are, in bodies, queries and answers: an integer YYYY with the same bounds.
+func TestOneTypeForAYear(t *testing.T) {
+	b, err := api.OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string         `json:"name"`
+				Schema map[string]any `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	shape := func(s map[string]any) string {
+		out, _ := json.Marshal(map[string]any{"type": s["type"], "format": s["format"], "minimum": s["minimum"], "maximum": s["maximum"], "pattern": s["pattern"]})
+		return string(out)
+	}
+	seen := map[string][]string{}
+	for _, p := range []string{"AuditRating.cycle", "GroupResult.year", "ActionPlan.cycle", "RagMix.cycle", "Triangulation.cycle", "SurveyAgreement.year"} {
+		schema, prop, _ := strings.Cut(p, ".")
+		s := doc.Components.Schemas[schema].Properties[prop]
+		if s == nil {
+			t.Errorf("no %s", p)
+			continue
+		}
+		seen[shape(s)] = append(seen[shape(s)], p)
+	}
+	for path, name := range map[string]string{"/v1/audits/action-plan": "cycle", "/v1/audits/rag-mix": "cycle", "/v1/triangulation": "cycle", "/v1/surveys/agreement": "year"} {
+		i := slices.IndexFunc(doc.Paths[path]["get"].Parameters, func(p struct {
+			Name   string         `json:"name"`
+			Schema map[string]any `json:"schema"`
+		}) bool {
+			return p.Name == name
+		})
+		if i < 0 {
+			t.Errorf("%s has no %s=", path, name)
+			continue
+		}
+		s := doc.Paths[path]["get"].Parameters[i].Schema
+		seen[shape(s)] = append(seen[shape(s)], path+" "+name+"=")
+	}
+	want := `{"format":"int64","maximum":2100,"minimum":2000,"pattern":null,"type":"integer"}`
+	if len(seen) != 1 || seen[want] == nil {
+		t.Errorf("a survey year or an audit cycle has %d schemas, want one (%s): %v", len(seen), want, seen)
+	}
+}

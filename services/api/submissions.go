@@ -27,7 +27,7 @@ import (
 // SubmissionRef is the answer to a submission: where to follow it.
 type SubmissionRef struct {
 	ID        string `json:"id" doc:"Submission id"`
-	Status    string `json:"status" doc:"pending until ingest has checked and stored every row"`
+	Status    string `json:"status" enum:"pending,accepted,partially_accepted,rejected" doc:"pending until ingest has checked and stored every row"`
 	StatusURL string `json:"status_url" doc:"Poll this for the outcome of every row"`
 	Rows      int    `json:"rows" doc:"Rows received"`
 	Repeat    bool   `json:"repeat,omitempty" doc:"True when this Idempotency-Key (or the same body) came before: the earlier submission is returned and nothing is stored twice"`

@@ -27,6 +27,10 @@ type Benchmarks struct {
 	// into another period (a placement's academic year corrected): a change in one period may
 	// change the kind's figures of any other.
 	Moves bool
+	// MovedFrom lists, for a kind whose rows move, the periods (as the rows name them) of every
+	// report of the rows an organisation's submission stored, earlier ones included: the periods
+	// the submission may have moved rows out of, which its stored event does not name.
+	MovedFrom func(ctx context.Context, conn driver.Conn, org, submission string) ([]string, error)
 	// Periods lists the periods of the kind's stored rows, as the rows name them.
 	Periods func(ctx context.Context, conn driver.Conn) ([]string, error)
 	// PeriodOf gives the benchmark period a period of the kind's rows belongs to (an academic

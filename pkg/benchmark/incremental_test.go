@@ -179,7 +179,7 @@ func incrementalEqualsFull(t *testing.T, newRecomputer func(*benchmark.Store) *b
 			src.insertAudit(org, period, [2]string{"S2.1", ratings[rng.IntN(3)]}, [2]string{"S8.1", ratings[rng.IntN(3)]})
 			return org, period
 		}},
-		{demand.Kind, func(org, period string) (string, string) {
+		{submission.KindServiceDemand, func(org, period string) (string, string) {
 			src.insertDemand(demand.Return{Org: org, Period: period, CINAt31March: measure.Of(float64(n(100, 2000))),
 				CLAAt31March: measure.Of(float64(n(50, 500))), ChildPopulation: measure.Of(float64(n(10000, 40000)))})
 			return org, period

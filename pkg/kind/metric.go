@@ -31,6 +31,11 @@ type Benchmarks struct {
 	// report of the rows an organisation's submission stored, earlier ones included: the periods
 	// the submission may have moved rows out of, which its stored event does not name.
 	MovedFrom func(ctx context.Context, conn driver.Conn, org, submission string) ([]string, error)
+	// ByAuthority: each local authority of a joint workforce return (Kingston upon Thames with
+	// Richmond upon Thames) reports the kind's figures on its own; in a period where the joint
+	// return reports the workforce, the benchmarks count its authorities' figures under it, so
+	// that they are set against the social workers who serve them and counted once in an area.
+	ByAuthority bool
 	// Periods lists the periods of the kind's stored rows, as the rows name them.
 	Periods func(ctx context.Context, conn driver.Conn) ([]string, error)
 	// PeriodOf gives the benchmark period a period of the kind's rows belongs to (an academic

@@ -20,6 +20,8 @@ const (
 	KindPlacement         = "placement"
 	KindPlacementCapacity = "placement_capacity"
 	KindPracticeEducators = "practice_educators"
+	// Standard 2, current and future need (issue #13).
+	KindServiceDemand = "service_demand"
 )
 
 // Statuses a submission passes through.

@@ -71,6 +71,7 @@ const (
 	surveyRowCSV    = "org,year,question,group,strongly_disagree,disagree,neutral,agree,strongly_agree,n\n{org},2026,Q2.1,social_worker,1,2,3,4,5,15\n"
 	capacityRowCSV  = "org,academic_year,stage,requested,offered,confirmed\n{org},2024/25,final,3,,\n"
 	educatorsRowCSV = "org,period,stage1,stage2,active,students_supported\n{org},2025,2,1,2,3\n"
+	demandRowCSV    = "org,period,cin_at_31_march,child_population\n{org},2025,1341,21090\n"
 	placementRowCSV = "org,student_ref,route,cohort,academic_year,stage,host_org,setting,statutory_tasks,service_user_group,planned_days,outcome\n" +
 		"{org},0123456789abcdef0123456789abcdef,UG,2023/24,2024/25,final,E06000001,LA,true,children,100,ongoing\n"
 	allianceBody = `{"name": "North East", "members": ["E06000001", "E06000047", "10007799"]}`
@@ -123,6 +124,10 @@ var accessRows = map[string]accessRow{
 		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(403), "analyst": all(403),
 			"steward": all(202), "no token": all(401)}},
 	"list-practice-educators": {method: "GET", path: "/v1/practice-educators?org={org}", want: rowReaders},
+	"submit-service-demand": {method: "POST", path: "/v1/service-demand", contentType: "text/csv", body: demandRowCSV,
+		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(403), "analyst": all(403),
+			"steward": all(202), "no token": all(401)}},
+	"list-service-demand": {method: "GET", path: "/v1/service-demand?org={org}", want: rowReaders},
 	// own: a submission the caller made (the analyst made none); same alliance: one County
 	// Durham made; other: one Westminster made.
 	"get-submission": {method: "GET", path: "/v1/submissions/{id}", id: submissionOf,

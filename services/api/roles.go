@@ -16,10 +16,12 @@ var operationRoles = map[string][]roleUse{
 	"submit-placements":         {ownSubmit("university"), anySubmit},
 	"submit-placement-capacity": {ownSubmit("submitter"), ownSubmit("university"), anySubmit},
 	"submit-practice-educators": {ownSubmit("submitter"), anySubmit},
+	"submit-service-demand":     {ownSubmit("submitter"), anySubmit},
 	"list-workforce-returns":    rowReaders,
 	"list-placements":           rowReaders,
 	"list-placement-capacity":   rowReaders,
 	"list-practice-educators":   rowReaders,
+	"list-service-demand":       rowReaders,
 	"get-submission": {{"submitter", "its own client's submissions"}, {"university", "its own client's submissions"},
 		{"survey_provider", "its own client's submissions"}, {"analyst", "its own client's submissions"}, {"steward", "any submission"}},
 

@@ -22,8 +22,8 @@ var operationRoles = map[string][]roleUse{
 	"list-placement-capacity":   rowReaders,
 	"list-practice-educators":   rowReaders,
 	"list-service-demand":       rowReaders,
-	"get-submission": {{"submitter", "its own client's submissions"}, {"university", "its own client's submissions"},
-		{"survey_provider", "its own client's submissions"}, {"analyst", "its own client's submissions"}, {"steward", "any submission"}},
+	"get-submission":            submissionFollowers,
+	"get-submission-errors":     submissionFollowers,
 
 	"get-action-plan":           namedReaders,
 	"get-standard-2-benchmarks": namedReaders,
@@ -53,6 +53,8 @@ var (
 		{"analyst", "every area"}, {"steward", "every area"}}
 	namedReaders = []roleUse{{"submitter", "the areas, and its own organisation by name"}, {"university", "the areas, and its own organisation by name"},
 		{"analyst", "the areas, and the members of the alliances in its token by name"}, {"steward", "every organisation by name"}}
+	submissionFollowers = []roleUse{{"submitter", "its own client's submissions"}, {"university", "its own client's submissions"},
+		{"survey_provider", "its own client's submissions"}, {"analyst", "its own client's submissions"}, {"steward", "any submission"}}
 	allianceReaders = []roleUse{{"submitter", "the alliances its organisation belongs to"}, {"university", "the alliances its organisation belongs to"},
 		{"analyst", "the alliances in its token"}, {"steward", "every alliance"}}
 )

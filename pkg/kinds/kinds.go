@@ -9,6 +9,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/profile"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -17,6 +18,7 @@ import (
 // standard lists their metrics.
 var All = []kind.Any{
 	workforce.Kind,
+	profile.Kind,
 	placement.Kind,
 	placement.CapacityKind,
 	placement.EducatorsKind,

@@ -88,14 +88,14 @@ var cases = map[string]parityCase{
 	"pkg/benchmark.selectAreaSeries":      {Runs: [][]any{{"vacancy_rate", areas}, {"vacancy_rate", []string{}}}, Empty: true},
 	"pkg/benchmark.selectOrgSeries":       {Runs: [][]any{{"vacancy_rate", "E06000001"}}},
 	"pkg/benchmark.selectAreaPeriods":     {Runs: none},
-	"pkg/benchmark.selectDemandPeriods":   {Runs: none},
 	"pkg/benchmark.countProjectionInputs": {Runs: none},
 	"pkg/benchmark.clearValues":           {Runs: [][]any{{"2023"}}, Mutation: true},
 	"pkg/benchmark.clearAreas":            {Runs: [][]any{{"2023"}}, Mutation: true},
 
 	"pkg/demand.selectDemand":        {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2024", "2024"}}},
-	"pkg/demand.selectDemandPeriod":  {Runs: [][]any{{"2024"}}},
 	"pkg/demand.selectDemandPeriods": {Runs: none},
+	"pkg/demand.selectFigures":       {Runs: [][]any{{"2024"}, {"2025"}}},
+	"pkg/demand.selectFiguresOf":     {Runs: [][]any{{orgs, "2024"}, {[]string{}, "2024"}}, Empty: true},
 
 	"pkg/profile.selectProfiles":         {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2025", "2025"}}},
 	"pkg/profile.selectProfileFigures":   {Runs: [][]any{{uint16(2025)}}},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/rows"
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
@@ -28,6 +29,7 @@ var (
 	ErrNotFound      = errors.New("alliance not found")
 	ErrInvalidID     = errors.New("an alliance id is 2 to 40 lower-case letters, digits and dashes")
 	ErrUnknownMember = errors.New("unknown organisation")
+	ErrInvalidName   = errors.New("invalid alliance name")
 )
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
@@ -63,10 +65,18 @@ const (
 	selectKnown = `SELECT code FROM organisations FINAL WHERE has(CAST(? AS Array(String)), code)`
 )
 
-// Put creates or replaces an alliance; every member must be a known organisation.
+// MaxName is the longest alliance name, in characters.
+const MaxName = 200
+
+// Put creates or replaces an alliance; every member must be a known organisation. The name is
+// free text shown in pages and CSV files, so it follows the hub's text rule (rows.CheckText):
+// refused, never altered.
 func (s *Store) Put(ctx context.Context, a Alliance) error {
 	if err := ValidID(a.ID); err != nil {
 		return err
+	}
+	if err := rows.CheckText(a.Name, MaxName); err != nil {
+		return fmt.Errorf("%w: the name %s", ErrInvalidName, err)
 	}
 	known, err := s.known(ctx, a.Members)
 	if err != nil {

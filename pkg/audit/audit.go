@@ -6,12 +6,10 @@
 package audit
 
 import (
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/partnership-hub/hub/pkg/period"
 	"github.com/partnership-hub/hub/pkg/rows"
@@ -42,7 +40,7 @@ const (
 // Rating is one item of an audit submission as sent.
 type Rating struct {
 	Org      string `json:"org" doc:"Organisation code of the employer" example:"E06000001"`
-	Cycle    string `json:"cycle" pattern:"^[0-9]{4}$" doc:"Audit cycle, a year YYYY, not in the future" example:"2026"`
+	Cycle    int    `json:"cycle" minimum:"2000" maximum:"2100" doc:"Audit cycle, a year YYYY, not in the future (a number; the string \"2026\" is still taken until version 1.2.0)" example:"2026"`
 	Item     string `json:"item" pattern:"^S[1-8]\\.[0-9]+$" doc:"Item id of the audit framework version the cycle uses, e.g. S2.1 (standard 2, item 1)" example:"S2.1"`
 	Rating   string `json:"rating" enum:"RED,AMBER,GREEN" doc:"Self-assessment of the item"`
 	Evidence string `json:"evidence" minLength:"1" maxLength:"2000" doc:"Evidence for the rating: plain text, at most 2000 characters, without < or > or control characters other than new line and tab, not starting with =, + or @"`
@@ -84,9 +82,9 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 	if r.Org == "" {
 		fail("org", "organisation is missing")
 	}
-	year, err := period.YearNumber(r.Cycle, "audit cycle", today)
+	year, err := period.YearNumber(strconv.Itoa(r.Cycle), "audit cycle", today)
 	switch {
-	case r.Cycle == "":
+	case r.Cycle == 0:
 		fail("cycle", "audit cycle is missing")
 	case err != nil:
 		fail("cycle", "%v", err)
@@ -135,34 +133,5 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 	return c, errs
 }
 
-// CheckText enforces the hub's rule for free text that will be shown in web pages: valid UTF-8,
-// at most max characters, no markup characters < or >, no control characters other than new
-// line (a line feed) and tab — a carriage return included —, no bidirectional-override
-// characters (which can make text read differently from what it holds), and no =, + or @ at the
-// start, after any spaces (a spreadsheet opening the CSV export would run the cell as a
-// formula). Text is refused rather than altered, so what is stored is what was sent.
-func CheckText(s string, max int) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("is not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return fmt.Errorf("is %d characters, more than %d", n, max)
-	}
-	if t := strings.TrimLeft(s, " \t\n"); t != "" && strings.ContainsRune("=+@", rune(t[0])) {
-		return fmt.Errorf("may not start with %q: a spreadsheet would read it as a formula", t[0])
-	}
-	for _, r := range s {
-		switch {
-		case r == '<' || r == '>':
-			return fmt.Errorf("may not contain %q: plain text only, no markup", r)
-		case r == '\r':
-			return errors.New(rows.CarriageReturn)
-		case r == '\n' || r == '\t':
-		case unicode.IsControl(r):
-			return fmt.Errorf("may not contain the control character U+%04X", r)
-		case (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C:
-			return fmt.Errorf("may not contain the bidirectional formatting character U+%04X", r)
-		}
-	}
-	return nil
-}
+// CheckText is the hub's rule for free text that will be shown in web pages (rows.CheckText).
+func CheckText(s string, max int) error { return rows.CheckText(s, max) }

@@ -55,7 +55,7 @@ func TestFramework(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	fw := framework(t)
-	good := audit.Rating{Org: "E06000001", Cycle: "2026", Item: "S3.4", Rating: "AMBER", Evidence: "Caseloads reviewed monthly.\nSee the dashboard.", Priority: "HIGH",
+	good := audit.Rating{Org: "E06000001", Cycle: 2026, Item: "S3.4", Rating: "AMBER", Evidence: "Caseloads reviewed monthly.\nSee the dashboard.", Priority: "HIGH",
 		Action: "Recruit two team managers", Owner: "Head of Service", Due: "2027-01-31"}
 	tests := []struct {
 		name   string
@@ -65,11 +65,11 @@ func TestValidate(t *testing.T) {
 		{"good", func(r *audit.Rating) {}, ""},
 		{"no action at all", func(r *audit.Rating) { r.Action, r.Owner, r.Due = "", "", "" }, ""},
 		{"unknown item", func(r *audit.Rating) { r.Item = "S9.1" }, "item"},
-		{"item of another framework version", func(r *audit.Rating) { r.Cycle = "2022" }, "item"},
+		{"item of another framework version", func(r *audit.Rating) { r.Cycle = 2022 }, "item"},
 		{"rating outside the scale", func(r *audit.Rating) { r.Rating = "PURPLE" }, "rating"},
 		{"priority outside the scale", func(r *audit.Rating) { r.Priority = "URGENT" }, "priority"},
-		{"cycle in the future", func(r *audit.Rating) { r.Cycle = "2027" }, "cycle"},
-		{"cycle not a year", func(r *audit.Rating) { r.Cycle = "26" }, "cycle"},
+		{"cycle in the future", func(r *audit.Rating) { r.Cycle = 2027 }, "cycle"},
+		{"cycle not a year", func(r *audit.Rating) { r.Cycle = 26 }, "cycle"},
 		{"no evidence", func(r *audit.Rating) { r.Evidence = "" }, "evidence"},
 		{"markup in evidence", func(r *audit.Rating) { r.Evidence = `Fine <script>alert(1)</script>` }, "evidence"},
 		{"a lone > in evidence", func(r *audit.Rating) { r.Evidence = "caseload > 20" }, "evidence"},
@@ -104,7 +104,7 @@ func TestValidate(t *testing.T) {
 
 func stored(org, item, rating, priority, due string, at time.Time) audit.Stored {
 	fw, _ := audit.LoadFramework()
-	r := audit.Rating{Org: org, Cycle: "2026", Item: item, Rating: rating, Evidence: "evidence for " + item, Priority: priority, Due: due}
+	r := audit.Rating{Org: org, Cycle: 2026, Item: item, Rating: rating, Evidence: "evidence for " + item, Priority: priority, Due: due}
 	if due != "" {
 		r.Action, r.Owner = "act on "+item, "Principal Social Worker"
 	}

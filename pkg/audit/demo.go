@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/partnership-hub/hub/pkg/kind"
@@ -44,7 +43,7 @@ func demo() ([]kind.Sample[Rating], error) {
 				action, owner = "Agree and carry out improvement steps for: "+strings.ToLower(it.Title), "Principal Social Worker"
 			}
 			evidence := fmt.Sprintf("Self-assessment of %s (%s): reviewed with team managers; staff survey agreement about %.0f%%.", strings.ToLower(it.Title), it.ID, 100*agreement)
-			rows = append(rows, Rating{Org: org, Cycle: strconv.Itoa(year), Item: it.ID, Rating: rating, Evidence: evidence,
+			rows = append(rows, Rating{Org: org, Cycle: year, Item: it.ID, Rating: rating, Evidence: evidence,
 				Priority: priority, Action: action, Owner: owner, Due: due})
 		}
 	}

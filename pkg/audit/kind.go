@@ -32,7 +32,7 @@ var Kind = &kind.Kind[Rating]{
 	},
 	Format: &kind.Columns[Rating]{List: "items", Fields: []kind.Field[Rating]{
 		kind.Text("org", kind.Required, func(r *Rating) *string { return &r.Org }, upper),
-		kind.Text("cycle", kind.Required, func(r *Rating) *string { return &r.Cycle }, strings.TrimSpace),
+		kind.Year("cycle", kind.Required, func(r *Rating) *int { return &r.Cycle }),
 		kind.Text("item", kind.Required, func(r *Rating) *string { return &r.Item }, upper),
 		kind.Text("rating", kind.Required, func(r *Rating) *string { return &r.Rating }, upper),
 		kind.Text("evidence", kind.Required, func(r *Rating) *string { return &r.Evidence }, nil),
@@ -42,10 +42,10 @@ var Kind = &kind.Kind[Rating]{
 		kind.Text("due", kind.Optional, func(r *Rating) *string { return &r.Due }, strings.TrimSpace),
 	}},
 	Key: func(r *Rating) string {
-		return fmt.Sprintf("organisation %s, cycle %s, item %s", r.Org, r.Cycle, r.Item)
+		return fmt.Sprintf("organisation %s, cycle %d, item %s", r.Org, r.Cycle, r.Item)
 	},
 	Org:    func(r *Rating) string { return r.Org },
-	Period: func(r *Rating) string { return r.Cycle },
+	Period: func(r *Rating) string { return strconv.Itoa(r.Cycle) },
 	Validate: func(r *Rating, today time.Time) (errs, warns []submission.RowError) {
 		fw, err := LoadFramework()
 		if err != nil {

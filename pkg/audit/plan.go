@@ -30,7 +30,7 @@ type PlanItem struct {
 // Plan is an organisation's action plan for an audit cycle.
 type Plan struct {
 	Org              string     `json:"org"`
-	Cycle            int        `json:"cycle"`
+	Cycle            int        `json:"cycle" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle (year)"`
 	FrameworkVersion string     `json:"framework_version"`
 	AsOf             string     `json:"as_of" doc:"The date overdue is judged against"`
 	Items            []PlanItem `json:"items" doc:"RED and AMBER items, by priority (HIGH first), then standard, then item"`

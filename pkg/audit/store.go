@@ -109,7 +109,7 @@ func (s *Store) Latest(ctx context.Context, cycle int, orgs []string) ([]Stored,
 			return nil, fmt.Errorf("read audit ratings: %w", err)
 		}
 		r.CycleYear, r.Standard, r.Row.Row = int(cyc), int(standard), int(row)
-		r.Cycle = fmt.Sprint(cyc)
+		r.Cycle = int(cyc)
 		if r.DueDate != nil {
 			r.Due = r.DueDate.Format(time.DateOnly)
 		}

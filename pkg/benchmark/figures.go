@@ -3,6 +3,7 @@ package benchmark
 import (
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/measure"
@@ -41,9 +42,9 @@ const (
 // Figures of the service demand kind: its fields (demand.Fields) by their names, of the demand
 // year to 31 March that ends in the period's year (see package demand on the alignment).
 const (
-	FigChildrenInNeed  = "cin_at_31_march"
-	FigLookedAfter     = "cla_at_31_march"
-	FigChildPopulation = "child_population"
+	FigChildrenInNeed  = demand.FigChildrenInNeed
+	FigLookedAfter     = demand.FigLookedAfter
+	FigChildPopulation = demand.FigChildPopulation
 )
 
 // Names of the health-check and audit figures of a standard.

@@ -114,7 +114,7 @@ func TestIncrementalRecomputeEqualsFull(t *testing.T) {
 			src.insertAudit(org, period, [2]string{"S2.1", ratings[rng.IntN(3)]}, [2]string{"S8.1", ratings[rng.IntN(3)]})
 			return org, period
 		}},
-		{demand.Kind, func(org, period string) (string, string) {
+		{submission.KindServiceDemand, func(org, period string) (string, string) {
 			src.insertDemand(demand.Return{Org: org, Period: period, CINAt31March: measure.Of(float64(n(100, 2000))),
 				CLAAt31March: measure.Of(float64(n(50, 500))), ChildPopulation: measure.Of(float64(n(10000, 40000)))})
 			return org, period

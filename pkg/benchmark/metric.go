@@ -10,10 +10,8 @@
 package benchmark
 
 import (
-	"cmp"
 	"slices"
 
-	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
 )
@@ -23,28 +21,8 @@ import (
 // metrics its figures are the source of (package kinds lists them).
 type Metric = kind.Metric
 
-// catalogue is every kind's metrics, standard by standard, and then those of the service demand
-// kind until it is registered with the others.
-var catalogue = func() []Metric {
-	all := append(kinds.Metrics(), demandMetrics...)
-	slices.SortStableFunc(all, func(a, b Metric) int { return cmp.Compare(a.Standard, b.Standard) })
-	return all
-}()
-
-// demandMetrics are Standard 2's demand benchmarks (the service demand kind). Lower is ranked
-// first: less need for the service per child, or fewer children in need for each social worker
-// holding cases. A rate of need measures pressure on the service, not its quality.
-var demandMetrics = kind.Standard(2, demand.Kind,
-	Metric{ID: "children_in_need_per_10000", Label: "Children in need per 10,000 children", Unit: "per 10,000 children", HigherIsBetter: false,
-		Formula:   "children in need at 31 March ÷ child population 0–17 × 10,000 (the year to 31 March of the period's year)",
-		Numerator: []string{FigChildrenInNeed}, Denominator: []string{FigChildPopulation}, Scale: 10000},
-	Metric{ID: "children_in_need_per_case_holder", Label: "Children in need per case-holding FTE", Unit: "children per FTE", HigherIsBetter: false,
-		Formula:   "children in need at 31 March ÷ case-holders FTE at 30 September of the same year (the workforce return of the period)",
-		Numerator: []string{FigChildrenInNeed}, Denominator: []string{"case_holders_fte"}, Scale: 1},
-	Metric{ID: "children_looked_after_per_10000", Label: "Children looked after per 10,000 children", Unit: "per 10,000 children", HigherIsBetter: false,
-		Formula:   "children looked after on 31 March ÷ child population 0–17 × 10,000 (the year to 31 March of the period's year)",
-		Numerator: []string{FigLookedAfter}, Denominator: []string{FigChildPopulation}, Scale: 10000},
-)
+// catalogue is every kind's metrics, standard by standard.
+var catalogue = kinds.Metrics()
 
 // Standards lists the standards with benchmarks.
 var Standards = kinds.Standards()

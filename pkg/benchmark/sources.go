@@ -3,20 +3,16 @@ package benchmark
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
-	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/reference"
 )
-
-// selectDemandPeriods lists the periods of the service demand kind, until it is registered with
-// the other kinds.
-const selectDemandPeriods = `SELECT DISTINCT period FROM service_demand`
 
 // source is a kind whose stored rows feed the benchmarks, with how its figures of some periods
 // are read (each organisation's, from the latest version of every row), by period.
@@ -30,20 +26,21 @@ type source struct {
 	// into another period (a placement's academic year corrected): a change in one period may
 	// change the kind's figures of any other.
 	moves bool
+	// byAuthority: each authority of a joint workforce return reports the kind's figures on its
+	// own (kind.Benchmarks.ByAuthority).
+	byAuthority bool
 }
 
 // sources are the kinds the benchmarks are computed from (every registered kind that feeds them,
-// each reading its own figures: kind.Benchmarks), in the order their figures are merged, and the
-// service demand kind until it is registered with the others.
-var sources = append(registered(kinds.Benchmarked()),
-	source{kind: demand.Kind, figures: perPeriod(whole((*Store).demandFigures))})
+// each reading its own figures: kind.Benchmarks), in the order their figures are merged.
+var sources = registered(kinds.Benchmarked())
 
 // registered are the sources of registered kinds.
 func registered(ks []kind.Any) []source {
 	out := make([]source, 0, len(ks))
 	for _, k := range ks {
 		b := k.About().Benchmarks
-		src := source{kind: k.About().Name, moves: b.Moves,
+		src := source{kind: k.About().Name, moves: b.Moves, byAuthority: b.ByAuthority,
 			figures: func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
 				return b.Figures(ctx, s.conn, periods, orgs)
 			}}
@@ -62,52 +59,12 @@ func byOrg(kind string) bool {
 	return slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.of != nil })
 }
 
-type periodReader = func(*Store, context.Context, string, map[string]reference.Organisation, []string) ([]Figures, error)
-
-// whole is a reader of every organisation's figures as a periodReader.
-func whole(read func(*Store, context.Context, string, map[string]reference.Organisation) ([]Figures, error)) periodReader {
-	return func(s *Store, ctx context.Context, p string, orgs map[string]reference.Organisation, _ []string) ([]Figures, error) {
-		return read(s, ctx, p, orgs)
-	}
-}
-
-// perPeriod reads every organisation's figures of a kind one period at a time.
-func perPeriod(read periodReader) func(*Store, context.Context, []string, map[string]reference.Organisation) (map[string][]Figures, error) {
-	return func(s *Store, ctx context.Context, periods []string, orgs map[string]reference.Organisation) (map[string][]Figures, error) {
-		out := make(map[string][]Figures, len(periods))
-		for _, p := range periods {
-			figs, err := read(s, ctx, p, orgs, nil)
-			if err != nil {
-				return nil, err
-			}
-			out[p] = figs
-		}
-		return out, nil
-	}
-}
-
-func (s *Store) demandFigures(ctx context.Context, period string, _ map[string]reference.Organisation) ([]Figures, error) {
-	stored, err := demand.NewStore(s.conn).ListPeriod(ctx, period)
-	if err != nil {
-		return nil, err
-	}
-	g := kind.Gather{}
-	for _, d := range stored {
-		for _, f := range demand.Fields {
-			if v := *f.Of(&d.Return); v.Known || v.Reason != measure.NotReported {
-				g.Add(d.Org, f.Name, v)
-			}
-		}
-	}
-	return g.List(), nil
-}
-
-// foldJointDemand counts the demand of a joint return's authorities under the joint return when
-// it is the joint return that reports the workforce in the period (Kingston upon Thames with
-// Richmond upon Thames, say), so that children in need are set against the social workers who
-// serve them and counted once in an area: each figure is the sum of the authorities', unknown
-// when one of theirs is.
-func foldJointDemand(figs []Figures, returns map[string]bool, orgs map[string]reference.Organisation) []Figures {
+// foldJoint counts the figures of a joint return's authorities (of a kind each reports on its
+// own: service demand) under the joint return when it is the joint return that reports the
+// workforce in the period (Kingston upon Thames with Richmond upon Thames, say), so that children
+// in need are set against the social workers who serve them and counted once in an area: each
+// figure is the sum of the authorities', unknown when one of theirs is.
+func foldJoint(figs []Figures, returns map[string]bool, orgs map[string]reference.Organisation) []Figures {
 	byOrg := make(map[string]map[string]measure.Value, len(figs))
 	for _, f := range figs {
 		byOrg[f.Org] = f.Values
@@ -117,16 +74,23 @@ func foldJointDemand(figs []Figures, returns map[string]bool, orgs map[string]re
 			continue
 		}
 		members := strings.Split(code, "_")
-		for _, f := range demand.Fields {
+		var names []string
+		for _, m := range members {
+			if !returns[m] {
+				names = append(names, slices.Collect(maps.Keys(byOrg[m]))...)
+			}
+		}
+		slices.Sort(names)
+		for _, name := range slices.Compact(names) {
 			var sum measure.Value
 			given := 0
 			for _, m := range members {
-				v, ok := byOrg[m][f.Name]
+				v, ok := byOrg[m][name]
 				if !ok || returns[m] { // a member with its own workforce return keeps its demand
 					continue
 				}
 				given++
-				delete(byOrg[m], f.Name)
+				delete(byOrg[m], name)
 				switch {
 				case given == 1:
 					sum = v
@@ -145,7 +109,7 @@ func foldJointDemand(figs []Figures, returns map[string]bool, orgs map[string]re
 			if byOrg[code] == nil {
 				byOrg[code] = map[string]measure.Value{}
 			}
-			byOrg[code][f.Name] = sum
+			byOrg[code][name] = sum
 		}
 	}
 	out := make([]Figures, 0, len(byOrg))
@@ -159,10 +123,7 @@ func foldJointDemand(figs []Figures, returns map[string]bool, orgs map[string]re
 
 // sourcePeriods lists the benchmark periods the kinds that feed the benchmarks have rows for.
 func (s *Store) sourcePeriods(ctx context.Context) ([]string, error) {
-	out, err := chstore.Strings(ctx, s.conn, "service demand periods", selectDemandPeriods)
-	if err != nil {
-		return nil, err
-	}
+	var out []string
 	for _, k := range kinds.Benchmarked() {
 		b := k.About().Benchmarks
 		ps, err := b.Periods(ctx, s.conn)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -118,7 +119,7 @@ func (s *sources) insertSurvey(org, year string, results ...[7]any) {
 	rec := s.received()
 	var rows []survey.Stored
 	for i, r := range results {
-		g := survey.GroupResult{Org: org, Year: year, Question: r[0].(string), Group: r[1].(string),
+		g := survey.GroupResult{Org: org, Year: atoi(s.t, year), Question: r[0].(string), Group: r[1].(string),
 			StronglyDisagree: r[2].(int), Disagree: r[3].(int), Neutral: r[4].(int), Agree: r[5].(int), StronglyAgree: r[6].(int)}
 		g.N = g.StronglyDisagree + g.Disagree + g.Neutral + g.Agree + g.StronglyAgree
 		c, errs := survey.Validate(g, s.today)
@@ -143,7 +144,7 @@ func (s *sources) insertAudit(org, cycle string, ratings ...[2]string) {
 	rec := s.received()
 	var rows []audit.Stored
 	for i, r := range ratings {
-		c, errs := audit.Validate(audit.Rating{Org: org, Cycle: cycle, Item: r[0], Rating: r[1], Evidence: "Minutes of the workforce board", Priority: audit.Medium},
+		c, errs := audit.Validate(audit.Rating{Org: org, Cycle: atoi(s.t, cycle), Item: r[0], Rating: r[1], Evidence: "Minutes of the workforce board", Priority: audit.Medium},
 			fw, s.today)
 		if len(errs) > 0 {
 			s.t.Fatalf("audit %s %s: %v", org, r[0], errs)
@@ -464,4 +465,14 @@ func TestEmptiedPeriodIsCleared(t *testing.T) {
 		}
 		return fmt.Errorf("2025 still has %d values; periods %v, want only 2026", len(members), periods)
 	})
+}
+
+// atoi reads a survey year or an audit cycle, a number in the contract.
+func atoi(t testing.TB, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/chstore"
-	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/projection"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -205,8 +204,8 @@ func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string
 			reporting[f.Org] = true
 		}
 		for _, src := range sources {
-			if src.kind == demand.Kind {
-				in.Figures = append(in.Figures, foldJointDemand(cloneFigures(figs[i][src.kind]), reporting, at.orgs)...)
+			if src.byAuthority {
+				in.Figures = append(in.Figures, foldJoint(cloneFigures(figs[i][src.kind]), reporting, at.orgs)...)
 			} else {
 				in.Figures = append(in.Figures, figs[i][src.kind]...)
 			}

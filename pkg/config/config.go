@@ -83,9 +83,15 @@ const Masked = "***"
 // remembering to say so.
 var secretWords = []string{"PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIALS", "PASSPHRASE"}
 
-// IsSecret reports whether the variable name says it holds a secret.
+// IsSecret reports whether the variable name says it holds a secret. A name ending in _FILE holds
+// the path of a file (HUB_DEV_OIDC_KEY_FILE), which is shown so that an operator can see where the
+// secret is kept.
 func IsSecret(name string) bool {
-	for _, w := range strings.Split(name, "_") {
+	words := strings.Split(name, "_")
+	if words[len(words)-1] == "FILE" {
+		return false
+	}
+	for _, w := range words {
 		if slices.Contains(secretWords, w) {
 			return true
 		}

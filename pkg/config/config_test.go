@@ -99,6 +99,7 @@ func TestIsSecret(t *testing.T) {
 		"HUB_DASHBOARD_CLIENT_SECRET": true,
 		"HUB_API_TOKEN":               true,
 		"HUB_DEV_OIDC_KEY":            true,
+		"HUB_DEV_OIDC_KEY_FILE":       false, // a path, shown so the operator sees where the key is
 		"HUB_CLICKHOUSE_ADDR":         false,
 		"HUB_OIDC_CLAIM_ORG":          false,
 		"HUB_MAX_JSON_BYTES":          false,

@@ -21,9 +21,6 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-// Kind is the submission kind.
-const Kind = "service_demand"
-
 // Return is one local authority's demand figures for one reporting year.
 type Return struct {
 	Org    string `json:"org" doc:"Local authority's ONS code (E06/E08/E09/E10)" example:"E06000001"`
@@ -124,7 +121,7 @@ func Validate(r Return, today time.Time) (errs, warns []submission.RowError) {
 	given := 0
 	for _, f := range Fields {
 		v := *f.Of(&r)
-		if v.Known || v.Reason != measure.NotReported {
+		if v.Reported() {
 			given++
 		}
 		if !v.Known {

@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/partnership-hub/hub/pkg/chstore"
+	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
 )
 
@@ -33,12 +34,14 @@ const (
 	selectDemand  = `SELECT ` + demandColumns + ` FROM service_demand FINAL
 		WHERE org_code = ? AND (? = '' OR period = ?)
 		ORDER BY period, figure`
-	// PREWHERE on a key column filters before FINAL merges versions (every version of a row has
-	// the same period): faster on ClickHouse 18.16, the same result.
-	selectDemandPeriod = `SELECT ` + demandColumns + ` FROM service_demand FINAL
-		PREWHERE period = ?
-		ORDER BY org_code, figure`
 	selectDemandPeriods = `SELECT DISTINCT period FROM service_demand ORDER BY period`
+	// selectFigures reads every organisation's figures of a period. PREWHERE on a key column
+	// filters before FINAL merges versions (every version of a row has the same period): faster
+	// on ClickHouse 18.16, the same result.
+	selectFigures = `SELECT org_code, figure, value, reason FROM service_demand FINAL
+		PREWHERE period = ?`
+	// selectFiguresOf reads some organisations' figures of a period, through the primary key.
+	selectFiguresOf = `SELECT org_code, figure, value, reason FROM service_demand FINAL` + kind.OfOrgs + ` AND period = ?`
 )
 
 // Insert writes the figures each row gives (a number or a DfE symbol) in one batch; a figure not
@@ -58,7 +61,7 @@ func (s *Store) Insert(ctx context.Context, rows []Stored) error {
 		at, version := r.ReceivedAt.UTC().Truncate(time.Second), uint64(r.ReceivedAt.UnixNano())
 		for _, f := range Fields {
 			v := f.Of(&r.Return)
-			if !v.Known && v.Reason == measure.NotReported {
+			if !v.Reported() {
 				continue
 			}
 			if err := b.Append(r.Org, r.Period, f.Name, v.Ptr(), string(v.Reason), r.SubmissionID, uint32(r.Row.Row), r.SubmittedBy, at, version); err != nil {
@@ -76,29 +79,6 @@ func (s *Store) Insert(ctx context.Context, rows []Stored) error {
 // List reads an organisation's stored demand, for one period or (period "") all.
 func (s *Store) List(ctx context.Context, org, period string) ([]Stored, error) {
 	return s.query(ctx, selectDemand, org, period, period)
-}
-
-// ListPeriod reads every organisation's stored demand for one period.
-func (s *Store) ListPeriod(ctx context.Context, period string) ([]Stored, error) {
-	return s.query(ctx, selectDemandPeriod, period)
-}
-
-// Periods lists every period with stored demand.
-func (s *Store) Periods(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, selectDemandPeriods)
-	if err != nil {
-		return nil, fmt.Errorf("list service demand periods: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, fmt.Errorf("list service demand periods: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // query reads figure rows and gathers them into one return per organisation and period, with the

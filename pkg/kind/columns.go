@@ -52,6 +52,7 @@ const (
 	jsonNumber                 // a number
 	jsonFigure                 // a number, or a string holding a DfE symbol
 	jsonBool                   // true or false
+	jsonYear                   // a number; until version 1.2.0 also a string holding it
 	csvOnly                    // not taken in JSON and not carried: a check on a CSV column
 )
 
@@ -102,6 +103,36 @@ func Count[R any](name string, need Need, at func(*R) *int) Field[R] {
 			return err
 		},
 		get: func(v *R) string { return strconv.Itoa(*at(v)) }}
+}
+
+// Year is a year YYYY, as a survey year and an audit cycle are everywhere in the contract: a
+// number in JSON (2026), its four digits in CSV. Version 1.0.0 took it as a JSON string ("2026");
+// that is still read until version 1.2.0. Whether the year may be reported (not in the future, a
+// framework covering it) is for the kind's rules.
+func Year[R any](name string, need Need, at func(*R) *int) Field[R] {
+	return Field[R]{Name: name, Need: need, json: jsonYear,
+		set: func(v *R, s string) error {
+			s = strings.TrimSpace(s)
+			*at(v) = 0
+			if s == "" {
+				if need == Required {
+					return errors.New("is missing")
+				}
+				return nil
+			}
+			y, err := strconv.Atoi(s)
+			if err != nil || len(s) != 4 || y < 1000 {
+				return fmt.Errorf("must be a year YYYY, got %q", s)
+			}
+			*at(v) = y
+			return nil
+		},
+		get: func(v *R) string {
+			if y := *at(v); y != 0 {
+				return strconv.Itoa(y)
+			}
+			return ""
+		}}
 }
 
 // MaybeCount is an optional whole number of zero or more: an empty cell is not reported (nil).
@@ -158,6 +189,18 @@ func Flag[R any](name string, need Need, at func(*R) *bool) Field[R] {
 // Check is a CSV column that is read and checked but not kept (nor taken in JSON).
 func Check[R any](name string, check func(cell string) error) Field[R] {
 	return Field[R]{Name: name, json: csvOnly, set: func(_ *R, s string) error { return check(s) }}
+}
+
+// GeographicLevel is the geographic_level column of a DfE published file, read and set aside: a
+// row of any level but a local authority's is refused, since the hub computes regional and
+// national figures itself.
+func GeographicLevel[R any]() Field[R] {
+	return Check[R]("geographic_level", func(cell string) error {
+		if lvl := strings.TrimSpace(cell); lvl != "" && !strings.EqualFold(lvl, "Local authority") {
+			return fmt.Errorf("%q rows are not taken: the hub computes regional and national figures itself", lvl)
+		}
+		return nil
+	})
 }
 
 // Columns is a flat layout: a CSV file with a header row naming some or all of the columns in
@@ -351,6 +394,11 @@ func (t jsonType) text(raw json.RawMessage) (string, error) {
 			return "", fmt.Errorf("must be true or false, not %s", got)
 		}
 		return string(raw), nil
+	case jsonYear:
+		if got == "a string" { // the form of version 1.0.0, read until 1.2.0
+			return rows.String(raw)
+		}
+		return measure.NumberJSON(raw)
 	case jsonFigure:
 		if got == "a string" {
 			s, err := rows.String(raw)

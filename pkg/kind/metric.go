@@ -27,6 +27,11 @@ type Benchmarks struct {
 	// into another period (a placement's academic year corrected): a change in one period may
 	// change the kind's figures of any other.
 	Moves bool
+	// ByAuthority: each local authority of a joint workforce return (Kingston upon Thames with
+	// Richmond upon Thames) reports the kind's figures on its own; in a period where the joint
+	// return reports the workforce, the benchmarks count its authorities' figures under it, so
+	// that they are set against the social workers who serve them and counted once in an area.
+	ByAuthority bool
 	// Periods lists the periods of the kind's stored rows, as the rows name them.
 	Periods func(ctx context.Context, conn driver.Conn) ([]string, error)
 	// PeriodOf gives the benchmark period a period of the kind's rows belongs to (an academic

@@ -60,21 +60,30 @@ func roundTrip(t *testing.T, k kind.Any, wire []byte, fromCSV bool) {
 	}
 }
 
-// seeds are a few demo rows of every kind, as CSV bodies, with the kind's index.
-func seeds(f *testing.F) [][]byte {
-	var out [][]byte
-	for _, k := range kinds.All {
+// seed is a few demo rows of a kind (the kind's index in kinds.All), as a CSV body.
+type seed struct {
+	kind int
+	body []byte
+}
+
+// seeds are a few rows of every demo upload of every kind (a kind may take several layouts: the
+// DfE files as published, say).
+func seeds(f *testing.F) []seed {
+	var out []seed
+	for i, k := range kinds.All {
 		uploads, err := k.Uploads()
 		if err != nil || len(uploads) == 0 {
 			f.Fatalf("%s demo: %v", k.About().Name, err)
 		}
-		recs, err := csv.NewReader(bytes.NewReader(uploads[0].Body)).ReadAll()
-		if err != nil {
-			f.Fatal(err)
+		for _, u := range uploads {
+			recs, err := csv.NewReader(bytes.NewReader(u.Body)).ReadAll()
+			if err != nil {
+				f.Fatal(err)
+			}
+			var b bytes.Buffer
+			_ = csv.NewWriter(&b).WriteAll(recs[:min(len(recs), 4)])
+			out = append(out, seed{i, b.Bytes()})
 		}
-		var b bytes.Buffer
-		_ = csv.NewWriter(&b).WriteAll(recs[:min(len(recs), 4)])
-		out = append(out, b.Bytes())
 	}
 	return out
 }
@@ -82,10 +91,11 @@ func seeds(f *testing.F) [][]byte {
 // FuzzCSV reads any CSV body as any kind: whatever is accepted reads back as exactly the values
 // written.
 func FuzzCSV(f *testing.F) {
-	for i, s := range seeds(f) {
-		f.Add(uint8(i), s)
-		f.Add(uint8(i), bytes.ReplaceAll(s, []byte(","), []byte(";")))
-		f.Add(uint8(i), append(bytes.Clone(s), []byte("\n\"a\r\nb\",1,\"1,234\",-0,x,\n")...))
+	for _, s := range seeds(f) {
+		i := uint8(s.kind)
+		f.Add(i, s.body)
+		f.Add(i, bytes.ReplaceAll(s.body, []byte(","), []byte(";")))
+		f.Add(i, append(bytes.Clone(s.body), []byte("\n\"a\r\nb\",1,\"1,234\",-0,x,\n")...))
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		k := kinds.All[int(which)%len(kinds.All)]
@@ -98,17 +108,17 @@ func FuzzCSV(f *testing.F) {
 // FuzzJSON reads any JSON body as any kind: whatever is accepted reads back as exactly the values
 // written.
 func FuzzJSON(f *testing.F) {
-	for i, s := range seeds(f) {
-		k := kinds.All[i]
-		for _, wire := range acceptedSeed(f, k, s) {
+	for _, s := range seeds(f) {
+		i, k := uint8(s.kind), kinds.All[s.kind]
+		for _, wire := range acceptedSeed(f, k, s.body) {
 			body, err := k.Wire().JSON(wire)
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(uint8(i), body)
-			f.Add(uint8(i), bytes.ReplaceAll(body, []byte(`":`), []byte(`": "`)))
+			f.Add(i, body)
+			f.Add(i, bytes.ReplaceAll(body, []byte(`":`), []byte(`": "`)))
 		}
-		f.Add(uint8(i), []byte(`{"`+k.Member()+`": [{"org": "E06000001", "x": "\r\n\u202e", "n": 1e2}, null, [], 7]}`))
+		f.Add(i, []byte(`{"`+k.Member()+`": [{"org": "E06000001", "x": "\r\n\u202e", "n": 1e2}, null, [], 7]}`))
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		k := kinds.All[int(which)%len(kinds.All)]

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/partnership-hub/hub/pkg/audit"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/placement"
 	"github.com/partnership-hub/hub/pkg/profile"
@@ -24,6 +25,7 @@ var All = []kind.Any{
 	placement.EducatorsKind,
 	survey.Kind,
 	audit.Kind,
+	demand.Kind,
 }
 
 // Lookup returns the kind named name, and whether there is one.

@@ -75,6 +75,9 @@ func Of(v float64) Value { return Value{V: v, Known: true} }
 // Unknown returns an unknown value with its reason.
 func Unknown(r Reason) Value { return Value{Reason: r} }
 
+// Reported reports whether the value was sent at all: a number or a DfE symbol saying why not.
+func (v Value) Reported() bool { return v.Known || v.Reason != NotReported }
+
 // Ptr returns the value as a pointer, nil when unknown: the shape a Nullable column takes.
 func (v Value) Ptr() *float64 {
 	if !v.Known {

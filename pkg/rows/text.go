@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -176,4 +177,36 @@ func Object(raw []byte) (map[string]json.RawMessage, error) {
 		return nil, err
 	}
 	return obj, nil
+}
+
+// CheckText enforces the hub's rule for free text that will be shown in web pages: valid UTF-8,
+// at most max characters, no markup characters < or >, no control characters other than new
+// line (a line feed) and tab — a carriage return included —, no bidirectional-override
+// characters (which can make text read differently from what it holds), and no =, + or @ at the
+// start, after any spaces (a spreadsheet opening the CSV export would run the cell as a
+// formula). Text is refused rather than altered, so what is stored is what was sent.
+func CheckText(s string, max int) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("is %d characters, more than %d", n, max)
+	}
+	if t := strings.TrimLeft(s, " \t\n"); t != "" && strings.ContainsRune("=+@", rune(t[0])) {
+		return fmt.Errorf("may not start with %q: a spreadsheet would read it as a formula", t[0])
+	}
+	for _, r := range s {
+		switch {
+		case r == '<' || r == '>':
+			return fmt.Errorf("may not contain %q: plain text only, no markup", r)
+		case r == '\r':
+			return errors.New(CarriageReturn)
+		case r == '\n' || r == '\t':
+		case unicode.IsControl(r):
+			return fmt.Errorf("may not contain the control character U+%04X", r)
+		case (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C:
+			return fmt.Errorf("may not contain the bidirectional formatting character U+%04X", r)
+		}
+	}
+	return nil
 }

@@ -112,22 +112,78 @@ func (s *Store) Status(ctx context.Context, id string) (Meta, Status, error) {
 	if err != nil {
 		return m, Status{}, err
 	}
-	chunks := make([]*ChunkResult, m.Chunks)
-	for i := range chunks {
-		e, err := s.status.Get(ctx, chunkKey(id, i))
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
+	st, err := s.StatusOf(ctx, m)
+	return m, st, err
+}
+
+// StatusOf reads the results of a submission's chunks so far, one at a time.
+func (s *Store) StatusOf(ctx context.Context, m Meta) (Status, error) {
+	var (
+		st   = Summarise(m, nil)
+		done = 0
+	)
+	for i := range m.Chunks {
+		r, err := s.chunk(ctx, m.ID, i)
+		if err != nil {
+			return Status{}, err
+		}
+		if r != nil {
+			st.add(r)
+			done++
+		}
+	}
+	st.settle(m, done)
+	return st, nil
+}
+
+// chunk reads the result of one chunk, nil when it is not stored yet.
+func (s *Store) chunk(ctx context.Context, id string, i int) (*ChunkResult, error) {
+	e, err := s.status.Get(ctx, chunkKey(id, i))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get result of %s chunk %d: %w", id, i, err)
+	}
+	var r ChunkResult
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return nil, fmt.Errorf("decode result of %s chunk %d: %w", id, i, err)
+	}
+	return &r, nil
+}
+
+// Position is a place in a submission's errors list: a chunk, and how many of its problems
+// come before.
+type Position struct {
+	Chunk  int `json:"c"`
+	Offset int `json:"o"`
+}
+
+// Problems hands each of a submission's problems (errors and warnings) to each, in row order,
+// from position at, with its own position, until each returns false or the list ends. It reads
+// one chunk's results at a time, so that memory does not grow with the list; a chunk not yet
+// stored has none to give (yet).
+func (s *Store) Problems(ctx context.Context, m Meta, at Position, each func(Position, RowProblem) bool) error {
+	for c := max(at.Chunk, 0); c < m.Chunks; c++ {
+		r, err := s.chunk(ctx, m.ID, c)
+		if err != nil {
+			return err
+		}
+		if r == nil {
 			continue
 		}
-		if err != nil {
-			return m, Status{}, fmt.Errorf("get result of %s chunk %d: %w", id, i, err)
+		ps := r.Problems()
+		from := 0
+		if c == at.Chunk {
+			from = min(max(at.Offset, 0), len(ps))
 		}
-		var r ChunkResult
-		if err := json.Unmarshal(e.Value(), &r); err != nil {
-			return m, Status{}, fmt.Errorf("decode result of %s chunk %d: %w", id, i, err)
+		for i := from; i < len(ps); i++ {
+			if !each(Position{Chunk: c, Offset: i}, ps[i]) {
+				return nil
+			}
 		}
-		chunks[i] = &r
 	}
-	return m, Summarise(m, chunks), nil
+	return nil
 }
 
 func chunkKey(id string, chunk int) string { return id + "." + strconv.Itoa(chunk) }

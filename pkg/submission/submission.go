@@ -6,6 +6,7 @@ package submission
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ const (
 	KindPlacement         = "placement"
 	KindPlacementCapacity = "placement_capacity"
 	KindPracticeEducators = "practice_educators"
+	// Standard 2, current and future need (issue #13).
+	KindServiceDemand = "service_demand"
 )
 
 // Statuses a submission passes through.
@@ -78,36 +81,57 @@ type ChunkResult struct {
 	Warnings []RowError `json:"warnings,omitempty"`
 }
 
-// Status is what a submitter sees when it polls.
+// StatusErrors is how many errors, and how many warnings, a status lists: the first ones, by
+// row. The submission's errors list (see Store.Problems) holds them all.
+const StatusErrors = 100
+
+// Status is what a submitter sees when it polls: counts, and the first StatusErrors errors and
+// warnings, so that it stays small however many rows were refused.
 type Status struct {
-	ID         string     `json:"id" doc:"Submission id"`
-	Kind       string     `json:"kind" doc:"Data kind"`
-	Status     string     `json:"status" enum:"pending,accepted,partially_accepted,rejected"`
-	ReceivedAt time.Time  `json:"received_at"`
-	Rows       int        `json:"rows" doc:"Rows received"`
-	Accepted   int        `json:"accepted" doc:"Rows stored so far"`
-	Rejected   int        `json:"rejected" doc:"Rows refused so far"`
-	Errors     []RowError `json:"errors" doc:"Every refused row: row, field and reason"`
-	Warnings   []RowError `json:"warnings" doc:"Rows stored with a doubt worth checking"`
+	ID           string     `json:"id" doc:"Submission id"`
+	Kind         string     `json:"kind" doc:"Data kind"`
+	Status       string     `json:"status" enum:"pending,accepted,partially_accepted,rejected"`
+	ReceivedAt   time.Time  `json:"received_at"`
+	Rows         int        `json:"rows" doc:"Rows received"`
+	Accepted     int        `json:"accepted" doc:"Rows stored so far"`
+	Rejected     int        `json:"rejected" doc:"Rows refused so far"`
+	ErrorCount   int        `json:"error_count" doc:"Errors so far, of every refused row (a row may have several)"`
+	WarningCount int        `json:"warning_count" doc:"Warnings so far"`
+	Errors       []RowError `json:"errors" maxItems:"100" doc:"The first 100 errors, by row: row, field and reason; errors_url lists them all"`
+	Warnings     []RowError `json:"warnings" maxItems:"100" doc:"The first 100 rows stored with a doubt worth checking, by row; errors_url lists them all"`
+	ErrorsURL    string     `json:"errors_url" doc:"Every error and warning, a page at a time (Accept: text/csv for the whole report)"`
 }
 
 // Summarise merges the chunk results recorded so far into a status. A nil entry is a chunk not
 // yet stored.
 func Summarise(m Meta, chunks []*ChunkResult) Status {
-	s := Status{ID: m.ID, Kind: m.Kind, ReceivedAt: m.ReceivedAt, Rows: m.Rows, Errors: []RowError{}, Warnings: []RowError{}}
+	s := Status{ID: m.ID, Kind: m.Kind, ReceivedAt: m.ReceivedAt, Rows: m.Rows, Errors: []RowError{}, Warnings: []RowError{},
+		ErrorsURL: "/v1/submissions/" + m.ID + "/errors"}
 	done := 0
 	for _, c := range chunks {
-		if c == nil {
-			continue
+		if c != nil {
+			s.add(c)
+			done++
 		}
-		done++
-		s.Accepted += c.Accepted
-		s.Rejected += DistinctRows(c.Rejected)
-		s.Errors = append(s.Errors, c.Rejected...)
-		s.Warnings = append(s.Warnings, c.Warnings...)
 	}
-	sortRows(s.Errors)
-	sortRows(s.Warnings)
+	s.settle(m, done)
+	return s
+}
+
+// add counts a stored chunk's rows, and lists its first errors and warnings while fewer than
+// StatusErrors are.
+func (s *Status) add(c *ChunkResult) {
+	s.Accepted += c.Accepted
+	s.Rejected += DistinctRows(c.Rejected)
+	s.ErrorCount += len(c.Rejected)
+	s.WarningCount += len(c.Warnings)
+	// Chunks hold consecutive rows, in order: the first errors are those of the first chunks.
+	s.Errors = first(s.Errors, c.Rejected)
+	s.Warnings = first(s.Warnings, c.Warnings)
+}
+
+// settle says where the submission stands once done of its chunks are stored.
+func (s *Status) settle(m Meta, done int) {
 	switch {
 	case done < m.Chunks || !m.Published:
 		s.Status = StatusPending
@@ -118,7 +142,42 @@ func Summarise(m Meta, chunks []*ChunkResult) Status {
 	default:
 		s.Status = StatusPartiallyAccepted
 	}
-	return s
+}
+
+// first adds a chunk's errors, in row order, to those listed, up to StatusErrors.
+func first(listed, chunk []RowError) []RowError {
+	if len(listed) >= StatusErrors || len(chunk) == 0 {
+		return listed
+	}
+	chunk = slices.Clone(chunk)
+	sortRows(chunk)
+	return append(listed, chunk[:min(len(chunk), StatusErrors-len(listed))]...)
+}
+
+// Severities of a problem in a submission's errors list.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// RowProblem is one line of a submission's errors list: a refused row's error, or a warning on a
+// stored row.
+type RowProblem struct {
+	RowError
+	Severity string `json:"severity" enum:"error,warning" doc:"error: the row was refused; warning: it was stored with a doubt worth checking"`
+}
+
+// Problems are a chunk's errors and warnings in row order (a row's errors before its warnings).
+func (c *ChunkResult) Problems() []RowProblem {
+	out := make([]RowProblem, 0, len(c.Rejected)+len(c.Warnings))
+	for _, e := range c.Rejected {
+		out = append(out, RowProblem{RowError: e, Severity: SeverityError})
+	}
+	for _, w := range c.Warnings {
+		out = append(out, RowProblem{RowError: w, Severity: SeverityWarning})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Row < out[j].Row })
+	return out
 }
 
 // DistinctRows counts the rows named by errors: one row may have several.

@@ -5,7 +5,6 @@ import (
 	"hash/fnv"
 	"math"
 	"sort"
-	"strconv"
 
 	"github.com/partnership-hub/hub/pkg/kind"
 )
@@ -93,7 +92,7 @@ func demo() ([]kind.Sample[GroupResult], error) {
 				strongly := agreeing / 3
 				rest := n - agreeing
 				neutral, disagree := rest/2, rest/4
-				rows = append(rows, GroupResult{Org: org, Year: strconv.Itoa(DemoYear), Question: id, Group: g,
+				rows = append(rows, GroupResult{Org: org, Year: DemoYear, Question: id, Group: g,
 					StronglyDisagree: rest - neutral - disagree, Disagree: disagree, Neutral: neutral,
 					Agree: agreeing - strongly, StronglyAgree: strongly, N: n})
 			}

@@ -34,7 +34,7 @@ var Kind = &kind.Kind[GroupResult]{
 	},
 	Format: &kind.Columns[GroupResult]{List: "results", Fields: []kind.Field[GroupResult]{
 		kind.Text("org", kind.Required, func(r *GroupResult) *string { return &r.Org }, upper),
-		kind.Text("year", kind.Required, func(r *GroupResult) *string { return &r.Year }, strings.TrimSpace),
+		kind.Year("year", kind.Required, func(r *GroupResult) *int { return &r.Year }),
 		kind.Text("question", kind.Required, func(r *GroupResult) *string { return &r.Question }, upper),
 		kind.Text("group", kind.Required, func(r *GroupResult) *string { return &r.Group }, func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }),
 		kind.Count("strongly_disagree", kind.Required, func(r *GroupResult) *int { return &r.StronglyDisagree }),
@@ -45,10 +45,10 @@ var Kind = &kind.Kind[GroupResult]{
 		kind.Count("n", kind.Required, func(r *GroupResult) *int { return &r.N }),
 	}},
 	Key: func(r *GroupResult) string {
-		return fmt.Sprintf("organisation %s, year %s, question %s, group %s", r.Org, r.Year, r.Question, r.Group)
+		return fmt.Sprintf("organisation %s, year %d, question %s, group %s", r.Org, r.Year, r.Question, r.Group)
 	},
 	Org:    func(r *GroupResult) string { return r.Org },
-	Period: func(r *GroupResult) string { return r.Year },
+	Period: func(r *GroupResult) string { return strconv.Itoa(r.Year) },
 	Validate: func(r *GroupResult, today time.Time) (errs, warns []submission.RowError) {
 		c, errs := Validate(*r, today)
 		r.yearNumber, r.standard = c.YearNumber, c.Standard

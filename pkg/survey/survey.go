@@ -62,7 +62,7 @@ var Groups = []string{"social_worker", "newly_qualified", "manager", "senior_lea
 // GroupResult is one organisation's answers to one question from one respondent group in one year.
 type GroupResult struct {
 	Org              string `json:"org" doc:"Organisation code" example:"E06000001"`
-	Year             string `json:"year" pattern:"^[0-9]{4}$" doc:"Survey year YYYY, not in the future" example:"2025"`
+	Year             int    `json:"year" minimum:"2000" maximum:"2100" doc:"Survey year YYYY, not in the future (a number; the string \"2025\" is still taken until version 1.2.0)" example:"2025"`
 	Question         string `json:"question" doc:"Question id of the hub's question bank, e.g. Q2.1" example:"Q2.1"`
 	Group            string `json:"group" enum:"social_worker,newly_qualified,manager,senior_leader,occupational_therapist,other" doc:"Respondent group; groups do not overlap"`
 	StronglyDisagree int    `json:"strongly_disagree" minimum:"0" doc:"Respondents who strongly disagree"`
@@ -108,7 +108,7 @@ func Validate(r GroupResult, today time.Time) (Checked, []submission.RowError) {
 	if r.Org == "" {
 		fail("org", "organisation is missing")
 	}
-	if year, err := period.YearNumber(r.Year, "survey year", today); err != nil {
+	if year, err := period.YearNumber(strconv.Itoa(r.Year), "survey year", today); err != nil {
 		fail("year", "%v", err)
 	} else {
 		c.YearNumber = year

@@ -15,7 +15,7 @@ import (
 var today = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 
 func TestValidate(t *testing.T) {
-	good := survey.GroupResult{Org: "E06000001", Year: "2026", Question: "Q2.1", Group: "social_worker",
+	good := survey.GroupResult{Org: "E06000001", Year: 2026, Question: "Q2.1", Group: "social_worker",
 		StronglyDisagree: 1, Disagree: 2, Neutral: 3, Agree: 4, StronglyAgree: 5, N: 15}
 	tests := []struct {
 		name   string
@@ -28,8 +28,8 @@ func TestValidate(t *testing.T) {
 			*r = survey.GroupResult{Org: r.Org, Year: r.Year, Question: r.Question, Group: r.Group}
 		}, "n"},
 		{"negative count", func(r *survey.GroupResult) { r.Agree, r.StronglyAgree = -1, 10 }, "agree"},
-		{"year in the future", func(r *survey.GroupResult) { r.Year = "2027" }, "year"},
-		{"year not a year", func(r *survey.GroupResult) { r.Year = "26/27" }, "year"},
+		{"year in the future", func(r *survey.GroupResult) { r.Year = 2027 }, "year"},
+		{"year not a year", func(r *survey.GroupResult) { r.Year = 26 }, "year"},
 		{"unknown question", func(r *survey.GroupResult) { r.Question = "Q9.9" }, "question"},
 		{"unknown group", func(r *survey.GroupResult) { r.Group = "everyone" }, "group"},
 		{"no organisation", func(r *survey.GroupResult) { r.Org = "" }, "org"},
@@ -152,7 +152,7 @@ func TestStoreCells(t *testing.T) {
 	}
 	s := survey.NewStore(conn)
 	mk := func(q, group string, agree, n int, at time.Time) survey.Stored {
-		r := survey.GroupResult{Org: "E06000001", Year: "2026", Question: q, Group: group, Agree: agree, Neutral: n - agree, N: n}
+		r := survey.GroupResult{Org: "E06000001", Year: 2026, Question: q, Group: group, Agree: agree, Neutral: n - agree, N: n}
 		c, errs := survey.Validate(r, today)
 		if len(errs) > 0 {
 			t.Fatal(errs)

@@ -62,12 +62,7 @@ func columns() []kind.Field[Return] {
 	cols := []kind.Field[Return]{
 		kind.Text("org", kind.Required, func(r *Return) *string { return &r.Org }, NormaliseOrg),
 		kind.Text("period", kind.Required, func(r *Return) *string { return &r.Period }, strings.TrimSpace),
-		kind.Check[Return]("geographic_level", func(cell string) error {
-			if lvl := strings.TrimSpace(cell); lvl != "" && !strings.EqualFold(lvl, "Local authority") {
-				return fmt.Errorf("%q rows are not taken: the hub computes regional and national figures itself", lvl)
-			}
-			return nil
-		}),
+		kind.GeographicLevel[Return](),
 	}
 	for _, f := range Fields {
 		cols = append(cols, kind.Figure(f.Name, f.Of))

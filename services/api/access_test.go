@@ -238,6 +238,10 @@ func TestAlliances(t *testing.T) {
 		{"demo-analyst", "PUT", "/v1/alliances/north-east", body, 403},
 		{"demo-steward", "PUT", "/v1/alliances/north-east", `{"name": "x", "members": ["E99999999"]}`, 422},
 		{"demo-steward", "PUT", "/v1/alliances/North%20East", body, 422},
+		// The name is free text shown in pages and CSV files: refused, never altered (rows.CheckText).
+		{"demo-steward", "PUT", "/v1/alliances/north-east", `{"name": "=HYPERLINK(\"http://x\")", "members": ["E06000001"]}`, 422},
+		{"demo-steward", "PUT", "/v1/alliances/north-east", `{"name": "<b>North East</b>", "members": ["E06000001"]}`, 422},
+		{"demo-steward", "PUT", "/v1/alliances/north-east", `{"name": "North East\r", "members": ["E06000001"]}`, 422},
 		{"demo-steward", "PUT", "/v1/alliances/north-east", body, 200},
 		{"demo-steward", "PUT", "/v1/alliances/london", `{"name": "London", "members": ["E09000001"]}`, 200},
 		{"demo-analyst", "GET", "/v1/alliances/north-east", "", 200},

@@ -127,7 +127,7 @@ func registerAlliances(api huma.API, d *Deps) {
 		}
 		a := alliance.Alliance{ID: in.ID, Name: in.Body.Name, Members: in.Body.Members, UpdatedAt: d.Now().UTC(), UpdatedBy: p.Subject}
 		switch err := d.Alliances.Put(ctx, a); {
-		case errors.Is(err, alliance.ErrInvalidID), errors.Is(err, alliance.ErrUnknownMember):
+		case errors.Is(err, alliance.ErrInvalidID), errors.Is(err, alliance.ErrUnknownMember), errors.Is(err, alliance.ErrInvalidName):
 			return nil, huma.Error422UnprocessableEntity(err.Error())
 		case err != nil:
 			return nil, errInternal(d.Log, "could not store the alliance", err)

@@ -19,7 +19,7 @@ import (
 
 type actionPlanInput struct {
 	Org    string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Analysts may read their alliances' members', stewards any organisation's."`
-	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
+	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle (year)"`
 	Accept string `header:"Accept" doc:"application/json (default) or text/csv"`
 }
 
@@ -29,7 +29,7 @@ type rawOutput struct {
 }
 
 type ragMixInput struct {
-	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle (year)"`
+	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle (year)"`
 	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
 }
 
@@ -51,7 +51,7 @@ type StandardMix struct {
 
 type ragMixOutput struct {
 	Body struct {
-		Cycle      int           `json:"cycle"`
+		Cycle      int           `json:"cycle" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle (year)"`
 		Region     string        `json:"region"`
 		Standards  []StandardMix `json:"standards"`
 		ComputedAt time.Time     `json:"computed_at" doc:"When the hub computed these figures from the ratings it had stored then (UTC): they are computed at each request" example:"2026-03-31T09:00:00Z"`

@@ -55,7 +55,7 @@ type tableOutput struct {
 }
 
 const (
-	csvDoc = " With `Accept: text/csv` the answer is a tidy table, one row per organisation × metric × period (rows with an empty org_code are the area itself; `withheld` says why a survey figure is withheld), that opens in a spreadsheet."
+	csvDoc = " With `Accept: text/csv` the answer is a tidy table, one row per organisation × metric × period (rows with an empty `org` are the area itself; `withheld` says why a survey figure is withheld), that opens in a spreadsheet. The last column, `org_code`, repeats `org` under its old name until version 1.2.0 (deprecated: read `org`)."
 
 	standard2Doc = "Every Standard 2 (effective workforce planning) metric for a region, a London sub-region or England: the workforce metrics from the workforce returns, then the health-check agreement with the standard's questions and the audit RAG mix of its items."
 	standard8Doc = "Every Standard 8 (partnerships with universities) metric for a region, a London sub-region or England: placements, placement capacity and practice educators, then the health-check agreement with the standard's questions and the audit RAG mix of its items. " +
@@ -89,7 +89,7 @@ func registerBenchmarks(api huma.API, d *Deps) {
 	table := func(v any) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
 			"application/json": {Schema: reg.Schema(reflect.TypeOf(v), true, "")},
-			"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row"}},
+			"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: columnsDoc(csvHeader)}},
 		}}}
 	}
 
@@ -266,11 +266,23 @@ func jsonOutput(v any) (*tableOutput, error) {
 }
 
 // csvHeader is the tidy table's columns: one row per organisation × metric × period; a row with
-// an empty org_code is the area itself. A null value (unknown, area-only or withheld) is an
-// empty cell; withheld says why a disclosure-controlled one is withheld.
+// an empty org is the area itself. A null value (unknown, area-only or withheld) is an empty
+// cell; withheld says why a disclosure-controlled one is withheld. The last column repeats org
+// under its old name (deprecatedOrgColumn).
 var csvHeader = []string{"period", "metric", "metric_label", "unit", "higher_is_better", "area_code", "area_name",
-	"org_code", "org_name", "value", "reason", "withheld", "rank", "rank_of", "stat_neighbour_median",
-	"area_value", "area_median", "area_p25", "area_p75", "contributors", "excluded", "england_value"}
+	"org", "org_name", "value", "reason", "withheld", "rank", "rank_of", "stat_neighbour_median",
+	"area_value", "area_median", "area_p25", "area_p75", "contributors", "excluded", "england_value", deprecatedOrgColumn}
+
+// deprecatedOrgColumn is the old name of a tidy table's org column, answered as its last column,
+// with the same value, until version 1.2.0: a client reading columns by position or by the old
+// name reads what it read before.
+const deprecatedOrgColumn = "org_code"
+
+// columnsDoc describes a tidy table answered as CSV, naming its columns.
+func columnsDoc(columns []string) string {
+	return "CSV with a header row naming the columns " + strings.Join(columns, ", ") +
+		" (`" + deprecatedOrgColumn + "`, the last, is deprecated: the same as `org`, answered until version 1.2.0)"
+}
 
 func csvOutput(name string, rows [][]string) (*tableOutput, error) {
 	var buf bytes.Buffer
@@ -315,7 +327,7 @@ func standardRows(res benchmark.StandardBenchmarks) [][]string {
 		row := func(code, name string, value *float64, reason, withheld string, rank, of int, sn *float64) []string {
 			return []string{res.Period, m.ID, m.Label, m.Unit, strconv.FormatBool(m.HigherIsBetter), res.Region.Code, res.Region.Name,
 				code, name, num(value), reason, withheld, count(rank), count(of), num(sn),
-				num(mb.RegionValue), num(mb.Median), num(mb.P25), num(mb.P75), strconv.Itoa(mb.Contributors), strconv.Itoa(mb.Excluded), num(mb.EnglandValue)}
+				num(mb.RegionValue), num(mb.Median), num(mb.P25), num(mb.P75), strconv.Itoa(mb.Contributors), strconv.Itoa(mb.Excluded), num(mb.EnglandValue), code}
 		}
 		rows = append(rows, row("", "", mb.RegionValue, "", mb.RegionWithheld, 0, 0, nil))
 		for _, o := range mb.Orgs {
@@ -338,7 +350,7 @@ func trendRows(res benchmark.Trend) [][]string {
 		}
 		rows = append(rows, []string{p.Period, m.ID, m.Label, m.Unit, strconv.FormatBool(m.HigherIsBetter), res.Region.Code, res.Region.Name,
 			res.Org, orgName(res), num(p.Value), p.Reason, p.Withheld, "", "", num(p.StatNeighbourMedian),
-			num(areaValue), num(p.Median), num(p.P25), num(p.P75), count(p.Contributors), count(p.Excluded), num(p.EnglandValue)})
+			num(areaValue), num(p.Median), num(p.P25), num(p.P75), count(p.Contributors), count(p.Excluded), num(p.EnglandValue), res.Org})
 	}
 	return rows
 }

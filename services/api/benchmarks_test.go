@@ -175,10 +175,18 @@ func TestBenchmarksAsCSV(t *testing.T) {
 	}
 	// One row for the area of each metric, and one for each named member (two) of the nine
 	// workforce metrics: the survey and audit metrics have no data.
-	if len(recs) != 1+len(benchmark.Standard2)+9*2 || recs[0][0] != "period" || recs[0][7] != "org_code" || recs[0][11] != "withheld" {
+	if len(recs) != 1+len(benchmark.Standard2)+9*2 || recs[0][0] != "period" || recs[0][7] != "org" || recs[0][11] != "withheld" {
 		t.Fatalf("%d rows, header %v", len(recs), recs[0])
 	}
+	// The organisation's old column name is answered last, with the same value, for one version.
+	last := len(recs[0]) - 1
+	if recs[0][last] != "org_code" {
+		t.Errorf("last column %q, want the deprecated org_code", recs[0][last])
+	}
 	for _, r := range recs[1:] {
+		if r[last] != r[7] {
+			t.Errorf("org_code %q beside org %q", r[last], r[7])
+		}
 		if r[7] == "E08000021" {
 			t.Errorf("Newcastle named in the analyst's table: %v", r)
 		}

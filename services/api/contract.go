@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"path"
 	"reflect"
 	"slices"
 	"sort"
@@ -50,6 +51,7 @@ var secured = []map[string][]string{{schemeOAuth2: {}}, {schemeBearer: {}}}
 // Tags group the operations; each is declared with what it holds.
 var tags = []*huma.Tag{
 	{Name: "Workforce", Description: "Workforce returns: in-post, starters, leavers, agency, vacancies, caseloads and absence, per organisation and period (Standard 2)."},
+	{Name: "Demand", Description: "Service demand: children in need, children looked after and the child population per local authority and reporting year to 31 March (Standard 2, current and future need)."},
 	{Name: "Standard 8", Description: "Placements, placement capacity and practice educators: universities' and employers' partnership figures."},
 	{Name: "Audits", Description: "The employer audit: RAG ratings of the standards' items, action plans and the regional RAG mix."},
 	{Name: "Surveys", Description: "Health-check survey results, aggregated, and staff agreement per standard with disclosure control."},
@@ -321,6 +323,8 @@ const apiDescription = `Workforce, placement, survey and audit data from employe
 
 **Errors** are problems (RFC 9457, ` + "`application/problem+json`" + `) whose ` + "`type`" + ` names a page at /problems/{kind}: every status an operation may answer is listed with it. **Rate limit**: HUB_RATE_LIMIT requests a second per client (429 with Retry-After).
 
+**Names.** An organisation is ` + "`org`" + ` everywhere, in bodies, queries, answers and CSV columns: the organisation a record is for (the one that reports a row, the one a figure or a query is about; in an access record, the caller's). Where a record names a second organisation in another role, that one is ` + "`<role>_org`" + `: ` + "`host_org`" + `, the organisation hosting a placement the university (` + "`org`" + `) reports; ` + "`target_org`" + `, the organisation an access record's request concerned. An organisation's code is never ` + "`code`" + ` or ` + "`org_code`" + `; ` + "`code`" + ` is an area's (a region's ONS code or an alliance's id, in an ` + "`area`" + ` or ` + "`region`" + ` object; ` + "`area_code`" + ` in CSV). Old names still answered for one version are marked deprecated (in the schema, or in a CSV answer's description) and listed in the changelog with the version that removes them. A survey year and an audit cycle are one type in bodies, queries and answers: an integer YYYY (2000–2100); a period that may be a quarter or an academic year is a string (` + "`period`" + ` YYYY or YYYY-Qn, ` + "`academic_year`" + ` YYYY/YY).
+
 **Changes** are listed in the API changelog (CHANGELOG.md in the repository).`
 
 // securitySchemes says where tokens come from: OAuth2 with both flows (the provider's discovery
@@ -340,9 +344,12 @@ func securitySchemes(c Contract) map[string]*huma.SecurityScheme {
 }
 
 // schemaNames are the names the contract gives the hub's types, where their Go names would not
-// read well as a class name in a generated client. (Each data kind names its own submission and
-// list bodies: kind.Docs.Root and kind.List.Schema.)
+// read well as a class name in a generated client, by Go name or, where two packages have a type
+// of that name, by package and name. (Each data kind names its own submission and list bodies:
+// kind.Docs.Root and kind.List.Schema.)
 var schemaNames = map[string]string{
+	"demand.Return":           "ServiceDemandRow",
+	"demand.Stored":           "StoredServiceDemandRow",
 	"ErrorModel":              "Problem",
 	"ErrorDetail":             "ProblemDetail",
 	"Entry":                   "AccessRecord",
@@ -365,6 +372,12 @@ var schemaNames = map[string]string{
 
 func schemaName(t reflect.Type, hint string) string {
 	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n, ok := schemaNames[path.Base(t.PkgPath())+"."+name]; ok {
+		return n
+	}
 	if n, ok := schemaNames[name]; ok {
 		return n
 	}

@@ -293,3 +293,100 @@ func TestPagedLists(t *testing.T) {
 		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestOldNamesAreDeprecated checks that every old name of a field or column the contract still
+// answers for one version is marked deprecated where a client reads it: the property in the
+// schema (deprecated: true), the CSV column in the CSV answer's description.
+func TestOldNamesAreDeprecated(t *testing.T) {
+	doc := readDocument(t)
+	for schema, props := range map[string][]string{"OrgFigure": {"code"}, "Position": {"code"}, "Neighbour": {"code"}} {
+		var s struct {
+			Properties map[string]struct {
+				Deprecated bool `json:"deprecated"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(doc.Components.Schemas[schema], &s); err != nil {
+			t.Fatalf("%s: %v", schema, err)
+		}
+		if _, ok := s.Properties["org"]; !ok {
+			t.Errorf("%s has no org", schema)
+		}
+		for _, p := range props {
+			if !s.Properties[p].Deprecated {
+				t.Errorf("%s.%s is not marked deprecated", schema, p)
+			}
+		}
+	}
+	for _, path := range []string{"/v1/benchmarks/standard-2", "/v1/benchmarks/standard-8", "/v1/benchmarks/{metric}/trend", "/v1/projections"} {
+		var mt struct {
+			Schema struct {
+				Description string `json:"description"`
+			} `json:"schema"`
+			Example string `json:"example"`
+		}
+		if err := json.Unmarshal(doc.Paths[path]["get"].Responses["200"].Content["text/csv"], &mt); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		header, _, _ := strings.Cut(mt.Example, "\r\n")
+		if d := mt.Schema.Description; !strings.Contains(d, "org_code`, the last, is deprecated") || !strings.Contains(header, ",org,") || !strings.HasSuffix(header, ",org_code") {
+			t.Errorf("%s: CSV %q, header %q: want org, and org_code last and deprecated", path, d, header)
+		}
+	}
+}
+
+// TestOneTypeForAYear checks that a survey year and an audit cycle have one schema wherever they
+// are, in bodies, queries and answers: an integer YYYY with the same bounds.
+func TestOneTypeForAYear(t *testing.T) {
+	b, err := api.OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string         `json:"name"`
+				Schema map[string]any `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	shape := func(s map[string]any) string {
+		out, _ := json.Marshal(map[string]any{"type": s["type"], "format": s["format"], "minimum": s["minimum"], "maximum": s["maximum"], "pattern": s["pattern"]})
+		return string(out)
+	}
+	seen := map[string][]string{}
+	for _, p := range []string{"AuditRating.cycle", "GroupResult.year", "ActionPlan.cycle", "RagMix.cycle", "Triangulation.cycle", "SurveyAgreement.year"} {
+		schema, prop, _ := strings.Cut(p, ".")
+		s := doc.Components.Schemas[schema].Properties[prop]
+		if s == nil {
+			t.Errorf("no %s", p)
+			continue
+		}
+		seen[shape(s)] = append(seen[shape(s)], p)
+	}
+	for path, name := range map[string]string{"/v1/audits/action-plan": "cycle", "/v1/audits/rag-mix": "cycle", "/v1/triangulation": "cycle", "/v1/surveys/agreement": "year"} {
+		i := slices.IndexFunc(doc.Paths[path]["get"].Parameters, func(p struct {
+			Name   string         `json:"name"`
+			Schema map[string]any `json:"schema"`
+		}) bool {
+			return p.Name == name
+		})
+		if i < 0 {
+			t.Errorf("%s has no %s=", path, name)
+			continue
+		}
+		s := doc.Paths[path]["get"].Parameters[i].Schema
+		seen[shape(s)] = append(seen[shape(s)], path+" "+name+"=")
+	}
+	want := `{"format":"int64","maximum":2100,"minimum":2000,"pattern":null,"type":"integer"}`
+	if len(seen) != 1 || seen[want] == nil {
+		t.Errorf("a survey year or an audit cycle has %d schemas, want one (%s): %v", len(seen), want, seen)
+	}
+}

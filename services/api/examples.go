@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/opendata"
+	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
 // Examples: every JSON body of the contract, asked for or answered, gets an example made from
@@ -221,6 +223,19 @@ var csvAnswers = map[string]func(jsonExample any) (string, error){
 		}
 		out, err := csvOutput("", trendRows(t))
 		return string(out.Body), err
+	},
+	"get-submission-errors": func(ex any) (string, error) {
+		var page ErrorsPage
+		if err := remarshal(ex, &page); err != nil {
+			return "", err
+		}
+		var b bytes.Buffer
+		w := sheet.NewWriter(&b)
+		err := w.Write(errorsReportColumns)
+		for _, p := range page.Errors {
+			err = cmp.Or(err, writeReportLine(w, p))
+		}
+		return b.String(), cmp.Or(err, w.Flush())
 	},
 	"get-projections": func(any) (string, error) { return strings.Join(projectionHeader, ",") + "\r\n", nil },
 	"get-open-data": func(any) (string, error) {

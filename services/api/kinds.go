@@ -21,7 +21,7 @@ import (
 )
 
 type submitInput struct {
-	ContentType    string `header:"Content-Type" doc:"application/json or text/csv"`
+	ContentType    string `header:"Content-Type" doc:"text/csv or application/json; without one, a body beginning with { or [ is read as JSON and any other as CSV"`
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Any string unique to this submission; sending it again within 24 hours returns the first submission instead of storing twice"`
 	RawBody        []byte
 }
@@ -89,7 +89,7 @@ func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitO
 	if err := m.Policy.MaySubmit(caller, m.Rows); err != nil {
 		return nil, forbid(ctx, err.Error())
 	}
-	body, err := bodyOf(d, in)
+	body, sniffed, err := bodyOf(d, in)
 	if err != nil {
 		return nil, err
 	}
@@ -100,10 +100,10 @@ func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitO
 	})
 	var de *submission.DocumentError
 	if errors.As(err, &de) {
-		return nil, huma.Error422UnprocessableEntity("the body cannot be read as "+m.Rows, details(de.Problems)...)
+		return nil, huma.Error422UnprocessableEntity(unreadable(m.Rows, sniffed), details(de.Problems)...)
 	}
 	if err != nil {
-		return nil, huma.Error400BadRequest("the body cannot be read", err)
+		return nil, huma.Error400BadRequest(unreadable("", sniffed), err)
 	}
 	if sum.Rows > d.Limits.MaxRows {
 		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", sum.Rows, d.Limits.MaxRows))
@@ -118,18 +118,48 @@ func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitO
 	return publish(ctx, d, p, m.Name, in.IdempotencyKey, in.RawBody, chunks, sum.Rows)
 }
 
-// bodyOf checks a submission's content type and size: CSV, or JSON up to the JSON limit.
-func bodyOf(d *Deps, in *submitInput) (kind.Body, error) {
-	switch {
-	case isCSV(in.ContentType):
-		return kind.Body{R: bytes.NewReader(in.RawBody), CSV: true}, nil
-	case isJSON(in.ContentType):
-		if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
-			return kind.Body{}, huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
-		}
-		return kind.Body{R: bytes.NewReader(in.RawBody)}, nil
+// unreadable is the detail of a refused body: what it cannot be read as, and how its type was
+// found when no Content-Type was sent.
+func unreadable(what, sniffed string) string {
+	s := "the body cannot be read"
+	if what != "" {
+		s += " as " + what
 	}
-	return kind.Body{}, huma.NewError(http.StatusUnsupportedMediaType, "send application/json or text/csv")
+	if sniffed != "" {
+		s += " (" + sniffed + ")"
+	}
+	return s
+}
+
+// bodyOf checks a submission's content type and size: CSV, or JSON up to the JSON limit. A body
+// sent without a Content-Type is read as JSON when it begins with { or [, and as CSV otherwise;
+// sniffed then says so, for the answer to a body that cannot be read as what it was taken for.
+func bodyOf(d *Deps, in *submitInput) (body kind.Body, sniffed string, err error) {
+	ct := in.ContentType
+	if strings.TrimSpace(ct) == "" {
+		ct, sniffed = sniff(in.RawBody)
+	}
+	switch {
+	case isCSV(ct):
+		return kind.Body{R: bytes.NewReader(in.RawBody), CSV: true}, sniffed, nil
+	case isJSON(ct):
+		if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
+			return kind.Body{}, "", huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
+		}
+		return kind.Body{R: bytes.NewReader(in.RawBody)}, sniffed, nil
+	}
+	return kind.Body{}, "", huma.NewError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not taken: send application/json or text/csv (a CSV file with a header row)", in.ContentType))
+}
+
+// sniff names the content type of a body sent without one, by its first character (after a
+// byte-order mark and blanks): JSON begins with { or [; anything else is taken for CSV. The note
+// says so in words.
+func sniff(b []byte) (ct, note string) {
+	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
+	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+		return "application/json", "no Content-Type was sent, and the body begins with " + string(b[0]) + ", so it was read as JSON (application/json); send Content-Type: text/csv for a CSV file"
+	}
+	return "text/csv", "no Content-Type was sent, and the body does not begin with { or [, so it was read as CSV (text/csv); send Content-Type: application/json for JSON"
 }
 
 // isCSV tells whether a content type names CSV.
@@ -140,7 +170,7 @@ func isCSV(ct string) bool {
 
 func isJSON(ct string) bool {
 	ct = strings.ToLower(ct)
-	return ct == "" || strings.HasPrefix(ct, "application/json") || strings.Contains(ct, "+json")
+	return strings.HasPrefix(ct, "application/json") || strings.Contains(ct, "+json")
 }
 
 // details turns row errors into problem details, at most maxProblemDetails of them.

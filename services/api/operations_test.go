@@ -86,6 +86,10 @@ var readers = map[string]want{"submitter": all(200), "university": all(200), "su
 var rowReaders = map[string]want{"submitter": {200, 403, 403}, "university": {200, 403, 403}, "survey_provider": all(403),
 	"analyst": all(403), "steward": {422, 200, 200}, "no token": all(401)}
 
+// A submission's status and errors: the client that made it, or a steward.
+var submissionFollowers = map[string]want{"submitter": {200, 403, 403}, "university": {200, 403, 403}, "survey_provider": {200, 403, 403},
+	"analyst": {404, 403, 403}, "steward": all(200), "no token": all(401)}
+
 // accessRows holds the rows of every operation but the data kinds', by operation id.
 var accessRows = map[string]accessRow{
 	"get-access-trail": {method: "GET", path: "/v1/access-trail?org={org}",
@@ -105,9 +109,9 @@ var accessRows = map[string]accessRow{
 
 	// own: a submission the caller made (the analyst made none); same alliance: one County
 	// Durham made; other: one Westminster made.
-	"get-submission": {method: "GET", path: "/v1/submissions/{id}", id: submissionOf,
-		want: map[string]want{"submitter": {200, 403, 403}, "university": {200, 403, 403}, "survey_provider": {200, 403, 403},
-			"analyst": {404, 403, 403}, "steward": all(200), "no token": all(401)}},
+	"get-submission": {method: "GET", path: "/v1/submissions/{id}", id: submissionOf, want: submissionFollowers},
+	// The errors list: the status's rule.
+	"get-submission-errors": {method: "GET", path: "/v1/submissions/{id}/errors", id: submissionOf, want: submissionFollowers},
 
 	// Named organisations: an organisation itself, an analyst its alliances' members, a steward any.
 	"get-action-plan": {method: "GET", path: "/v1/audits/action-plan?cycle=2026&org={org}",

@@ -73,7 +73,7 @@ const projectionsDoc = "A stock-and-flow projection of children's social workers
 	"a low–high band from the spread of each organisation's own yearly rates; and what-if assumptions (`leaver_rate_change=-2`, `apprentices=10`, `target_caseload=16`). " +
 	"An area's projection is the sum of its members'; a member whose inputs are unknown is left out and says why (`excluded`, for those you may see by name). " +
 	"Who may see what is as for benchmarks: areas for every reader of figures, an organisation's own projection to those who may see it by name. " +
-	"With `Accept: text/csv` the answer is a tidy table, one row per organisation (or the area, with an empty org_code) × year, history then projection. " +
+	"With `Accept: text/csv` the answer is a tidy table, one row per organisation (or the area, with an empty `org`) × year, history then projection; the last column, `org_code`, repeats `org` under its old name until version 1.2.0 (deprecated: read `org`). " +
 	"Formulas, defaults and their sources: README \"Projections\"."
 
 func registerProjections(api huma.API, d *Deps) {
@@ -93,7 +93,7 @@ func registerProjections(api huma.API, d *Deps) {
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity},
 		Responses: map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
 			mediaJSON: {Schema: reg.Schema(reflect.TypeOf(Projections{}), true, "")},
-			mediaCSV:  {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row"}},
+			mediaCSV:  {Schema: &huma.Schema{Type: huma.TypeString, Description: columnsDoc(projectionHeader)}},
 		}}},
 	}, func(ctx context.Context, in *projectionInput) (*tableOutput, error) {
 		rd, err := callerReader(ctx, d)
@@ -233,10 +233,11 @@ func assumptionsOf(in *projectionInput) projection.Assumptions {
 		Shrinkage: in.Shrinkage, CloseGapBy: in.CloseGapBy}
 }
 
-// projectionHeader is the tidy table's columns: one row per organisation (empty org_code: the
-// area itself) × year; kind says whether the year is a figure (history) or projected.
-var projectionHeader = []string{"area_code", "area_name", "org_code", "org_name", "year", "kind", "inpost_fte", "inpost_fte_low", "inpost_fte_high",
-	"leavers_fte", "starters_fte", "newly_qualified_fte", "establishment_fte", "gap_fte", "agency_fte", "demand"}
+// projectionHeader is the tidy table's columns: one row per organisation (empty org: the area
+// itself) × year; kind says whether the year is a figure (history) or projected. The last column
+// repeats org under its old name (deprecatedOrgColumn).
+var projectionHeader = []string{"area_code", "area_name", "org", "org_name", "year", "kind", "inpost_fte", "inpost_fte_low", "inpost_fte_high",
+	"leavers_fte", "starters_fte", "newly_qualified_fte", "establishment_fte", "gap_fte", "agency_fte", "demand", deprecatedOrgColumn}
 
 func projectionCSV(res Projections) ([]byte, error) {
 	var buf bytes.Buffer
@@ -256,7 +257,7 @@ func projectionCSV(res Projections) ([]byte, error) {
 			for _, pt := range part.points {
 				if err := w.Write([]string{res.Area.Code, res.Area.Name, code, name, strconv.Itoa(pt.Year), part.kind,
 					num(&pt.Inpost), num(&pt.InpostLow), num(&pt.InpostHigh), num(&pt.Leavers), num(&pt.Starters), num(&pt.NewlyQualified),
-					num(&pt.Establishment), num(&pt.Gap), num(pt.Agency), num(pt.Demand)}); err != nil {
+					num(&pt.Establishment), num(&pt.Gap), num(pt.Agency), num(pt.Demand), code}); err != nil {
 					return err
 				}
 			}

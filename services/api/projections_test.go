@@ -169,7 +169,7 @@ func TestProjectionsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recs[0][:6], ",") != "area_code,area_name,org_code,org_name,year,kind" {
+	if strings.Join(recs[0][:6], ",") != "area_code,area_name,org,org_name,year,kind" {
 		t.Errorf("header %v", recs[0])
 	}
 	// The area's 4 years of history and 2 projected, then each named member's.

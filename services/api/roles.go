@@ -11,7 +11,7 @@ import (
 // operationRoles says, per operation, which roles it serves and for what: the access rule of
 // package authz and of each kind's submit policy, in words, for the contract (x-hub-roles and
 // each description). TestRolesMatchTheAccessRule checks it against what the API answers. The
-// submit and list operations of the data kinds come from the registry (kindRoles).
+// submit and list operations of the data kinds come from the registry (withKindRoles).
 var operationRoles = withKindRoles(kinds.All, map[string][]roleUse{
 	"get-access-trail": {{"steward", "every request's record"}},
 	"list-alliances":   allianceReaders,
@@ -19,8 +19,8 @@ var operationRoles = withKindRoles(kinds.All, map[string][]roleUse{
 	"put-alliance":     {{"steward", "any alliance"}},
 	"delete-alliance":  {{"steward", "any alliance"}},
 
-	"get-submission": {{"submitter", "its own client's submissions"}, {"university", "its own client's submissions"},
-		{"survey_provider", "its own client's submissions"}, {"analyst", "its own client's submissions"}, {"steward", "any submission"}},
+	"get-submission":        submissionFollowers,
+	"get-submission-errors": submissionFollowers,
 
 	"get-action-plan":           namedReaders,
 	"get-standard-2-benchmarks": namedReaders,
@@ -50,6 +50,8 @@ var (
 		{"analyst", "every area"}, {"steward", "every area"}}
 	namedReaders = []roleUse{{"submitter", "the areas, and its own organisation by name"}, {"university", "the areas, and its own organisation by name"},
 		{"analyst", "the areas, and the members of the alliances in its token by name"}, {"steward", "every organisation by name"}}
+	submissionFollowers = []roleUse{{"submitter", "its own client's submissions"}, {"university", "its own client's submissions"},
+		{"survey_provider", "its own client's submissions"}, {"analyst", "its own client's submissions"}, {"steward", "any submission"}}
 	allianceReaders = []roleUse{{"submitter", "the alliances its organisation belongs to"}, {"university", "the alliances its organisation belongs to"},
 		{"analyst", "the alliances in its token"}, {"steward", "every alliance"}}
 )

@@ -97,7 +97,7 @@ func standard8Env(t *testing.T) *env {
 	var results []survey.Stored
 	answer := func(org string, std, n, agree int) {
 		results = append(results, survey.Stored{Checked: survey.Checked{Row: survey.Row{Row: len(results) + 2, GroupResult: survey.GroupResult{
-			Org: org, Year: "2025", Question: fmt.Sprintf("Q%d.1", std), Group: "social_worker", Agree: agree, Neutral: n - agree, N: n}},
+			Org: org, Year: 2025, Question: fmt.Sprintf("Q%d.1", std), Group: "social_worker", Agree: agree, Neutral: n - agree, N: n}},
 			YearNumber: 2025, Standard: std}, SubmissionID: "s", SubmittedBy: "test", ReceivedAt: at})
 	}
 	answer(councilA, 8, 30, 21) // 70 %
@@ -112,7 +112,7 @@ func standard8Env(t *testing.T) *env {
 
 	var ratings []audit.Stored
 	for i, rating := range []string{audit.Green, audit.Amber} {
-		ratings = append(ratings, audit.Stored{Checked: audit.Checked{Row: audit.Row{Row: i + 2, Rating: audit.Rating{Org: councilA, Cycle: "2025",
+		ratings = append(ratings, audit.Stored{Checked: audit.Checked{Row: audit.Row{Row: i + 2, Rating: audit.Rating{Org: councilA, Cycle: 2025,
 			Item: fmt.Sprintf("S8.%d", i+1), Rating: rating, Evidence: "Reviewed", Priority: audit.Low}}, CycleYear: 2025, Version: "2025", Standard: 8},
 			SubmissionID: "s", SubmittedBy: "test", ReceivedAt: at})
 	}
@@ -411,7 +411,7 @@ func TestStandard8AsCSV(t *testing.T) {
 	for i, name := range recs[0] {
 		col[name] = i
 	}
-	if col["withheld"] != col["reason"]+1 || len(recs[0]) != 22 {
+	if col["withheld"] != col["reason"]+1 || len(recs[0]) != 23 {
 		t.Fatalf("header %v", recs[0])
 	}
 	want := 1
@@ -424,7 +424,7 @@ func TestStandard8AsCSV(t *testing.T) {
 	cell := func(metric, org, name string) string {
 		t.Helper()
 		for _, r := range recs[1:] {
-			if r[col["metric"]] == metric && r[col["org_code"]] == org {
+			if r[col["metric"]] == metric && r[col["org"]] == org {
 				return r[col[name]]
 			}
 		}

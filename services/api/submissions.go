@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -19,6 +22,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/metrics"
+	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/tracing"
 	"github.com/partnership-hub/hub/pkg/trail"
@@ -27,10 +31,10 @@ import (
 // SubmissionRef is the answer to a submission: where to follow it.
 type SubmissionRef struct {
 	ID        string `json:"id" doc:"Submission id"`
-	Status    string `json:"status" doc:"pending until ingest has checked and stored every row"`
+	Status    string `json:"status" enum:"pending,accepted,partially_accepted,rejected" doc:"pending until ingest has checked and stored every row; a repeat answers the status of the earlier submission"`
 	StatusURL string `json:"status_url" doc:"Poll this for the outcome of every row"`
 	Rows      int    `json:"rows" doc:"Rows received"`
-	Repeat    bool   `json:"repeat,omitempty" doc:"True when this Idempotency-Key (or the same body) came before: the earlier submission is returned and nothing is stored twice"`
+	Repeat    bool   `json:"repeat,omitempty" doc:"True when this Idempotency-Key (or the same body) was queued before: the earlier submission is returned, with its status now, and nothing is stored twice"`
 }
 
 type submitOutput struct {
@@ -46,34 +50,164 @@ type statusOutput struct {
 	Body submission.Status
 }
 
+// Error lists are read a page at a time (see cursor.go): errorsPage problems by default, at most
+// maxErrorsPage.
+const (
+	errorsPage    = 1000
+	maxErrorsPage = 10000
+)
+
+type errorsInput struct {
+	ID     string `path:"id" maxLength:"64" doc:"Submission id"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"10000" default:"1000" doc:"At most this many errors and warnings a page (at most 10,000), by row; with Accept: text/csv every one, in one file"`
+	Cursor string `query:"cursor" maxLength:"500" pattern:"^[A-Za-z0-9_-]*$" doc:"Where the page starts: the next_cursor of the previous page; empty for the first page"`
+	Accept string `header:"Accept" doc:"application/json (default), or text/csv for the whole report"`
+}
+
+// ErrorsPage is a page of a submission's errors list.
+type ErrorsPage struct {
+	ID         string                  `json:"id" doc:"Submission id"`
+	Errors     []submission.RowProblem `json:"errors" doc:"Errors of refused rows and warnings on stored rows, by row"`
+	NextCursor string                  `json:"next_cursor,omitempty" doc:"Give it as cursor= for the next page; absent on the last page"`
+}
+
+// errorsReportColumns are the columns of the whole report, as the CLI's --errors-csv writes it.
+var errorsReportColumns = []string{"row", "field", "reason", "severity"}
+
 func registerSubmissions(api huma.API, d *Deps) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-submission",
 		Method:      http.MethodGet,
 		Path:        "/v1/submissions/{id}",
 		Summary:     "Follow a submission",
-		Description: "Pending until ingest has checked and stored every row; then accepted, partially_accepted or rejected, with every refused row's number, field and reason. Only the client that made the submission (or a steward) may read it.",
+		Description: fmt.Sprintf("Pending until ingest has checked and stored every row; then accepted, partially_accepted or rejected, with the counts of rows stored and refused, and the first %d errors and warnings (row, field and reason); `errors_url` lists them all. Only the client that made the submission (or a steward) may read it.", submission.StatusErrors),
 		Tags:        []string{"Submissions"},
 		Security:    secured,
 	}, func(ctx context.Context, in *statusInput) (*statusOutput, error) {
-		p, err := principal(ctx)
+		m, err := followed(ctx, d, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		trail.Annotate(ctx, "", in.ID)
-		m, st, err := d.Status.Status(ctx, in.ID)
-		if errors.Is(err, submission.ErrNotFound) {
-			return nil, huma.Error404NotFound("no such submission")
-		}
+		st, err := d.Status.StatusOf(ctx, m)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not read the submission", err)
 		}
-		trail.Annotate(ctx, m.Org, "")
-		if err := authz.MayFollow(p, m.Submitter); err != nil {
-			return nil, refusal(err)
-		}
 		return &statusOutput{Body: st}, nil
 	})
+
+	pageSchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ErrorsPage](), true, "")
+	huma.Register(api, huma.Operation{
+		OperationID: "get-submission-errors",
+		Method:      http.MethodGet,
+		Path:        "/v1/submissions/{id}/errors",
+		Summary:     "A submission's errors and warnings",
+		Description: "Every error of a refused row and every warning on a stored row, by row, a page at a time: `limit=` a page (1,000 by default, at most 10,000); `next_cursor` (and the `Link` header, rel=\"next\") gives the next page. " +
+			"With `Accept: text/csv`, the whole report in one file (row, field, reason, severity) to open in a spreadsheet and fix the rows. While the submission is pending, the rows of chunks not yet checked are not listed yet. Only the client that made the submission (or a steward) may read it.",
+		Tags:     []string{"Submissions"},
+		Security: secured,
+		Responses: map[string]*huma.Response{"200": {
+			Description: "The errors and warnings",
+			Headers:     map[string]*huma.Param{"Link": {Description: `The next page, rel="next", when there is one`, Schema: &huma.Schema{Type: huma.TypeString}}},
+			Content: map[string]*huma.MediaType{
+				mediaJSON: {Schema: pageSchema},
+				mediaCSV:  {Schema: &huma.Schema{Type: huma.TypeString, Description: "Every error and warning, one a row, with the header row row,field,reason,severity"}},
+			},
+		}},
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusNotAcceptable, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *errorsInput) (*huma.StreamResponse, error) {
+		m, err := followed(ctx, d, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		format, err := negotiate(in.Accept, mediaJSON, mediaCSV)
+		if err != nil {
+			return nil, err
+		}
+		if format == mediaCSV {
+			return errorsReport(ctx, d, m), nil
+		}
+		var at submission.Position
+		if in.Cursor != "" {
+			if err := decodeCursor(in.Cursor, &at); err != nil {
+				return nil, err
+			}
+		}
+		limit := min(cmp.Or(in.Limit, errorsPage), maxErrorsPage)
+		page := ErrorsPage{ID: m.ID, Errors: []submission.RowProblem{}}
+		err = d.Status.Problems(ctx, m, at, func(pos submission.Position, p submission.RowProblem) bool {
+			if len(page.Errors) == limit {
+				page.NextCursor = encodeCursor(pos)
+				return false
+			}
+			page.Errors = append(page.Errors, p)
+			return true
+		})
+		if err != nil {
+			return nil, errInternal(d.Log, "could not read the submission", err)
+		}
+		b, err := json.Marshal(page)
+		if err != nil {
+			return nil, errInternal(d.Log, "could not write the errors", err)
+		}
+		return &huma.StreamResponse{Body: func(hc huma.Context) {
+			hc.SetHeader("Content-Type", mediaJSON)
+			if u := hc.URL(); page.NextCursor != "" {
+				hc.SetHeader("Link", nextLink(u.Path, u.Query(), page.NextCursor))
+			}
+			hc.SetStatus(http.StatusOK)
+			_, _ = hc.BodyWriter().Write(b)
+		}}, nil
+	})
+}
+
+// followed reads the meta record of a submission the caller may follow: the access rule of its
+// status and its errors list (authz.MayFollow).
+func followed(ctx context.Context, d *Deps, id string) (submission.Meta, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return submission.Meta{}, err
+	}
+	trail.Annotate(ctx, "", id)
+	m, err := d.Status.Meta(ctx, id)
+	if errors.Is(err, submission.ErrNotFound) {
+		return m, huma.Error404NotFound("no such submission")
+	}
+	if err != nil {
+		return m, errInternal(d.Log, "could not read the submission", err)
+	}
+	trail.Annotate(ctx, m.Org, "")
+	if err := authz.MayFollow(p, m.Submitter); err != nil {
+		return m, refusal(err)
+	}
+	return m, nil
+}
+
+// writeReportLine writes one line of the errors report.
+func writeReportLine(w *sheet.Writer, p submission.RowProblem) error {
+	return w.Write([]string{strconv.Itoa(p.Row), p.Field, p.Reason, p.Severity})
+}
+
+// errorsReport writes a submission's every error and warning as CSV for a spreadsheet (through
+// package sheet), one chunk's results at a time as they are read.
+func errorsReport(ctx context.Context, d *Deps, m submission.Meta) *huma.StreamResponse {
+	return &huma.StreamResponse{Body: func(hc huma.Context) {
+		hc.SetHeader("Content-Type", "text/csv; charset=utf-8")
+		hc.SetHeader("Content-Disposition", `attachment; filename="submission-`+m.ID+`-errors.csv"`)
+		hc.SetStatus(http.StatusOK)
+		w := sheet.NewWriter(hc.BodyWriter())
+		werr := w.Write(errorsReportColumns)
+		err := d.Status.Problems(ctx, m, submission.Position{}, func(_ submission.Position, p submission.RowProblem) bool {
+			werr = writeReportLine(w, p)
+			return werr == nil
+		})
+		if err == nil {
+			err = cmp.Or(werr, w.Flush())
+		}
+		if err != nil {
+			// The answer has begun: it ends short, and the log says why.
+			d.Log.Error("could not write a submission's errors report", "id", m.ID, "err", err)
+		}
+	}}
 }
 
 // publish records a submission and sends its chunks to JetStream. The idempotency key (the
@@ -96,13 +230,21 @@ func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey strin
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
 	trail.Annotate(ctx, p.Org, id)
-	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows, Repeat: !fresh}
+	ref := SubmissionRef{ID: id, Status: submission.StatusPending, StatusURL: "/v1/submissions/" + id, Rows: rows}
 	if !fresh {
-		if m, err := d.Status.Meta(ctx, id); err == nil && m.Published {
+		// A repeat of a submission queued before answers where that submission stands now.
+		m, st, err := d.Status.Status(ctx, id)
+		switch {
+		case err == nil && m.Published:
+			ref.Status, ref.Repeat = st.Status, true
 			d.Metrics.Submission(name, metrics.SubmissionRepeat)
 			return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
+		case err != nil && !errors.Is(err, submission.ErrNotFound):
+			return nil, errInternal(d.Log, "could not read the submission", err)
 		}
-		// The first attempt stopped half-way: send every chunk again; JetStream drops repeats.
+		// The first attempt stopped before it was queued (its client went away, publishing
+		// failed): this one queues it, so it is no repeat. Every chunk is sent again; JetStream
+		// drops any the first attempt did send.
 	}
 	meta := submission.Meta{ID: id, Kind: name, Org: p.Org, Submitter: p.Subject, ReceivedAt: d.Now().UTC(),
 		Rows: rows, Chunks: len(chunks), BodyHash: hex.EncodeToString(bodyHash[:])}

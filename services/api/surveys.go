@@ -15,13 +15,13 @@ import (
 )
 
 type agreementInput struct {
-	Year   int    `query:"year" required:"true" minimum:"2000" maximum:"2100" doc:"Survey year"`
+	Year   int    `query:"year" required:"true" minimum:"2000" maximum:"2100" example:"2026" doc:"Survey year"`
 	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
 }
 
 type agreementOutput struct {
 	Body struct {
-		Year       int                        `json:"year"`
+		Year       int                        `json:"year" minimum:"2000" maximum:"2100" example:"2026" doc:"Survey year"`
 		Region     string                     `json:"region"`
 		Threshold  int                        `json:"threshold" doc:"Fewest respondents a published figure may come from"`
 		Standards  []survey.StandardAgreement `json:"standards"`
@@ -30,13 +30,13 @@ type agreementOutput struct {
 }
 
 type triangulationInput struct {
-	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" doc:"Audit cycle; the survey of the same year is set beside it"`
+	Cycle  int    `query:"cycle" required:"true" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle; the survey of the same year is set beside it"`
 	Region string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" required:"true" maxLength:"9" doc:"ONS region code, e.g. E12000001 (North East)"`
 }
 
 type triangulationOutput struct {
 	Body struct {
-		Cycle      int                        `json:"cycle"`
+		Cycle      int                        `json:"cycle" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle; the survey of the same year is set beside it"`
 		Region     string                     `json:"region"`
 		Quartiles  []triangulation.Quartiles  `json:"quartiles" doc:"Per standard, the region's quartiles of staff agreement"`
 		Rows       []triangulation.Comparison `json:"rows" doc:"Per organisation and standard; flagged rows carry a flag"`

@@ -1,6 +1,6 @@
 // Package benchmark is the benchmark service: it follows the hub.stored.* events that ingest
 // announces for every kind whose rows feed the benchmarks (kinds.Benchmarked: workforce returns,
-// placements, placement capacity, practice educators, survey results, audit ratings …) and, for
+// placements, placement capacity, practice educators, survey results, audit ratings, service demand …) and, for
 // every benchmark period a stored chunk
 // touched (an academic year 2024/25 touches 2025), recomputes that period's benchmarks
 // (every organisation, region, London sub-region and England) into the benchmark tables, so that
@@ -35,7 +35,6 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/consumer"
-	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
@@ -199,8 +198,6 @@ func (s *Service) Run(ctx context.Context) error {
 	for _, k := range kinds.Benchmarked() {
 		filters = append(filters, bus.StoredFilter(k.About().Name))
 	}
-	// The service demand kind, until it is registered with the others.
-	filters = append(filters, bus.StoredFilter(demand.Kind))
 	filters = append(filters, bus.StoredFilter(alliance.Kind)) // alliances are benchmark areas
 	if err := s.js.DeleteConsumer(ctx, bus.StreamEvents, formerConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		s.log.Warn("could not remove the former consumer", "consumer", formerConsumer, "err", err)

@@ -47,6 +47,10 @@ type status struct {
 	Rejected int        `json:"rejected"`
 	Errors   []rowError `json:"errors"`
 	Warnings []rowError `json:"warnings"`
+	// The status lists the first errors and warnings; the errors list has them all.
+	ErrorCount   int    `json:"error_count"`
+	WarningCount int    `json:"warning_count"`
+	ErrorsURL    string `json:"errors_url"`
 }
 
 // followFlags are how submit and status follow a submission and report it.
@@ -211,7 +215,7 @@ func (r *run) follow(hc *hubClient, id string, wait bool, f followFlags) error {
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	if err := r.report(st, f); err != nil {
+	if err := r.report(hc, st, f); err != nil {
 		return err
 	}
 	switch st.Status {
@@ -227,10 +231,10 @@ func (r *run) follow(hc *hubClient, id string, wait bool, f followFlags) error {
 	return exitWith(ExitRefused, "submission %s has an unknown status %q", id, st.Status)
 }
 
-// report prints the outcome and the refused rows, and writes them to the errors file.
-func (r *run) report(st status, f followFlags) error {
+// report prints the outcome and the first refused rows, and writes them all to the errors file.
+func (r *run) report(hc *hubClient, st status, f followFlags) error {
 	if f.ErrorsCSV != "" {
-		if err := writeRowErrors(f.ErrorsCSV, st); err != nil {
+		if err := r.writeRowErrors(hc, f.ErrorsCSV, st); err != nil {
 			return err
 		}
 	}
@@ -241,23 +245,24 @@ func (r *run) report(st status, f followFlags) error {
 	}
 	out := r.env.Stdout
 	fmt.Fprintf(out, "%s %s: %s — rows: %d, accepted: %d, rejected: %d, warnings: %d\n",
-		st.Kind, st.ID, strings.ReplaceAll(st.Status, "_", " "), st.Rows, st.Accepted, st.Rejected, len(st.Warnings))
+		st.Kind, st.ID, strings.ReplaceAll(st.Status, "_", " "), st.Rows, st.Accepted, st.Rejected, max(st.WarningCount, len(st.Warnings)))
 	for _, list := range []struct {
 		title string
 		rows  []rowError
-	}{{"Refused", st.Errors}, {"Warnings", st.Warnings}} {
+		total int
+	}{{"Refused", st.Errors, st.ErrorCount}, {"Warnings", st.Warnings, st.WarningCount}} {
 		if len(list.rows) == 0 {
 			continue
 		}
 		fmt.Fprintf(out, "\n%s:\n", list.title)
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ROW\tFIELD\tREASON")
-		for i, e := range list.rows {
-			if i == f.MaxShown {
-				fmt.Fprintf(tw, "…\t\t%d more%s\n", len(list.rows)-i, moreHint(f))
-				break
-			}
+		shown := min(len(list.rows), max(f.MaxShown, 0))
+		for _, e := range list.rows[:shown] {
 			fmt.Fprintf(tw, "%d\t%s\t%s\n", e.Row, e.Field, e.Reason)
+		}
+		if more := max(list.total, len(list.rows)) - shown; more > 0 {
+			fmt.Fprintf(tw, "…\t\t%d more%s\n", more, moreHint(f))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -273,8 +278,17 @@ func moreHint(f followFlags) string {
 	return " (--errors-csv FILE writes them all)"
 }
 
-// writeRowErrors writes the refused rows and the warnings as CSV for a spreadsheet.
-func writeRowErrors(path string, st status) error {
+// writeRowErrors writes every refused row and warning as CSV for a spreadsheet: the hub's
+// errors report (row, field, reason, severity), or, from a hub without one, those the status
+// lists.
+func (r *run) writeRowErrors(hc *hubClient, path string, st status) error {
+	if st.ErrorsURL != "" {
+		ans, err := hc.get(r.ctx, st.ErrorsURL, "text/csv")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, ans.body, 0o644)
+	}
 	var b bytes.Buffer
 	w := sheet.NewWriter(&b)
 	_ = w.Write([]string{"row", "field", "reason", "severity"})

@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -127,9 +129,22 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 	}
 	p := page{Title: "Health check and audit: " + f.name(), Section: "health-check", Period: strconv.Itoa(year)}
 	q := query("year", strconv.Itoa(year), "region", region)
+	// A read the API refuses (403) leaves its table empty; a page all of whose reads are
+	// refused is refused, in the API's words.
+	var refused error
+	reads, refusals := 0, 0
+	read := func(path string, q url.Values, out any) error {
+		reads++
+		err := v.get(path, q, out)
+		if statusOf(err) == http.StatusForbidden {
+			refusals++
+			refused = cmp.Or(refused, err)
+		}
+		return err
+	}
 
 	var agreement agreementAnswer
-	if err := v.get("/v1/surveys/agreement", q, &agreement); err != nil && statusOf(err) != http.StatusForbidden {
+	if err := read("/v1/surveys/agreement", q, &agreement); err != nil && statusOf(err) != http.StatusForbidden {
 		v.refuse(w, err)
 		return
 	}
@@ -163,7 +178,7 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 	p.Tables = append(p.Tables, t)
 
 	var rag ragMixAnswer
-	if err := v.get("/v1/audits/rag-mix", query("cycle", strconv.Itoa(year), "region", region), &rag); err != nil && statusOf(err) != http.StatusForbidden {
+	if err := read("/v1/audits/rag-mix", query("cycle", strconv.Itoa(year), "region", region), &rag); err != nil && statusOf(err) != http.StatusForbidden {
 		v.refuse(w, err)
 		return
 	}
@@ -197,7 +212,7 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 	p.Tables = append(p.Tables, rt)
 
 	var tri triangulationAnswer
-	if err := v.get("/v1/triangulation", query("cycle", strconv.Itoa(year), "region", region), &tri); err != nil && statusOf(err) != http.StatusForbidden {
+	if err := read("/v1/triangulation", query("cycle", strconv.Itoa(year), "region", region), &tri); err != nil && statusOf(err) != http.StatusForbidden {
 		v.refuse(w, err)
 		return
 	}
@@ -222,7 +237,7 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 	var planAt time.Time
 	if f.Org != "" {
 		var plan actionPlan
-		err := v.get("/v1/audits/action-plan", query("org", f.Org, "cycle", strconv.Itoa(year)), &plan)
+		err := read("/v1/audits/action-plan", query("org", f.Org, "cycle", strconv.Itoa(year)), &plan)
 		switch {
 		case err == nil:
 			d.HasPlan, d.Overdue, d.NoAction, planAt = true, plan.Overdue, plan.WithoutAction, plan.ComputedAt
@@ -242,6 +257,10 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 			v.refuse(w, err)
 			return
 		}
+	}
+	if refusals == reads {
+		v.refuse(w, refused)
+		return
 	}
 	// The API computes these answers as it is asked: the page says when, the latest of them.
 	computed := slices.MaxFunc([]time.Time{agreement.ComputedAt, rag.ComputedAt, tri.ComputedAt, planAt}, time.Time.Compare)

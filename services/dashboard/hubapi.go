@@ -192,19 +192,27 @@ func (v *visit) ctx() context.Context { return v.r.Context() }
 // call sends one request to the API as the person and decodes a JSON answer into out (when not
 // nil); an answer that is not 2xx is an *apiProblem.
 func (v *visit) call(method, path string, q url.Values, contentType string, body io.Reader, header http.Header, out any) error {
+	_, err := v.answer(method, path, q, contentType, body, header, out)
+	return err
+}
+
+// answer is call, and also returns when the API answered (its Date header): for an answer the
+// API works out at each request, when its figures were computed.
+func (v *visit) answer(method, path string, q url.Values, contentType string, body io.Reader, header http.Header, out any) (time.Time, error) {
 	resp, err := v.do(method, path, q, contentType, body, header)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	defer resp.Body.Close()
+	at, _ := http.ParseTime(resp.Header.Get("Date"))
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
+		return at, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("%s %s: decode: %w", method, path, err)
+		return at, fmt.Errorf("%s %s: decode: %w", method, path, err)
 	}
-	return nil
+	return at, nil
 }
 
 // raw asks for path with Accept: accept and returns the body as it came.

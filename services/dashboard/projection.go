@@ -168,7 +168,9 @@ func (v *visit) projections(w http.ResponseWriter) {
 	p := page{Title: "Workforce projection: " + d.Name, Section: "projections", Data: d}
 	if len(d.Errors) == 0 {
 		var ans projectionAnswer
-		err := v.get("/v1/projections", params, &ans)
+		// The API works a projection out at each request, from the inputs the benchmark
+		// service computed beside the latest benchmarks: its figures are computed as it answers.
+		computed, err := v.answer(http.MethodGet, "/v1/projections", params, "", nil, nil, &ans)
 		if prob, ok := err.(*apiProblem); ok && prob.Status == http.StatusUnprocessableEntity {
 			field := "years"
 			if strings.Contains(prob.Detail, "demand") {
@@ -193,6 +195,7 @@ func (v *visit) projections(w http.ResponseWriter) {
 			d.Name = ans.Area.Name
 			p.Title = "Workforce projection: " + d.Name
 			p.Period = fmt.Sprintf("%d, projected to %d", ans.Assumptions.Base, ans.Assumptions.Base+ans.Assumptions.Years)
+			p.Computed = when(computed)
 			var err error
 			if d.Chart, p.Tables, err = projectionChart(&ans); err != nil {
 				v.app.fail(w, v.r, err)

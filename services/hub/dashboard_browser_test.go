@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -57,12 +59,18 @@ func startBrowser(t *testing.T) *dashboardBrowser {
 	return &dashboardBrowser{root: root, axe: string(axe), artefacts: dir}
 }
 
-// tab is one person's window: its own browser context, so its cookies are its own.
+// tab is one person's window: its own browser context, so its cookies are its own. It notes
+// what the page writes to the console as an error (an exception, a refused script or style, a
+// failed load) and every request the page makes.
 type tab struct {
 	t   *testing.T
 	ctx context.Context
 	b   *dashboardBrowser
 	r   *running
+
+	mu       sync.Mutex
+	console  []chromedp.ConsoleMessage
+	requests requests
 }
 
 func (b *dashboardBrowser) open(t *testing.T, r *running) *tab {
@@ -71,7 +79,132 @@ func (b *dashboardBrowser) open(t *testing.T, r *running) *tab {
 	t.Cleanup(cancel)
 	ctx, cancelTime := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancelTime)
-	return &tab{t: t, ctx: ctx, b: b, r: r}
+	tb := &tab{t: t, ctx: ctx, b: b, r: r}
+	tb.requests.listen(t, ctx)
+	console := chromedp.Console(ctx)
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				tb.mu.Lock()
+				tb.console = append(tb.console, m)
+				tb.mu.Unlock()
+			}
+		}
+	}()
+	return tb
+}
+
+// forget drops the console errors and requests noted so far: what follows is one page's.
+func (tb *tab) forget() {
+	tb.mu.Lock()
+	tb.console = nil
+	tb.mu.Unlock()
+	tb.requests.mu.Lock()
+	tb.requests.urls = nil
+	tb.requests.mu.Unlock()
+}
+
+// clean fails the test for any console error and any request to another origin than the
+// dashboard's since the last forget. A page the hub refuses to show (403) has the browser's
+// note of its own status, which is no error of the page's.
+func (tb *tab) clean(path string, refused bool) {
+	tb.t.Helper()
+	tb.mu.Lock()
+	msgs := tb.console
+	tb.mu.Unlock()
+	here := eval[string](tb, "location.href")
+	for _, m := range msgs {
+		if refused && m.Source == "network" && m.URL == here && strings.Contains(m.Text, "status of 403") {
+			continue
+		}
+		tb.t.Errorf("%s: console error: %.300s", path, m)
+	}
+	if f := tb.requests.foreign(tb.r.s.DashboardURL); len(f) > 0 {
+		tb.t.Errorf("%s: the page asked another origin for %v", path, f)
+	}
+}
+
+// chart is what a page's chart is in the browser: its picture drawn (decoded, with a size),
+// its title and summary, and the table it is drawn from on the page.
+type chart struct {
+	ID       string `json:"id"`
+	Drawn    bool   `json:"drawn"`
+	Width    int    `json:"width"`
+	SVG      bool   `json:"svg"`
+	Title    string `json:"title"`
+	Summary  string `json:"summary"`
+	Alt      string `json:"alt"`
+	HasTable bool   `json:"has_table"`
+}
+
+// charts reads every chart of the page.
+func (tb *tab) charts() []chart {
+	tb.t.Helper()
+	raw := eval[string](tb, `Promise.all(Array.from(document.querySelectorAll("figure.app-chart")).map(async f => {
+		const img = f.querySelector("img");
+		if (img) { try { await img.decode() } catch (e) {} }
+		const panel = f.closest(".govuk-tabs");
+		return {
+			id: img ? img.id : "",
+			drawn: !!img && img.complete && img.naturalWidth > 0,
+			width: img ? img.naturalWidth : 0,
+			svg: !!img && img.src.startsWith("data:image/svg+xml"),
+			title: (f.querySelector("h3") || {}).textContent || "",
+			summary: (f.querySelector("[id$=-summary]") || {}).textContent || "",
+			alt: img ? img.alt : "",
+			has_table: !!(panel ? panel : f.parentElement).querySelector("table tbody tr"),
+		};
+	})).then(cs => JSON.stringify(cs))`)
+	var cs []chart
+	if err := json.Unmarshal([]byte(raw), &cs); err != nil {
+		tb.t.Fatal(err)
+	}
+	return cs
+}
+
+// checkCharts fails the test for a chart that is not drawn, or lacks its title, its summary in
+// words or the table behind it; and when the page shows fewer charts than want.
+func (tb *tab) checkCharts(path string, want int) {
+	tb.t.Helper()
+	cs := tb.charts()
+	if len(cs) < want {
+		tb.t.Errorf("%s: %d charts, want %d", path, len(cs), want)
+	}
+	for _, c := range cs {
+		switch {
+		case !c.Drawn || !c.SVG:
+			tb.t.Errorf("%s: chart %s is not drawn (an SVG image %v, %d px wide)", path, c.ID, c.SVG, c.Width)
+		case strings.TrimSpace(c.Title) == "" || strings.TrimSpace(c.Summary) == "" || c.Alt == "":
+			tb.t.Errorf("%s: chart %s lacks its title %q, summary %q or text alternative %q", path, c.ID, c.Title, c.Summary, c.Alt)
+		case !c.HasTable:
+			tb.t.Errorf("%s: chart %s has no table beside it", path, c.ID)
+		}
+	}
+}
+
+// figurePage tells the pages of figures, each of which says when its figures were computed.
+func figurePage(path string) bool {
+	for _, p := range []string{"/indicators/", "/standards/", "/partnerships", "/health-check", "/projections"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return path == "/"
+}
+
+// chartsOn is how many charts a page shows at least: the indicator page its time series and
+// ranked bars, the projection page its projection.
+func chartsOn(path string) int {
+	switch {
+	case strings.HasPrefix(path, "/indicators/"):
+		return 2
+	case strings.HasPrefix(path, "/projections"):
+		return 1
+	}
+	return 0
 }
 
 func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -102,14 +235,28 @@ func (tb *tab) signIn(user string) {
 	}
 }
 
-// visit opens a page, checks it with axe-core (no serious or critical violation), downloads and
-// parses each of its CSV tables, and saves screenshots at 1280 and 375 pixels wide.
+// visit opens a page, checks that its charts are drawn with their words and tables, that it
+// wrote no error to the console and asked no other origin for anything, checks it with axe-core
+// (no serious or critical violation), downloads and parses each of its CSV tables, and saves
+// screenshots at 1280 and 375 pixels wide.
 func (tb *tab) visit(name, path string) {
 	tb.t.Helper()
+	tb.forget()
 	tb.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(tb.r.s.DashboardURL+path), chromedp.WaitReady(chromedp.CSS("main")))
 	if h := eval[string](tb, `document.querySelector("h1") ? document.querySelector("h1").textContent : ""`); strings.TrimSpace(h) == "" {
 		tb.t.Errorf("%s: no heading", path)
 	}
+	// A page that cannot show its figures says why instead: in its error summary (a person's
+	// projection that cannot be made, for example), or as the hub's refusal.
+	refused := strings.TrimSpace(eval[string](tb, `document.querySelector("h1").textContent`)) == "You cannot see these figures"
+	figures := !refused && !eval[bool](tb, `!!document.querySelector(".govuk-error-summary")`)
+	if figures {
+		tb.checkCharts(path, chartsOn(path))
+	}
+	if figurePage(path) && figures && !eval[bool](tb, `Array.from(document.querySelectorAll("main dt")).some(dt => dt.textContent.trim() == "Figures computed")`) {
+		tb.t.Errorf("%s: the page does not say when its figures were computed", path)
+	}
+	tb.clean(path, refused)
 	tb.axe(path)
 	tb.downloads(path)
 	for _, width := range []int64{1280, 375} {
@@ -192,7 +339,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	common := []struct{ name, path string }{
 		{"overview", "/"}, {"indicator", "/indicators/vacancy_rate"}, {"standard-2", "/standards/2"}, {"standard-8", "/standards/8"},
-		{"partnerships", "/partnerships"}, {"health-check", "/health-check?year=2026"}, {"projections", "/projections"},
+		{"partnerships", "/partnerships"}, {"health-check", "/health-check?year=2026"}, {"projections", "/projections?demand=flat"},
 	}
 	people := []struct {
 		user  string
@@ -217,6 +364,28 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("without JavaScript", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		if _, err := chromedp.Call(tb.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/indicators/vacancy_rate", "/projections?demand=flat"} {
+			tb.forget()
+			tb.do(chromedp.Navigate(r.s.DashboardURL+path), chromedp.WaitReady(chromedp.CSS("main")))
+			if eval[bool](tb, `document.body.classList.contains("js-enabled")`) {
+				t.Fatalf("%s: the page's script ran", path)
+			}
+			// The charts are drawn on the server; without the tabs both the chart and its
+			// table are on the page, the table shown.
+			tb.checkCharts(path, chartsOn(path))
+			if hidden := eval[[]string](tb, `Array.from(document.querySelectorAll("main table")).filter(t => !t.checkVisibility()).map(t => t.id)`); len(hidden) > 0 {
+				t.Errorf("%s: without JavaScript the tables %v are hidden", path, hidden)
+			}
+			tb.clean(path, false)
+		}
+	})
 
 	t.Run("figures match the API", func(t *testing.T) {
 		tb := b.open(t, r)

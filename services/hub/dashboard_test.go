@@ -218,7 +218,7 @@ func TestDashboardSecurity(t *testing.T) {
 	})
 
 	t.Run("period and when computed", func(t *testing.T) {
-		for _, path := range []string{"/", "/indicators/vacancy_rate", "/standards/2", "/partnerships", "/health-check?year=2026"} {
+		for _, path := range []string{"/", "/indicators/vacancy_rate", "/standards/2", "/partnerships", "/health-check?year=2026", "/projections?demand=flat"} {
 			_, body, _ := council.get(path)
 			if !strings.Contains(body, ">Period</dt>") || !strings.Contains(body, ">Figures computed</dt>") {
 				t.Errorf("%s does not say its period and when its figures were computed", path)

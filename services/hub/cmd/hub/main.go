@@ -5,7 +5,7 @@
 //	hub rebuild  recompute every benchmark from the stored returns
 //	hub openapi  print the OpenAPI document
 //	hub backtest print the projection backtest on the DfE workforce figures (the README's table)
-//	hub schemas DIR  write the JSON Schemas of the data kinds into DIR
+//	hub schemas DIR  write the JSON Schemas of the data kinds into DIR (made if missing)
 //	hub --version    print the release and commit it was built from
 //	hub healthcheck URL  exit 0 when URL answers 200 (the container health check)
 //
@@ -71,6 +71,9 @@ func run(args []string) error {
 	if cmd == "schemas" && len(args) == 2 {
 		docs, err := api.SchemaDocuments()
 		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(args[1], 0o755); err != nil {
 			return err
 		}
 		for name, b := range docs {

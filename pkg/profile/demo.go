@@ -14,7 +14,7 @@ import (
 )
 
 // DemoYears are the reporting years of the demo profile.
-var DemoYears = []string{"2024", "2025"}
+var DemoYears = []int{2024, 2025}
 
 // demoOwn is the organisation the demo-council client reports for itself (Hartlepool).
 const demoOwn = "E06000001"
@@ -65,8 +65,8 @@ func demo() ([]kind.Sample[LevelProfile], error) {
 
 // demoHeadcount is a council's headcount of a year, and its case holders.
 type demoHeadcount struct {
-	org, year          string
-	headcount, holders int
+	org                      string
+	year, headcount, holders int
 }
 
 // demoHeadcounts reads the North East councils' headcounts of the demo years from the DfE's
@@ -87,7 +87,8 @@ func demoHeadcounts() ([]demoHeadcount, error) {
 	}
 	var out []demoHeadcount
 	for _, r := range recs[1:] {
-		if r[col["region_code"]] != demoRegion || !slices.Contains(DemoYears, r[col["time_period"]]) {
+		year, err := strconv.Atoi(r[col["time_period"]])
+		if err != nil || r[col["region_code"]] != demoRegion || !slices.Contains(DemoYears, year) {
 			continue
 		}
 		head, err1 := strconv.Atoi(r[col["inpost_headcount"]])
@@ -96,7 +97,7 @@ func demoHeadcounts() ([]demoHeadcount, error) {
 		if err1 != nil || err2 != nil || err3 != nil || fte <= 0 {
 			continue
 		}
-		out = append(out, demoHeadcount{org: r[col["new_la_code"]], year: r[col["time_period"]], headcount: head,
+		out = append(out, demoHeadcount{org: r[col["new_la_code"]], year: year, headcount: head,
 			holders: int(math.Round(float64(head) * holders / fte))})
 	}
 	if len(out) == 0 {
@@ -117,7 +118,7 @@ func demoRows(h demoHeadcount) []LevelProfile {
 		n := per[l]
 		p := LevelProfile{Org: h.org, Year: h.year, Level: level, Headcount: n}
 		// A little variation between councils and years, the same every time.
-		j := jitter(h.org + h.year + level)
+		j := jitter(fmt.Sprint(h.org, h.year, level))
 		shares := slices.Clone(base)
 		minority := 0.0
 		for i := range shares {

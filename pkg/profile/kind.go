@@ -3,6 +3,7 @@ package profile
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,10 +41,10 @@ var Kind = &kind.Kind[LevelProfile]{
 	},
 	Format: &kind.Columns[LevelProfile]{List: "profile", Fields: fields()},
 	Key: func(p *LevelProfile) string {
-		return fmt.Sprintf("organisation %s, year %s, level %s", p.Org, p.Year, p.Level)
+		return fmt.Sprintf("organisation %s, year %d, level %s", p.Org, p.Year, p.Level)
 	},
 	Org:    func(p *LevelProfile) string { return p.Org },
-	Period: func(p *LevelProfile) string { return p.Year },
+	Period: func(p *LevelProfile) string { return strconv.Itoa(p.Year) },
 	Validate: func(p *LevelProfile, today time.Time) (errs, warns []submission.RowError) {
 		return Validate(*p, today), nil
 	},
@@ -55,7 +56,9 @@ var Kind = &kind.Kind[LevelProfile]{
 func fields() []kind.Field[LevelProfile] {
 	out := []kind.Field[LevelProfile]{
 		kind.Text("org", kind.Required, func(p *LevelProfile) *string { return &p.Org }, upper),
-		kind.Text("year", kind.Required, func(p *LevelProfile) *string { return &p.Year }, strings.TrimSpace),
+		// A number in JSON, never a string: the kind is newer than the string years of version 1.0.0
+		// that kind.Year still takes.
+		kind.Count("year", kind.Required, func(p *LevelProfile) *int { return &p.Year }),
 		kind.Text("level", kind.Required, func(p *LevelProfile) *string { return &p.Level }, func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }),
 		kind.Count("headcount", kind.Required, func(p *LevelProfile) *int { return &p.Headcount }),
 	}

@@ -9,6 +9,7 @@ package profile
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ func Column(dim, group string) string { return dim + "_" + group }
 // left out (not reported).
 type LevelProfile struct {
 	Org       string `json:"org" doc:"Employer's organisation code; must be your own organisation" example:"E06000001"`
-	Year      string `json:"year" pattern:"^[0-9]{4}$" doc:"Reporting year YYYY: the snapshot at 30 September, not ending after today" example:"2025"`
+	Year      int    `json:"year" minimum:"2000" maximum:"2100" doc:"Reporting year YYYY (a number): the snapshot at 30 September, not after today" example:"2025"`
 	Level     string `json:"level" enum:"case_holder,senior_practitioner,first_line_manager,middle_manager,senior_manager" doc:"Role level"`
 	Headcount int    `json:"headcount" minimum:"0" doc:"Social workers at the level (headcount, not FTE)"`
 
@@ -115,7 +116,7 @@ func Validate(p LevelProfile, today time.Time) []submission.RowError {
 	if p.Org == "" {
 		fail("org", "organisation is missing")
 	}
-	if y, err := period.ParseKind(p.Year, period.Year); err != nil {
+	if y, err := period.ParseKind(strconv.Itoa(p.Year), period.Year); err != nil {
 		fail("year", "%v", err)
 	} else if err := y.NotAfter(today); err != nil {
 		fail("year", "%v", err)

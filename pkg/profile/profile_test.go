@@ -25,7 +25,7 @@ func n(v int) *int { return &v }
 
 // full is a row of 20 case holders with every dimension given.
 func full() profile.LevelProfile {
-	return profile.LevelProfile{Org: "E06000001", Year: "2025", Level: "case_holder", Headcount: 20,
+	return profile.LevelProfile{Org: "E06000001", Year: 2025, Level: "case_holder", Headcount: 20,
 		EthnicityAsian: n(1), EthnicityBlack: n(2), EthnicityMixed: n(1), EthnicityWhite: n(14), EthnicityOther: n(0), EthnicityNotKnown: n(2),
 		SexFemale: n(17), SexMale: n(3), SexNotKnown: n(0),
 		AgeUnder30: n(5), Age30To39: n(6), Age40To49: n(4), Age50To59: n(3), Age60AndOver: n(1), AgeNotKnown: n(1),
@@ -43,8 +43,8 @@ func TestValidate(t *testing.T) {
 			p.DisabilityYes, p.DisabilityNo, p.DisabilityNotKnown = nil, nil, nil
 		}, ""},
 		{"no organisation", func(p *profile.LevelProfile) { p.Org = "" }, "org"},
-		{"a year not yet snapshot", func(p *profile.LevelProfile) { p.Year = "2027" }, "year"},
-		{"not a year", func(p *profile.LevelProfile) { p.Year = "2025-Q1" }, "year"},
+		{"a year not yet snapshot", func(p *profile.LevelProfile) { p.Year = 2027 }, "year"},
+		{"before 2000", func(p *profile.LevelProfile) { p.Year = 1999 }, "year"},
 		{"unknown level", func(p *profile.LevelProfile) { p.Level = "director" }, "level"},
 		{"a dimension in part", func(p *profile.LevelProfile) { p.SexMale = nil }, "sex_male"},
 		{"counts not the headcount", func(p *profile.LevelProfile) { p.EthnicityWhite = n(15) }, "ethnicity_asian"},
@@ -201,7 +201,7 @@ func TestDemo(t *testing.T) {
 			if client == "demo-council" && p.Org != "E06000001" {
 				t.Errorf("demo-council sends %s's profile", p.Org)
 			}
-			heads[p.Org+" "+p.Year] += p.Headcount
+			heads[fmt.Sprint(p.Org, " ", p.Year)] += p.Headcount
 			orgs[p.Org] = true
 		}
 	}
@@ -280,7 +280,7 @@ func TestBenchmarks(t *testing.T) {
 	var rows []profile.LevelProfile
 	for _, rs := range demoRows(t) {
 		for _, p := range rs {
-			if p.Year == "2025" {
+			if p.Year == 2025 {
 				rows = append(rows, p)
 			}
 		}

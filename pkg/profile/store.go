@@ -3,7 +3,6 @@ package profile
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -29,7 +28,7 @@ const (
 		submission_id, row_number, submitted_by, received_at, version)`
 
 	// An employer's rows, of one reporting year or ('') all, the latest version of each.
-	selectProfiles = `SELECT org_code, toString(year), toString(level), headcount, ` + countColumns + `,
+	selectProfiles = `SELECT org_code, year, toString(level), headcount, ` + countColumns + `,
 		submission_id, row_number, submitted_by, received_at
 		FROM workforce_profile FINAL
 		WHERE org_code = ? AND (? = '' OR toString(year) = ?)
@@ -60,12 +59,8 @@ func cells() int {
 func Insert(ctx context.Context, conn driver.Conn, rows []kind.Stored[LevelProfile]) error {
 	batch := make([][]any, len(rows))
 	for i, r := range rows {
-		year, err := strconv.Atoi(r.Value.Year)
-		if err != nil {
-			return fmt.Errorf("insert workforce profile: row %d: year %q", r.Num, r.Value.Year)
-		}
 		vals := make([]any, 0, 9+cells())
-		vals = append(vals, r.Value.Org, uint16(year), r.Value.Level, uint32(r.Value.Headcount))
+		vals = append(vals, r.Value.Org, uint16(r.Value.Year), r.Value.Level, uint32(r.Value.Headcount))
 		for _, dim := range r.Value.Counts() {
 			for _, c := range dim {
 				var v *uint32
@@ -120,14 +115,15 @@ func List(ctx context.Context, conn driver.Conn, org, year string) ([]StoredLeve
 	err := chstore.Scan(ctx, conn, "workforce profile", selectProfiles, []any{org, year, year}, func(scan func(...any) error) error {
 		var (
 			r              StoredLevelProfile
+			year           uint16
 			headcount, row uint32
 		)
-		dest := append([]any{&r.Org, &r.Year, &r.Level, &headcount}, sc.dest...)
+		dest := append([]any{&r.Org, &year, &r.Level, &headcount}, sc.dest...)
 		if err := scan(append(dest, &r.SubmissionID, &row, &r.SubmittedBy, &r.ReceivedAt)...); err != nil {
 			return err
 		}
 		sc.into(&r.LevelProfile)
-		r.Headcount, r.Row = int(headcount), int(row)
+		r.Year, r.Headcount, r.Row = int(year), int(headcount), int(row)
 		out = append(out, r)
 		return nil
 	})

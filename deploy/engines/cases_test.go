@@ -52,6 +52,7 @@ var cases = map[string]parityCase{
 
 	"pkg/placement.selectPlacements": {Runs: [][]any{{"10007799", "", ""}, {"10007799", "2024/25", "2024/25"}}},
 	"pkg/placement.selectHistory":    {Runs: [][]any{{"10007799", refHex}}},
+	"pkg/placement.selectMovedFrom":  {Runs: [][]any{{"10007799", "10007799", "p2"}, {"10007799", "10007799", "none"}}, Empty: true},
 	"pkg/placement.selectCapacity":   {Runs: [][]any{{"10007799", "", ""}, {"E06000001", "2024/25", "2024/25"}}},
 	"pkg/placement.selectEducators":  {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2025", "2025"}}},
 
@@ -82,9 +83,11 @@ var cases = map[string]parityCase{
 		{from, to, "", "", "", "", "", uint8(1), time.Date(2025, 3, 2, 10, 0, 1, 0, time.UTC), time.Date(2025, 3, 2, 10, 0, 1, 0, time.UTC), "r2", uint64(10)},
 	}},
 
-	"pkg/benchmark.selectAreas":           {Runs: [][]any{{"2024", areas, "2024"}, {"2024", []string{}, "2024"}}, Empty: true},
-	"pkg/benchmark.selectMembers":         {Runs: [][]any{{"2024", "E12000001", "2024"}, {"2024", "E92000001", "2024"}}},
-	"pkg/benchmark.selectOrgValues":       {Runs: [][]any{{"2024", orgs, "2024"}, {"2024", []string{}, "2024"}}, Empty: true},
+	"pkg/benchmark.selectAreas":           {Runs: [][]any{{"2024", areas}, {"2024", []string{}}}, Empty: true},
+	"pkg/benchmark.selectMembers":         {Runs: [][]any{{"2024", "E12000001"}, {"2024", "E92000001"}}},
+	"pkg/benchmark.selectOrgValues":       {Runs: [][]any{{"2024", orgs}, {"2024", []string{}}}, Empty: true},
+	"pkg/benchmark.selectPeriodValues":    {Runs: [][]any{{[]string{"2023", "2024"}}, {[]string{"2024"}}, {[]string{}}}, Empty: true},
+	"pkg/benchmark.selectPeriodAreas":     {Runs: [][]any{{[]string{"2023", "2024"}}, {[]string{"2024"}}, {[]string{}}}, Empty: true},
 	"pkg/benchmark.selectAreaSeries":      {Runs: [][]any{{"vacancy_rate", areas}, {"vacancy_rate", []string{}}}, Empty: true},
 	"pkg/benchmark.selectOrgSeries":       {Runs: [][]any{{"vacancy_rate", "E06000001"}}},
 	"pkg/benchmark.selectAreaPeriods":     {Runs: none},
@@ -102,8 +105,9 @@ var cases = map[string]parityCase{
 	"pkg/profile.selectProfileFiguresOf": {Runs: [][]any{{orgs, uint16(2025)}, {[]string{}, uint16(2025)}}, Empty: true},
 	"pkg/profile.selectProfileYears":     {Runs: none},
 
-	"pkg/projection.selectInputs": {Runs: none},
-	"pkg/projection.clearInputs":  {Runs: [][]any{{"2023"}}, Mutation: true},
+	"pkg/projection.selectInputs":       {Runs: none},
+	"pkg/projection.selectPeriodInputs": {Runs: [][]any{{[]string{"2023", "2024"}}, {[]string{"2024"}}, {[]string{}}}, Empty: true},
+	"pkg/projection.clearInputs":        {Runs: [][]any{{"2023"}}, Mutation: true},
 }
 
 // row is one fixture row: column → value. Columns left out get the zero value of their type
@@ -190,11 +194,13 @@ var inserts = map[string][][]row{
 		trailRow("2025-05-01 00:00:00", "r4", "E06000001", 500, "failed"),
 	}},
 	"pkg/benchmark.insertValues": {
-		// Period 2023 is cleared by the mutation cases; 2024 is computed twice, the second wins.
+		// Period 2023 is cleared by the mutation cases; 2024 is computed three times: rows of the
+		// second replace the first's, and the third writes one changed row and a tombstone.
 		{benchmarkValue("2023", "vacancy_rate", "E06000001", 1, 10.0), benchmarkValue("2024", "vacancy_rate", "E06000001", 1, 12.0),
-			benchmarkValue("2024", "vacancy_rate", "E06000047", 1, 8.0)},
+			benchmarkValue("2024", "vacancy_rate", "E06000047", 1, 8.0), benchmarkValue("2024", "caseload", "E06000047", 1, 20.0)},
 		{benchmarkValue("2024", "vacancy_rate", "E06000001", 2, 11.8), benchmarkValue("2024", "vacancy_rate", "E06000047", 2, 7.9),
 			benchmarkValue("2024", "caseload", "E06000001", 2, nil)},
+		{benchmarkValue("2024", "vacancy_rate", "E06000001", 3, 11.9), tombstone(benchmarkValue("2024", "caseload", "E06000047", 3, nil))},
 	},
 	"pkg/demand.insertDemand": {
 		{demandRow("E06000001", "2024", "children_in_need", 1200.0, "", 1), demandRow("E06000001", "2024", "looked_after", nil, "c", 1),
@@ -209,12 +215,14 @@ var inserts = map[string][][]row{
 	},
 	"pkg/projection.insertInputs": {
 		{inputRow("2023", "E06000001", "inpost_fte", 140.0, 1), inputRow("2024", "E06000001", "inpost_fte", 150.0, 1), inputRow("2024", "E06000047", "inpost_fte", 400.0, 1)},
-		{inputRow("2024", "E06000001", "inpost_fte", 151.0, 2), inputRow("2024", "E06000001", "leavers_fte", nil, 2)},
+		{inputRow("2024", "E06000001", "inpost_fte", 151.0, 2), inputRow("2024", "E06000001", "leavers_fte", nil, 2),
+			tombstone(inputRow("2024", "E06000047", "inpost_fte", nil, 2))},
 	},
 	"pkg/benchmark.insertAreas": {
 		{benchmarkArea("2023", "vacancy_rate", "E12000001", 1, 9.0), benchmarkArea("2024", "vacancy_rate", "E12000001", 1, 9.5)},
 		{benchmarkArea("2024", "vacancy_rate", "E12000001", 2, 9.4), benchmarkArea("2024", "vacancy_rate", "E92000001", 2, 15.2),
-			benchmarkArea("2024", "caseload", "E92000001", 2, nil)},
+			benchmarkArea("2024", "caseload", "E92000001", 2, nil), benchmarkArea("2024", "caseload", "E12000001", 2, 20.0)},
+		{tombstone(benchmarkArea("2024", "caseload", "E12000001", 3, nil))},
 	},
 }
 
@@ -262,13 +270,39 @@ func trailRow(at, id, org string, status int, outcome string) row {
 func benchmarkValue(period, metric, org string, version int, value any) row {
 	return row{"period": period, "metric": metric, "org_code": org, "org_name": org, "regions": []string{"E12000001", "E92000001"},
 		"num": 10.0, "den": 100.0, "value": value, "reason": "", "sn_median": 9.5, "sn_count": 10, "respondents": 0,
-		"withheld": "", "computed_at": "2025-03-01 10:00:00", "version": version}
+		"withheld": "", "deleted": 0, "computed_at": "2025-03-01 10:00:00", "version": version}
+}
+
+// tombstone makes a benchmark or projection row the tombstone of its key: deleted, its other
+// columns empty.
+func tombstone(r row) row {
+	for k, v := range r {
+		switch k {
+		case "period", "metric", "org_code", "region_code", "figure", "computed_at", "version":
+		case "deleted":
+			r[k] = 1
+		default:
+			switch v.(type) {
+			case string:
+				r[k] = ""
+			case []string:
+				r[k] = []string{}
+			case float64:
+				r[k] = 0.0
+			case int:
+				r[k] = 0
+			default:
+				r[k] = nil
+			}
+		}
+	}
+	return r
 }
 
 func benchmarkArea(period, metric, region string, version int, value any) row {
 	return row{"period": period, "metric": metric, "region_code": region, "region_name": region, "level": "region",
 		"num": 30.0, "den": 300.0, "value": value, "median": 10.0, "p25": 8.0, "p75": 12.0, "contributors": 12,
-		"excluded": 1, "respondents": 0, "withheld": "", "computed_at": "2025-03-01 10:00:00", "version": version}
+		"excluded": 1, "respondents": 0, "withheld": "", "deleted": 0, "computed_at": "2025-03-01 10:00:00", "version": version}
 }
 
 func demandRow(org, period, figure string, value any, reason string, version int) row {
@@ -278,7 +312,7 @@ func demandRow(org, period, figure string, value any, reason string, version int
 
 func inputRow(period, org, figure string, value any, version int) row {
 	return row{"period": period, "org_code": org, "org_name": org, "regions": []string{"E12000001", "E92000001"}, "figure": figure,
-		"value": value, "reason": "", "computed_at": "2025-03-01 10:00:00", "version": version}
+		"value": value, "reason": "", "deleted": 0, "computed_at": "2025-03-01 10:00:00", "version": version}
 }
 
 // profileRow is one level's workforce profile of 2025, every dimension given: most White, most

@@ -1,6 +1,11 @@
 package benchmark
 
 import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
 	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/demand"
@@ -88,4 +93,43 @@ func merge(into map[string]*Figures, f Figures) {
 	for k, v := range f.Values {
 		g.Values[k] = v
 	}
+}
+
+// MovedFrom gives the benchmark periods stored events' rows may have moved out of, which the
+// events do not name: for a kind whose rows move between periods (a placement's academic year
+// corrected), the periods of every report of the rows each event's submission stored (asked once
+// per submission and organisation, however many of its chunks are among the events); none for
+// the other kinds.
+func (s *Store) MovedFrom(ctx context.Context, evs ...submission.Event) ([]string, error) {
+	moving := map[string]*kind.Benchmarks{}
+	for _, k := range kinds.Benchmarked() {
+		if b := k.About().Benchmarks; b.Moves && b.MovedFrom != nil {
+			moving[k.About().Name] = b
+		}
+	}
+	type asked struct{ kind, org, submission string }
+	done := map[asked]bool{}
+	var out []string
+	for _, ev := range evs {
+		b := moving[ev.Kind]
+		if b == nil {
+			continue
+		}
+		for _, org := range slices.Sorted(maps.Keys(ev.Touched)) {
+			a := asked{ev.Kind, org, ev.ID}
+			if done[a] {
+				continue
+			}
+			done[a] = true
+			ps, err := b.MovedFrom(ctx, s.conn, org, ev.ID)
+			if err != nil {
+				return nil, fmt.Errorf("%s periods moved from: %w", ev.Kind, err)
+			}
+			for _, p := range ps {
+				out = append(out, b.BenchmarkPeriod(p))
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

@@ -13,16 +13,21 @@ import (
 // were stored (a council's survey results do not re-read the year's other survey results, nor
 // its placements or audit ratings), or the whole kind where its figures are not the reporting
 // organisation's (placements count towards their host). It redoes the rest in memory: areas,
-// quartiles, ranks, neighbour medians and disclosure control, then writes the whole period as
-// Store.Recompute does, so that the period's latest computation holds every row. Its result is
-// always the one Store.Recompute would give at the same moment.
+// quartiles, ranks, neighbour medians and disclosure control. It keeps what it wrote of each
+// period too (a fingerprint of every row), so that it writes only the rows that changed and a
+// tombstone for each row a period no longer has, as Store.Recompute does against the rows read
+// back from the tables. Its result is always the one Store.Recompute would give at the same
+// moment, as long as it is the only writer of the benchmark tables (a `hub rebuild` beside a
+// running benchmark service may leave a row it computed from older rows until that row changes
+// again).
 //
 // What changed is told with Changed before the recomputation that must see it. It is safe for
 // concurrent use, but one period must not be recomputed twice at once (nor be given twice to
 // one Recompute).
 type Recomputer struct {
-	store *Store
-	keep  int
+	store       *Store
+	keep        int // periods whose figures are kept
+	keepWritten int // periods whose written rows are kept (at least keep)
 
 	mu     sync.Mutex
 	places places // the reference data the kept figures were read with
@@ -31,22 +36,35 @@ type Recomputer struct {
 	clock  uint64
 }
 
-// keptPeriod is one period's figures as last read (nil: none yet, or to be read whole), and
-// what changed since.
+// keptPeriod is one period's figures as last read (nil: none yet, or to be read whole), what
+// changed since, and what the tables hold of it (nil: not known, to be read back).
 type keptPeriod struct {
-	figs  kindFigures
-	stale reading
-	used  uint64
-	busy  bool // being recomputed: kept whatever the limit, so that changes meanwhile are marked
+	figs    kindFigures
+	stale   reading
+	written *written
+	used    uint64
+	busy    bool // being recomputed: kept whatever the limit, so that changes meanwhile are marked
 }
 
 // readApart is how many organisations' rows of a kind a recomputation reads by themselves at
 // most: past it (a bulk load), the kind is read whole, in one query for all the periods.
 const readApart = 100
 
-// NewRecomputer keeps the figures of up to keep periods (the ones recomputed last).
+// NewRecomputer keeps the figures and the written rows of up to keep periods (the ones
+// recomputed last).
 func (s *Store) NewRecomputer(keep int) *Recomputer {
-	return &Recomputer{store: s, keep: max(keep, 0), kept: map[string]*keptPeriod{}}
+	keep = max(keep, 0)
+	return &Recomputer{store: s, keep: keep, keepWritten: keep, kept: map[string]*keptPeriod{}}
+}
+
+// KeepWritten keeps what was written of up to n periods (at least as many as their figures): a
+// period's written rows take a sixteen bytes a row, its figures far more, and a period whose
+// written rows are not kept is read back from the tables before it is written.
+func (r *Recomputer) KeepWritten(n int) *Recomputer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keepWritten = max(n, r.keep)
+	return r
 }
 
 // Changed tells that rows of kind were stored for periods, reported by orgs (nil: by any). A
@@ -112,6 +130,7 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		figs kindFigures
 		read reading // nil: every kind whole
 	}
+	prev := make([]*written, len(periods))
 	rs := make([]recomputing, len(periods))
 	r.mu.Lock()
 	if !maps.Equal(at.orgs, r.places.orgs) {
@@ -140,6 +159,7 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 				}
 			}
 		}
+		prev[i] = k.written
 		k.stale = reading{}
 		k.busy = true
 	}
@@ -151,7 +171,10 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 	}
 	fresh, err := r.store.readFigures(ctx, periods, at.orgs, reads)
 	figs := make([]kindFigures, len(periods))
-	n := 0
+	var (
+		n    int
+		next []*written
+	)
 	for i := range periods {
 		if err != nil {
 			break
@@ -168,14 +191,21 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		figs[i] = rs[i].figs
 	}
 	if err == nil {
-		n, err = r.store.computeAndWrite(ctx, at, periods, figs)
+		next, n, err = r.store.computeAndWrite(ctx, at, periods, figs, prev)
 	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, p := range periods {
+	for i := range periods {
 		k := rs[i].k
 		k.busy = false
+		r.clock++
+		k.used = r.clock
+		if err != nil {
+			k.written = nil // what was written is not known: read back next time
+		} else {
+			k.written = next[i]
+		}
 		switch {
 		case err != nil || gen != r.gen:
 			// What was to be read is read again next time (all of it when places changed meanwhile).
@@ -183,31 +213,45 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 				k.figs = nil
 			}
 			k.stale.merge(rs[i].read)
-		case r.keep == 0:
-			delete(r.kept, p)
 		default:
-			r.clock++
-			k.figs, k.used = rs[i].figs, r.clock
+			k.figs = rs[i].figs
 		}
 	}
 	r.evict()
 	return n, err
 }
 
-// evict forgets the periods used longest ago while more than keep are kept, but never one
-// being recomputed.
+// evict forgets the figures of the periods used longest ago while more than keep have theirs,
+// and the periods themselves while more than keepWritten are kept, but never a period being
+// recomputed.
 func (r *Recomputer) evict() {
-	for len(r.kept) > r.keep {
-		oldest := ""
-		for p, k := range r.kept {
-			if !k.busy && (oldest == "" || k.used < r.kept[oldest].used) {
-				oldest = p
+	oldest := func(has func(*keptPeriod) bool) (string, int) {
+		p, n := "", 0
+		for q, k := range r.kept {
+			if !has(k) {
+				continue
+			}
+			n++
+			if !k.busy && (p == "" || k.used < r.kept[p].used) {
+				p = q
 			}
 		}
-		if oldest == "" {
-			return
+		return p, n
+	}
+	for {
+		p, n := oldest(func(k *keptPeriod) bool { return k.figs != nil })
+		if n <= r.keep || p == "" {
+			break
 		}
-		delete(r.kept, oldest)
+		k := r.kept[p]
+		k.figs, k.stale = nil, reading{}
+	}
+	for {
+		p, n := oldest(func(*keptPeriod) bool { return true })
+		if n <= r.keepWritten || p == "" {
+			break
+		}
+		delete(r.kept, p)
 	}
 }
 

@@ -25,6 +25,7 @@ type Store struct {
 	alliances  *alliance.Store
 	inputs     *projection.InputStore
 	neighbours map[string][]string
+	names      *rowNames // the keys of written rows, numbered
 }
 
 // NewStore returns a store on conn, reading the figures of every kind that feeds the benchmarks
@@ -35,15 +36,15 @@ func NewStore(conn driver.Conn) (*Store, error) {
 		return nil, err
 	}
 	return &Store{conn: conn, alliances: alliance.NewStore(conn), inputs: projection.NewInputStore(conn),
-		neighbours: ns}, nil
+		neighbours: ns, names: newRowNames()}, nil
 }
 
 // Neighbours returns the DfE statistical-neighbour groups by old LA code.
 func (s *Store) Neighbours() map[string][]string { return s.neighbours }
 
 const (
-	insertValues = `INSERT INTO benchmark_values (` + valueColumns + `, computed_at, version)`
-	insertAreas  = `INSERT INTO benchmark_regions (` + areaColumns + `, computed_at, version)`
+	insertValues = `INSERT INTO benchmark_values (` + valueColumns + `, deleted, computed_at, version)`
+	insertAreas  = `INSERT INTO benchmark_regions (` + areaColumns + `, deleted, computed_at, version)`
 
 	valueColumns = `period, metric, org_code, org_name, regions, num, den, value, reason, sn_median, sn_count, respondents, withheld`
 	areaColumns  = `period, metric, region_code, region_name, level, num, den, value, median, p25, p75, contributors, excluded, respondents, withheld`
@@ -54,24 +55,28 @@ const (
 	// has(CAST(? AS Array(String)), …): an empty list binds as [], of type Array(Nothing), which
 	// has() refuses on ClickHouse 18.16 (current ClickHouse takes it); cast, it works on both.
 	//
-	// Only rows of a period's latest computation count: a computation writes every row it has
-	// with one version, and a row it no longer has (a placement's host or academic year
-	// corrected, say) cannot be deleted, so it keeps an older version and is left out here.
-	selectAreas      = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreaOfPeriod
-	selectMembers    = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?) AND ` + latestValueOfPeriod
-	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), org_code) AND ` + latestValueOfPeriod
-	selectAreaSeries = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(CAST(? AS Array(String)), region_code) AND ` + latestAreas +
-		` ORDER BY period`
-	selectOrgSeries = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? WHERE ` + latestValues +
-		` ORDER BY period`
-	latestValueOfPeriod = `version = (SELECT max(version) FROM benchmark_values WHERE period = ?)`
-	latestAreaOfPeriod  = `version = (SELECT max(version) FROM benchmark_regions WHERE period = ?)`
-	latestValues        = `(period, version) IN (SELECT period, max(version) FROM benchmark_values GROUP BY period)`
-	latestAreas         = `(period, version) IN (SELECT period, max(version) FROM benchmark_regions GROUP BY period)`
-	selectAreaPeriods   = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
+	// A row's latest version is its current state: a recomputation writes the rows it changes,
+	// and a tombstone (deleted = 1) for a row it no longer has (a placement's host or academic
+	// year corrected, say), which is left out here. deleted is not a key column: it is filtered
+	// after FINAL, in WHERE.
+	selectAreas      = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), region_code) AND deleted = 0`
+	selectMembers    = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(regions, ?) AND deleted = 0`
+	selectOrgValues  = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE period = ? WHERE has(CAST(? AS Array(String)), org_code) AND deleted = 0`
+	selectAreaSeries = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL PREWHERE metric = ? WHERE has(CAST(? AS Array(String)), region_code) AND deleted = 0
+		ORDER BY period`
+	selectOrgSeries = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL PREWHERE metric = ? AND org_code = ? WHERE deleted = 0
+		ORDER BY period`
+	// What the tables hold of some periods, as a recomputation compares its rows with it.
+	selectPeriodValues = `SELECT ` + valueColumns + ` FROM benchmark_values FINAL
+		PREWHERE period IN (SELECT arrayJoin(CAST(? AS Array(String)))) WHERE deleted = 0`
+	selectPeriodAreas = `SELECT ` + areaColumns + `, computed_at FROM benchmark_regions FINAL
+		PREWHERE period IN (SELECT arrayJoin(CAST(? AS Array(String)))) WHERE deleted = 0`
+	// Without FINAL: a period cleared (below) goes once ClickHouse has applied the deletion.
+	selectAreaPeriods = `SELECT DISTINCT period FROM benchmark_regions ORDER BY period`
 
 	// A mutation: ClickHouse 18.16 has no DELETE FROM (lightweight deletes came in 22.8), and
-	// ALTER … DELETE works on both, applied in the background on both.
+	// ALTER … DELETE works on both, applied in the background on both. A period's tombstones are
+	// written first, so that its rows are gone from the reads at once.
 	clearValues = `ALTER TABLE benchmark_values DELETE WHERE period = ?`
 	clearAreas  = `ALTER TABLE benchmark_regions DELETE WHERE period = ?`
 
@@ -80,8 +85,8 @@ const (
 )
 
 // Recompute works out every benchmark of each period from the stored rows of every kind that
-// feeds the benchmarks (sources), and writes them with the periods' projection inputs; it
-// returns the number of organisation rows written.
+// feeds the benchmarks (sources), and writes those that differ from what the tables hold, with
+// the periods' projection inputs; it returns the number of organisation values computed.
 func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
@@ -96,11 +101,11 @@ func (s *Store) Recompute(ctx context.Context, periods ...string) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		written, err := s.computeAndWrite(ctx, at, group, figs)
+		_, computed, err := s.computeAndWrite(ctx, at, group, figs, nil)
 		if err != nil {
 			return n, err
 		}
-		n += written
+		n += computed
 	}
 	return n, nil
 }
@@ -189,53 +194,83 @@ func (s *Store) readFigures(ctx context.Context, periods []string, orgs map[stri
 }
 
 // computeAndWrite computes the benchmarks of periods from their figures (figs[i] are those of
-// periods[i]) and writes them with the periods' projection inputs, in one insert per table, or
-// clears a period when nothing is stored for it any more. The figures are not modified. It
-// returns the number of organisation rows written.
-func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string, figs []kindFigures) (int, error) {
+// periods[i]) and writes, with the periods' projection inputs, only the rows that differ from
+// what the tables hold of each period (prev[i]; read back from the tables where prev or prev[i]
+// is nil), and tombstones for the rows a period no longer has, in one insert per table; a period
+// with nothing stored for it any more is cleared. The figures are not modified. It returns what
+// the tables hold of each period once written, and the number of organisation values computed.
+func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string, figs []kindFigures, prev []*written) ([]*written, int, error) {
+	prev = slices.Clone(prev)
+	if len(prev) == 0 {
+		prev = make([]*written, len(periods))
+	}
+	var unknown []string
+	for i, p := range periods {
+		if prev[i] == nil {
+			unknown = append(unknown, p)
+		}
+	}
+	if len(unknown) > 0 {
+		read, err := s.names.read(ctx, s, unknown)
+		if err != nil {
+			return nil, 0, fmt.Errorf("periods %v: %w", unknown, err)
+		}
+		for i := range prev {
+			if prev[i] == nil {
+				prev[i], read = read[0], read[1:]
+			}
+		}
+	}
 	var (
-		all    Result
-		inputs []projection.PeriodInputs
+		c       changes
+		next    = make([]*written, len(periods))
+		cleared []string
+		n       int
 	)
 	for i, p := range periods {
-		in := Input{Period: p, Organisations: at.orgs, Regions: at.regions, Neighbours: s.neighbours, Alliances: at.alliances}
-		reporting := map[string]bool{}
-		for _, f := range figs[i][submission.KindWorkforce] {
-			reporting[f.Org] = true
-		}
-		for _, src := range sources {
-			if src.byAuthority {
-				in.Figures = append(in.Figures, foldJoint(cloneFigures(figs[i][src.kind]), reporting, at.orgs)...)
-			} else {
-				in.Figures = append(in.Figures, figs[i][src.kind]...)
-			}
-		}
-		res := Compute(in, Catalogue())
+		res, inputs := s.compute(at, p, figs[i])
 		if len(res.Values) == 0 {
 			// Nothing is stored for the period any more (its rows were corrected into another):
-			// the rows of its last computation would otherwise stay the latest.
-			if err := s.clear(ctx, p); err != nil {
-				return 0, fmt.Errorf("period %s: %w", p, err)
-			}
-			if err := s.inputs.Clear(ctx, p); err != nil {
-				return 0, fmt.Errorf("period %s: %w", p, err)
-			}
-			continue
+			// every row it has goes.
+			cleared = append(cleared, p)
 		}
-		all.Values = append(all.Values, res.Values...)
-		all.Areas = append(all.Areas, res.Areas...)
-		inputs = append(inputs, projection.PeriodInputs{Period: p, Inputs: projectionInputs(in)})
+		next[i] = s.names.diff(&c, p, prev[i], res, inputs)
+		n += len(res.Values)
 	}
-	if len(all.Values) == 0 {
-		return 0, nil
+	if err := s.writeChanges(ctx, &c); err != nil {
+		return nil, 0, fmt.Errorf("periods %v: %w", periods, err)
 	}
-	if err := s.Write(ctx, all); err != nil {
-		return 0, fmt.Errorf("periods %v: %w", periods, err)
+	for _, p := range cleared {
+		if err := s.clear(ctx, p); err != nil {
+			return nil, 0, fmt.Errorf("period %s: %w", p, err)
+		}
+		if err := s.inputs.Clear(ctx, p); err != nil {
+			return nil, 0, fmt.Errorf("period %s: %w", p, err)
+		}
 	}
-	if err := s.inputs.WritePeriods(ctx, inputs...); err != nil {
-		return 0, fmt.Errorf("periods %v: %w", periods, err)
+	return next, n, nil
+}
+
+// compute works out a period's benchmarks and projection inputs from its figures (not
+// modified); nothing at all when it has no organisation values.
+func (s *Store) compute(at places, period string, figs kindFigures) (Result, []projection.Row) {
+	in := Input{Period: period, Organisations: at.orgs, Regions: at.regions, Neighbours: s.neighbours, Alliances: at.alliances}
+	reporting := map[string]bool{}
+	for _, f := range figs[submission.KindWorkforce] {
+		reporting[f.Org] = true
 	}
-	return len(all.Values), nil
+	for _, src := range sources {
+		if src.byAuthority {
+			in.Figures = append(in.Figures, foldJoint(cloneFigures(figs[src.kind]), reporting, at.orgs)...)
+		} else {
+			in.Figures = append(in.Figures, figs[src.kind]...)
+		}
+	}
+	res := Compute(in, Catalogue())
+	if len(res.Values) == 0 {
+		return Result{}, nil
+	}
+	return res, projection.Rows(period, projectionInputs(in))
 }
 
 // cloneFigures copies figures whose maps are to be changed.
@@ -306,20 +341,25 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return n == 0, nil
 }
 
-// Write stores a result (of one period or several); its rows replace those of an earlier
-// computation of the same period.
+// writeChanges writes a recomputation's changed rows and tombstones, in one insert per table.
 // Rows are appended column by column: a period of national organisations is tens of thousands
 // of rows, and appending them row by row costs more than computing them.
-func (s *Store) Write(ctx context.Context, res Result) error {
+func (s *Store) writeChanges(ctx context.Context, c *changes) error {
 	now := time.Now()
 	version, at := uint64(now.UnixNano()), now.UTC().Truncate(time.Second)
-	vs := res.Values
+	vs := append(slices.Clip(c.values), c.goneValues...)
+	alive := len(c.values)
 	err := insertColumns(ctx, s.conn, insertValues, len(vs),
 		column(vs, func(v *Value) string { return v.Period }),
 		column(vs, func(v *Value) string { return v.Metric }),
 		column(vs, func(v *Value) string { return v.Org }),
 		column(vs, func(v *Value) string { return v.Name }),
-		column(vs, func(v *Value) []string { return v.Regions }),
+		column(vs, func(v *Value) []string {
+			if v.Regions == nil {
+				return []string{} // a tombstone's
+			}
+			return v.Regions
+		}),
 		column(vs, func(v *Value) *float64 { return v.Num }),
 		column(vs, func(v *Value) *float64 { return v.Den }),
 		column(vs, func(v *Value) *float64 { return v.Value }),
@@ -328,12 +368,14 @@ func (s *Store) Write(ctx context.Context, res Result) error {
 		column(vs, func(v *Value) uint16 { return uint16(v.SNCount) }),
 		column(vs, func(v *Value) uint32 { return uint32(v.Respondents) }),
 		column(vs, func(v *Value) string { return v.Withheld }),
+		deletedColumn(len(vs), alive),
 		column(vs, func(*Value) time.Time { return at }),
 		column(vs, func(*Value) uint64 { return version }))
 	if err != nil {
 		return fmt.Errorf("insert benchmark values: %w", err)
 	}
-	as := res.Areas
+	as := append(slices.Clip(c.areas), c.goneAreas...)
+	alive = len(c.areas)
 	err = insertColumns(ctx, s.conn, insertAreas, len(as),
 		column(as, func(a *Area) string { return a.Period }),
 		column(as, func(a *Area) string { return a.Metric }),
@@ -350,12 +392,23 @@ func (s *Store) Write(ctx context.Context, res Result) error {
 		column(as, func(a *Area) uint32 { return uint32(a.Excluded) }),
 		column(as, func(a *Area) uint32 { return uint32(a.Respondents) }),
 		column(as, func(a *Area) string { return a.Withheld }),
+		deletedColumn(len(as), alive),
 		column(as, func(*Area) time.Time { return at }),
 		column(as, func(*Area) uint64 { return version }))
 	if err != nil {
 		return fmt.Errorf("insert benchmark regions: %w", err)
 	}
-	return nil
+	return s.inputs.WriteRows(ctx, c.inputs)
+}
+
+// deletedColumn is the deleted column of n rows, the first alive of them current, the others
+// tombstones.
+func deletedColumn(n, alive int) []uint8 {
+	out := make([]uint8, n)
+	for i := alive; i < n; i++ {
+		out[i] = 1
+	}
+	return out
 }
 
 // column is one column of rows, as clickhouse-go appends it whole.
@@ -387,7 +440,7 @@ func insertColumns(ctx context.Context, conn driver.Conn, stmt string, n int, co
 
 // Areas reads the figures of the given areas for one period, every metric.
 func (s *Store) Areas(ctx context.Context, period string, codes []string) ([]Area, error) {
-	return s.queryAreas(ctx, selectAreas, period, codes, period)
+	return s.queryAreas(ctx, selectAreas, period, codes)
 }
 
 // AreaSeries reads one metric of the given areas over every period.
@@ -397,12 +450,12 @@ func (s *Store) AreaSeries(ctx context.Context, metric string, codes []string) (
 
 // Members reads the values of every organisation counting towards region in period.
 func (s *Store) Members(ctx context.Context, period, region string) ([]Value, error) {
-	return s.queryValues(ctx, selectMembers, period, region, period)
+	return s.queryValues(ctx, selectMembers, period, region)
 }
 
 // OrgValues reads the values of the given organisations in period.
 func (s *Store) OrgValues(ctx context.Context, period string, orgs []string) ([]Value, error) {
-	return s.queryValues(ctx, selectOrgValues, period, orgs, period)
+	return s.queryValues(ctx, selectOrgValues, period, orgs)
 }
 
 // OrgSeries reads one metric of an organisation over every period.

@@ -133,7 +133,20 @@ const (
 	selectPlacementYears  = `SELECT DISTINCT academic_year FROM placements`
 	selectCapacityYears   = `SELECT DISTINCT academic_year FROM placement_capacity`
 	selectEducatorPeriods = `SELECT DISTINCT period FROM practice_educators`
+
+	// The academic years of every report of the placements a submission stored (the history
+	// keeps each): those it may have moved placements out of, and its own. Key columns only in
+	// PREWHERE; the subquery reads the submission's placements of the university.
+	selectMovedFrom = `SELECT DISTINCT academic_year FROM placement_history
+		PREWHERE org_code = ?
+		WHERE (student_ref, cohort, stage) IN (SELECT student_ref, cohort, stage FROM placement_history PREWHERE org_code = ? WHERE submission_id = ?)`
 )
+
+// movedFrom lists the academic years of every report of the placements a university's
+// submission stored (kind.Benchmarks.MovedFrom).
+func movedFrom(ctx context.Context, conn driver.Conn, org, submission string) ([]string, error) {
+	return chstore.Strings(ctx, conn, "academic years moved from", selectMovedFrom, org, org, submission)
+}
 
 func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation, _ []string) ([]kind.Figures, error) {
 	ay := AcademicYearOf(p)

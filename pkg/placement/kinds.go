@@ -35,7 +35,7 @@ var Kind = &kind.Kind[Placement]{
 		// Placements count towards their host, not the university reporting them: read whole; a
 		// placement's academic year is not part of its key, so a report can move it.
 		Benchmarks: &kind.Benchmarks{Metrics: Metrics, Figures: kind.EachPeriod(placementFigures), Moves: true, PeriodOf: ReportingYearOf,
-			Periods: kind.Distinct(selectPlacementYears)},
+			Periods: kind.Distinct(selectPlacementYears), MovedFrom: movedFrom},
 	},
 	Format: &kind.Columns[Placement]{List: "placements", Fields: []kind.Field[Placement]{
 		kind.Text("org", kind.Required, func(p *Placement) *string { return &p.Org }, normaliseOrg),

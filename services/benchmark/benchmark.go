@@ -53,6 +53,9 @@ type Config struct {
 	Workers     int `env:"WORKERS" envDefault:"4"`
 	Recomputes  int `env:"RECOMPUTES" envDefault:"2"`    // recomputations at once (each of up to 8 periods)
 	KeptPeriods int `env:"KEPT_PERIODS" envDefault:"16"` // periods whose figures are kept in memory between recomputations
+	// Periods whose written rows are kept in memory (a fingerprint a row, about 16 bytes), so
+	// that a recomputation writes only the rows that changed without reading the period back.
+	KeptWritten int `env:"KEPT_WRITTEN" envDefault:"160"`
 	// /healthz, /readyz and /metrics; empty turns the listener off.
 	HealthAddr string `env:"HEALTH_ADDR" envDefault:"127.0.0.1:8082"`
 }
@@ -138,7 +141,7 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store, rc: store.NewRecomputer(cfg.KeptPeriods)}
+	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store, rc: store.NewRecomputer(cfg.KeptPeriods).KeepWritten(cfg.KeptWritten)}
 	s.queue = newSchedule(s.rc, cfg.Recomputes, s.written)
 	s.recompute = s.queue.recompute
 	return s, nil
@@ -259,7 +262,7 @@ func (s *Service) announce(periods []string) {
 }
 
 // handle recomputes the periods a batch of stored events touched (every period when an alliance
-// changed); the events are acknowledged once it is done.
+// changed, and those a placement moved out of); the events are acknowledged once it is done.
 func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submission.Event]) []consumer.Outcome {
 	periods, every := touchedPeriods(events)
 	if every {
@@ -267,6 +270,20 @@ func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submiss
 		if periods, err = s.store.Periods(ctx); err != nil {
 			return consumer.All(len(events), consumer.Retry(fmt.Errorf("read the periods: %w", err)))
 		}
+	} else {
+		// The periods rows may have moved out of (a placement's earlier academic year), which the
+		// events do not name.
+		evs := make([]submission.Event, len(events))
+		for i, e := range events {
+			evs[i] = e.Value
+		}
+		moved, err := s.store.MovedFrom(ctx, evs...)
+		if err != nil {
+			return consumer.All(len(events), consumer.Retry(err))
+		}
+		periods = append(periods, moved...)
+		slices.Sort(periods)
+		periods = slices.Compact(periods)
 	}
 	ctx, span := s.recomputeSpan(ctx, events, periods)
 	defer span.End()

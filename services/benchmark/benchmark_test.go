@@ -263,3 +263,64 @@ func TestRecomputesAllianceAreasWhenMembersChange(t *testing.T) {
 	// The region is the region still.
 	e.waitFor(100 * 30.0 / 500)
 }
+
+// storePlacements inserts a university's placements of one submission, as ingest does (the
+// history first), and announces them with the academic years they name.
+func (e *env) storePlacements(id string, at time.Time, ps ...placement.Placement) {
+	e.t.Helper()
+	rows := make([]placement.StoredPlacement, len(ps))
+	var years []string
+	for i, p := range ps {
+		rows[i] = placement.StoredPlacement{Row: placement.Row{Row: i + 2, Placement: p}, Received: placement.Received{SubmissionID: id, ReceivedAt: at}}
+		years = append(years, p.AcademicYear)
+	}
+	if err := placement.NewStore(e.conn).Insert(context.Background(), rows); err != nil {
+		e.t.Fatal(err)
+	}
+	org := ps[0].Org
+	b, _ := json.Marshal(submission.Event{ID: id, Kind: submission.KindPlacement, Org: org, Touched: map[string][]string{org: years}, Rows: len(ps)})
+	if _, err := e.ns.JS.Publish(context.Background(), bus.StoredSubject(submission.KindPlacement, org), b, jetstream.WithMsgID(id)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitForPlacements polls the North East's placement pass rate of period until contributors
+// hosts count towards it (0: none, the metric gone from the period).
+func (e *env) waitForPlacements(period string, contributors int) {
+	e.t.Helper()
+	poll.Until(e.t, 30*time.Second, func() error {
+		areas, err := e.store.Areas(context.Background(), period, []string{"E12000001"})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		got := 0
+		for _, a := range areas {
+			if a.Metric == "placement_pass_rate" {
+				got = a.Contributors
+			}
+		}
+		if got != contributors {
+			return fmt.Errorf("North East placement pass rate in %s from %d hosts, want %d", period, got, contributors)
+		}
+		return nil
+	})
+}
+
+// A placement reported again in another academic year leaves the benchmark period of the one it
+// was in, though the stored event names only the new year: that period is recomputed too.
+func TestRecomputesThePeriodAPlacementLeaves(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	place := func(student, year, host string) placement.Placement {
+		return placement.Placement{Org: "10007799", StudentRef: placement.StudentRef([]byte("test secret"), student), Route: "postgraduate",
+			Cohort: "2022/23", AcademicYear: year, Stage: placement.Final, HostOrg: host, Setting: "la", StatutoryTasks: true,
+			ServiceUserGroup: "children_and_families", PlannedDays: 100, CompletedDays: new(int(100)), PEStage: 2, PELocation: "on_site", Outcome: "passed"}
+	}
+	t0 := time.Now().Add(-time.Hour)
+	e.storePlacements("p1", t0, place("a", "2024/25", "E06000001"), place("b", "2024/25", "E06000002"))
+	e.waitForPlacements("2025", 2)
+	// a moves to 2023/24 (period 2024): the event names 2023/24 only.
+	e.storePlacements("p2", t0.Add(time.Minute), place("a", "2023/24", "E06000001"))
+	e.waitForPlacements("2024", 1)
+	e.waitForPlacements("2025", 1)
+}

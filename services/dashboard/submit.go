@@ -29,6 +29,8 @@ var kinds = []kind{
 		Hint: "org, academic_year, stage, requested, offered, confirmed"},
 	{ID: "practice-educators", Label: "Practice educators", Path: "/v1/practice-educators", Roles: []string{auth.RoleSubmitter},
 		Hint: "org, period, stage1, stage2, active, students_supported"},
+	{ID: "service-demand", Label: "Service demand (children in need, looked after, child population)", Path: "/v1/service-demand", Roles: []string{auth.RoleSubmitter},
+		Hint: "org, period, cin_at_31_march, …, child_population, or either DfE file as published"},
 	{ID: "audit", Label: "Employer audit (self-assessment)", Path: "/v1/audit-submissions", Roles: []string{auth.RoleSubmitter},
 		Hint: "org, cycle, item, rating, evidence, priority, action, owner, due"},
 	{ID: "survey", Label: "Health-check survey results", Path: "/v1/survey-results", Roles: []string{auth.RoleSurveyProvider, auth.RoleSubmitter},

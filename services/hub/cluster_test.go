@@ -451,13 +451,13 @@ func streamLeader(t *testing.T, js jetstream.JetStream, name string) string {
 	return leader
 }
 
-// latestBenchmarks reads every organisation value of the periods' latest computations.
+// latestBenchmarks reads every organisation value of the periods, as they stand.
 func latestBenchmarks(t *testing.T, conn driver.Conn, periods []string) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `SELECT period, metric, org_code, ifNull(toString(value), 'NULL'), ifNull(toString(num), 'NULL'), ifNull(toString(den), 'NULL')
 		FROM benchmark_values FINAL
 		PREWHERE has(CAST(? AS Array(String)), period)
-		WHERE (period, version) IN (SELECT period, max(version) FROM benchmark_values GROUP BY period)
+		WHERE deleted = 0
 		ORDER BY period, metric, org_code`, periods)
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 // Package audit is the employer audit submission: an employer's own rating of the items of the
-// eight Standards for employers of social workers in England, RED, AMBER or GREEN, with the
+// eight Standards for employers of social workers in England, red, amber or green (RAG), with the
 // evidence, a priority and the action planned, for one audit cycle. It holds the audit framework
 // (the standards and their items, versioned), the rules a rating must keep, the ClickHouse store,
 // and the action plan and RAG mix read from it.
@@ -16,18 +16,21 @@ import (
 	"github.com/partnership-hub/hub/pkg/submission"
 )
 
-// Ratings, worst first.
+// Ratings, worst first. Like every value of an enumeration in the contract they are lower case;
+// a rating or priority is read in any letter case (RED, the casing of version 1.0.0, included).
+// The audit_ratings table keeps them in upper case (Enum8), as stored rows always were: the store
+// converts.
 const (
-	Red   = "RED"
-	Amber = "AMBER"
-	Green = "GREEN"
+	Red   = "red"
+	Amber = "amber"
+	Green = "green"
 )
 
 // Priorities, highest first.
 const (
-	High   = "HIGH"
-	Medium = "MEDIUM"
-	Low    = "LOW"
+	High   = "high"
+	Medium = "medium"
+	Low    = "low"
 )
 
 // Limits on the free text of a rating, in characters.
@@ -42,9 +45,9 @@ type Rating struct {
 	Org      string `json:"org" doc:"Organisation code of the employer" example:"E06000001"`
 	Cycle    int    `json:"cycle" minimum:"2000" maximum:"2100" doc:"Audit cycle, a year YYYY, not in the future (a number; the string \"2026\" is still taken until version 1.2.0)" example:"2026"`
 	Item     string `json:"item" pattern:"^S[1-8]\\.[0-9]+$" doc:"Item id of the audit framework version the cycle uses, e.g. S2.1 (standard 2, item 1)" example:"S2.1"`
-	Rating   string `json:"rating" enum:"RED,AMBER,GREEN" doc:"Self-assessment of the item"`
+	Rating   string `json:"rating" enum:"red,amber,green" doc:"Self-assessment of the item (read in any letter case: RED, as version 1.0.0 documented it, is still taken)"`
 	Evidence string `json:"evidence" minLength:"1" maxLength:"2000" doc:"Evidence for the rating: plain text, at most 2000 characters, without < or > or control characters other than new line and tab, not starting with =, + or @"`
-	Priority string `json:"priority" enum:"LOW,MEDIUM,HIGH" doc:"How urgent improving the item is"`
+	Priority string `json:"priority" enum:"low,medium,high" doc:"How urgent improving the item is (read in any letter case: HIGH, as version 1.0.0 documented it, is still taken)"`
 	Action   string `json:"action,omitempty" required:"false" maxLength:"500" doc:"Planned action (plain text, same rule as evidence); with an action, owner and due are required"`
 	Owner    string `json:"owner,omitempty" required:"false" maxLength:"100" doc:"Role that owns the action, e.g. Principal Social Worker (a role, not a person's name)"`
 	Due      string `json:"due,omitempty" required:"false" format:"date" doc:"Date the action is due, YYYY-MM-DD"`
@@ -70,7 +73,7 @@ type Checked struct {
 // Validate applies the rules of an audit rating:
 //   - organisation given; cycle a year YYYY from 2000, not after today's year;
 //   - item an id of the framework version the cycle uses (S2.1 …);
-//   - rating RED, AMBER or GREEN; priority LOW, MEDIUM or HIGH;
+//   - rating red, amber or green; priority low, medium or high (read in any letter case);
 //   - evidence given; evidence, action and owner plain text (see CheckText) within their limits;
 //   - due a date YYYY-MM-DD; an action needs an owner and a due date.
 func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.RowError) {
@@ -103,10 +106,10 @@ func Validate(r Rating, fw *Framework, today time.Time) (Checked, []submission.R
 		c.Standard = it.Standard
 	}
 	if r.Rating != Red && r.Rating != Amber && r.Rating != Green {
-		fail("rating", "rating %q is not one of RED, AMBER, GREEN", r.Rating)
+		fail("rating", "rating %q is not one of red, amber, green", r.Rating)
 	}
 	if r.Priority != Low && r.Priority != Medium && r.Priority != High {
-		fail("priority", "priority %q is not one of LOW, MEDIUM, HIGH", r.Priority)
+		fail("priority", "priority %q is not one of low, medium, high", r.Priority)
 	}
 	if strings.TrimSpace(r.Evidence) == "" {
 		fail("evidence", "evidence is missing")

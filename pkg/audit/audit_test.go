@@ -55,7 +55,7 @@ func TestFramework(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	fw := framework(t)
-	good := audit.Rating{Org: "E06000001", Cycle: 2026, Item: "S3.4", Rating: "AMBER", Evidence: "Caseloads reviewed monthly.\nSee the dashboard.", Priority: "HIGH",
+	good := audit.Rating{Org: "E06000001", Cycle: 2026, Item: "S3.4", Rating: "amber", Evidence: "Caseloads reviewed monthly.\nSee the dashboard.", Priority: "high",
 		Action: "Recruit two team managers", Owner: "Head of Service", Due: "2027-01-31"}
 	tests := []struct {
 		name   string
@@ -119,12 +119,12 @@ func TestBuildPlan(t *testing.T) {
 	fw := framework(t)
 	at := today.Add(-time.Hour)
 	latest := []audit.Stored{
-		stored("E06000001", "S5.1", "AMBER", "HIGH", "2026-12-31", at),
-		stored("E06000001", "S2.1", "RED", "HIGH", "2026-11-01", at),
-		stored("E06000001", "S1.1", "GREEN", "HIGH", "", at),
-		stored("E06000001", "S3.2", "RED", "LOW", "", at),
-		stored("E06000001", "S2.3", "AMBER", "MEDIUM", "2026-06-30", at),
-		stored("E06000002", "S1.1", "RED", "HIGH", "", at),
+		stored("E06000001", "S5.1", "amber", "high", "2026-12-31", at),
+		stored("E06000001", "S2.1", "red", "high", "2026-11-01", at),
+		stored("E06000001", "S1.1", "green", "high", "", at),
+		stored("E06000001", "S3.2", "red", "low", "", at),
+		stored("E06000001", "S2.3", "amber", "medium", "2026-06-30", at),
+		stored("E06000002", "S1.1", "red", "high", "", at),
 	}
 	p := audit.BuildPlan(fw, "E06000001", 2026, latest, today)
 	var got []string
@@ -152,7 +152,7 @@ func TestBuildPlan(t *testing.T) {
 // Free text that a spreadsheet would run as a formula (evidence may begin with "-") reaches the
 // action plan's CSV behind an apostrophe; the numbers stay numbers.
 func TestPlanCSVIsSafeForSpreadsheets(t *testing.T) {
-	r := stored("E06000001", "S2.1", "RED", "HIGH", "2026-01-01", today)
+	r := stored("E06000001", "S2.1", "red", "high", "2026-01-01", today)
 	r.Evidence, r.Action, r.Owner = "- caseloads reviewed monthly", "-1+1 review", "-Principal Social Worker"
 	p := audit.BuildPlan(framework(t), "E06000001", 2026, []audit.Stored{r}, today)
 	var b bytes.Buffer
@@ -178,8 +178,8 @@ func TestPlanCSVIsSafeForSpreadsheets(t *testing.T) {
 func TestMix(t *testing.T) {
 	at := today
 	m := audit.Mixes([]audit.Stored{
-		stored("E06000001", "S2.1", "RED", "HIGH", "", at), stored("E06000001", "S2.2", "GREEN", "LOW", "", at),
-		stored("E06000001", "S2.3", "GREEN", "LOW", "", at), stored("E06000001", "S1.1", "AMBER", "LOW", "", at),
+		stored("E06000001", "S2.1", "red", "high", "", at), stored("E06000001", "S2.2", "green", "low", "", at),
+		stored("E06000001", "S2.3", "green", "low", "", at), stored("E06000001", "S1.1", "amber", "low", "", at),
 	})
 	s2 := m["E06000001"][2]
 	if s2.Rated != 3 || s2.Red != 1 || s2.Green != 2 || s2.GreenShare != 66.7 || s2.Overall() != audit.Green {
@@ -207,9 +207,9 @@ func TestStoreHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := audit.NewStore(conn)
-	first := stored("E06000001", "S2.1", "RED", "HIGH", "2026-12-31", today.Add(-48*time.Hour))
-	second := stored("E06000001", "S2.1", "GREEN", "LOW", "", today)
-	other := stored("E06000001", "S3.1", "AMBER", "MEDIUM", "", today.Add(-48*time.Hour))
+	first := stored("E06000001", "S2.1", "red", "high", "2026-12-31", today.Add(-48*time.Hour))
+	second := stored("E06000001", "S2.1", "green", "low", "", today)
+	other := stored("E06000001", "S3.1", "amber", "medium", "", today.Add(-48*time.Hour))
 	for _, batch := range [][]audit.Stored{{first, other}, {first, other}, {second}} {
 		if err := s.Insert(ctx, batch); err != nil {
 			t.Fatal(err)
@@ -219,7 +219,7 @@ func TestStoreHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(latest) != 2 || latest[0].Item != "S2.1" || latest[0].Rating.Rating != "GREEN" || latest[1].Rating.Rating != "AMBER" {
+	if len(latest) != 2 || latest[0].Item != "S2.1" || latest[0].Rating.Rating != "green" || latest[1].Rating.Rating != "amber" {
 		t.Fatalf("latest = %+v", latest)
 	}
 	var history uint64

@@ -34,9 +34,9 @@ var Kind = &kind.Kind[Rating]{
 		kind.Text("org", kind.Required, func(r *Rating) *string { return &r.Org }, upper),
 		kind.Year("cycle", kind.Required, func(r *Rating) *int { return &r.Cycle }),
 		kind.Text("item", kind.Required, func(r *Rating) *string { return &r.Item }, upper),
-		kind.Text("rating", kind.Required, func(r *Rating) *string { return &r.Rating }, upper),
+		kind.Text("rating", kind.Required, func(r *Rating) *string { return &r.Rating }, lower),
 		kind.Text("evidence", kind.Required, func(r *Rating) *string { return &r.Evidence }, nil),
-		kind.Text("priority", kind.Required, func(r *Rating) *string { return &r.Priority }, upper),
+		kind.Text("priority", kind.Required, func(r *Rating) *string { return &r.Priority }, lower),
 		kind.Text("action", kind.Optional, func(r *Rating) *string { return &r.Action }, nil),
 		kind.Text("owner", kind.Optional, func(r *Rating) *string { return &r.Owner }, nil),
 		kind.Text("due", kind.Optional, func(r *Rating) *string { return &r.Due }, strings.TrimSpace),
@@ -68,6 +68,9 @@ var Kind = &kind.Kind[Rating]{
 }
 
 func upper(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// lower reads a value of an enumeration in any letter case.
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // FigAudit names the number of a standard's audit items with a rating; FigAuditRated all rated.
 func FigAudit(std int, rating string) string {
@@ -146,7 +149,7 @@ func figures(ctx context.Context, conn driver.Conn, period string, _ map[string]
 
 const submitDoc = `An employer's self-assessment against the Standards for employers of social workers in England, as JSON ({"items": [...]}) or CSV (Content-Type: text/csv; columns org, cycle, item, rating, evidence, priority, action, owner, due).
 
-Each row rates one item of the audit framework version the cycle uses (item ids such as S2.1: standard 2, item 1) RED, AMBER or GREEN, with the evidence and a priority (LOW, MEDIUM, HIGH), and optionally the planned action, the role that owns it and its due date (an action needs both).
+Each row rates one item of the audit framework version the cycle uses (item ids such as S2.1: standard 2, item 1) red, amber or green, with the evidence and a priority (low, medium, high; both read in any letter case, so RED and HIGH as version 1.0.0 documented them are still taken), and optionally the planned action, the role that owns it and its due date (an action needs both).
 Partial submissions are fine: a later rating of the same item and cycle replaces the earlier one as the current rating, and the earlier one is kept as history.
 
 Evidence, action and owner are plain text, shown in web pages: at most 2000, 500 and 100 characters, no < or >, no control characters other than new line and tab, no bidirectional formatting characters, and not starting with =, + or @ (a spreadsheet would run it as a formula). Text that breaks the rule is refused, never altered.

@@ -11,13 +11,13 @@ import (
 	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
-// PlanItem is one RED or AMBER item of an action plan.
+// PlanItem is one red or amber item of an action plan.
 type PlanItem struct {
 	Item        string `json:"item" doc:"Item id"`
 	Standard    int    `json:"standard"`
 	Title       string `json:"title" doc:"The item, in the framework's words"`
-	Rating      string `json:"rating" enum:"RED,AMBER"`
-	Priority    string `json:"priority" enum:"HIGH,MEDIUM,LOW"`
+	Rating      string `json:"rating" enum:"red,amber"`
+	Priority    string `json:"priority" enum:"high,medium,low"`
 	Evidence    string `json:"evidence"`
 	Action      string `json:"action" doc:"Planned action; empty when none is planned yet"`
 	Owner       string `json:"owner" doc:"Role owning the action"`
@@ -33,7 +33,7 @@ type Plan struct {
 	Cycle            int        `json:"cycle" minimum:"2000" maximum:"2100" example:"2026" doc:"Audit cycle (year)"`
 	FrameworkVersion string     `json:"framework_version"`
 	AsOf             string     `json:"as_of" doc:"The date overdue is judged against"`
-	Items            []PlanItem `json:"items" doc:"RED and AMBER items, by priority (HIGH first), then standard, then item"`
+	Items            []PlanItem `json:"items" doc:"Red and amber items, by priority (high first), then standard, then item"`
 	Overdue          int        `json:"overdue" doc:"Items whose due date has passed"`
 	WithoutAction    int        `json:"without_action" doc:"Items with no planned action"`
 	ComputedAt       time.Time  `json:"computed_at" doc:"When the hub built the plan from the ratings it had stored then (UTC): it is built at each request" example:"2026-03-31T09:00:00Z"`
@@ -99,7 +99,7 @@ func (p Plan) WriteCSV(w io.Writer) error {
 	return cw.Flush()
 }
 
-// Mix is how many of a standard's rated items are RED, AMBER and GREEN, and their shares.
+// Mix is how many of a standard's rated items are red, amber and green, and their shares.
 type Mix struct {
 	Rated      int     `json:"rated" doc:"Items rated"`
 	Red        int     `json:"red"`
@@ -124,7 +124,7 @@ func (m *Mix) add(rating string) {
 	m.RedShare, m.AmberShare, m.GreenShare = share(m.Red), share(m.Amber), share(m.Green)
 }
 
-// Overall is the rating that more than half of the rated items hold, or AMBER when none does:
+// Overall is the rating that more than half of the rated items hold, or amber when none does:
 // the standard's self-assessment as a whole.
 func (m Mix) Overall() string {
 	switch {

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -79,7 +80,7 @@ func Seed(ctx context.Context, conn driver.Conn) error {
 func (s *Store) Insert(ctx context.Context, rows []Stored) error {
 	batch := make([][]any, len(rows))
 	for i, r := range rows {
-		batch[i] = []any{r.Org, uint16(r.CycleYear), r.Item, r.Version, uint8(r.Standard), r.Rating.Rating, r.Evidence, r.Priority,
+		batch[i] = []any{r.Org, uint16(r.CycleYear), r.Item, r.Version, uint8(r.Standard), strings.ToUpper(r.Rating.Rating), r.Evidence, strings.ToUpper(r.Priority),
 			r.Action, r.Owner, r.DueDate, r.SubmissionID, uint32(r.Row.Row), r.SubmittedBy,
 			r.ReceivedAt.UTC().Truncate(time.Second), uint64(r.ReceivedAt.UnixNano())}
 	}
@@ -110,6 +111,7 @@ func (s *Store) Latest(ctx context.Context, cycle int, orgs []string) ([]Stored,
 		}
 		r.CycleYear, r.Standard, r.Row.Row = int(cyc), int(standard), int(row)
 		r.Cycle = int(cyc)
+		r.Rating.Rating, r.Priority = strings.ToLower(r.Rating.Rating), strings.ToLower(r.Priority) // kept in upper case (Enum8)
 		if r.DueDate != nil {
 			r.Due = r.DueDate.Format(time.DateOnly)
 		}

@@ -155,3 +155,29 @@ func FuzzFreeText(f *testing.F) {
 		}
 	})
 }
+
+// TestOldFormsAreRead: a rating and a priority in any letter case (RED and HIGH, as version
+// 1.0.0 documented them) and a cycle as a JSON string (as 1.0.0 took it) are read as the values
+// of the contract, red and high and the number 2026, in JSON and CSV alike.
+func TestOldFormsAreRead(t *testing.T) {
+	for name, body := range map[string]kind.Body{
+		"JSON of 1.1.0":             {R: strings.NewReader(`{"items": [{"org": "E06000001", "cycle": 2026, "item": "S2.1", "rating": "red", "priority": "high", "evidence": "Gaps"}]}`)},
+		"JSON of 1.0.0":             {R: strings.NewReader(`{"items": [{"org": "E06000001", "cycle": "2026", "item": "S2.1", "rating": "RED", "priority": "HIGH", "evidence": "Gaps"}]}`)},
+		"CSV of 1.0.0":              {R: strings.NewReader("org,cycle,item,rating,evidence,priority\nE06000001,2026,S2.1,RED,Gaps,HIGH\n"), CSV: true},
+		"CSV in a person's letters": {R: strings.NewReader("org,cycle,item,rating,evidence,priority\nE06000001,2026,S2.1,Red,Gaps,High\n"), CSV: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d, err := audit.Kind.ReadAll(body)
+			if err != nil || len(d.Rejected) > 0 || len(d.Rows) != 1 {
+				t.Fatalf("%v, refused %+v, %d rows", err, d.Rejected, len(d.Rows))
+			}
+			r := d.Rows[0].Value
+			if r.Cycle != 2026 || r.Rating != audit.Red || r.Priority != audit.High {
+				t.Errorf("read %+v, want cycle 2026, rating red, priority high", r)
+			}
+			if _, errs := audit.Validate(r, framework(t), today); len(errs) > 0 {
+				t.Errorf("refused %+v", errs)
+			}
+		})
+	}
+}

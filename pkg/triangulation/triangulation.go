@@ -29,7 +29,7 @@ type Comparison struct {
 	Org            string        `json:"org"`
 	Name           string        `json:"name"`
 	Standard       int           `json:"standard"`
-	AuditRating    string        `json:"audit_rating" doc:"The rating most of the standard's rated items hold (more than half), AMBER when none has a majority; empty when no item is rated"`
+	AuditRating    string        `json:"audit_rating" enum:"red,amber,green," doc:"The rating most of the standard's rated items hold (more than half), amber when none has a majority; empty when no item is rated"`
 	AuditMix       audit.Mix     `json:"audit_mix"`
 	StaffAgreement survey.Figure `json:"staff_agreement"`
 	Quartile       string        `json:"agreement_quartile,omitempty" enum:"bottom,middle,top" doc:"Where the staff agreement sits among the region's published figures; empty when withheld or too few organisations"`

@@ -65,7 +65,7 @@ func registerAudits(api huma.API, d *Deps) {
 		Method:      http.MethodGet,
 		Path:        "/v1/audits/action-plan",
 		Summary:     "An organisation's action plan for an audit cycle",
-		Description: "The organisation's RED and AMBER items (its current rating of each: the latest submission for the item and cycle), ordered by priority (HIGH first), then standard, then item, with the planned action, its owner, due date and whether it is overdue (due before today). JSON, or CSV with Accept: text/csv. An organisation reads its own plan, an analyst those of its alliances' members, a steward any organisation's.",
+		Description: "The organisation's red and amber items (its current rating of each: the latest submission for the item and cycle), ordered by priority (high first), then standard, then item, with the planned action, its owner, due date and whether it is overdue (due before today). JSON, or CSV with Accept: text/csv. An organisation reads its own plan, an analyst those of its alliances' members, a steward any organisation's.",
 		Tags:        []string{"Audits"},
 		Security:    secured,
 		Responses: map[string]*huma.Response{"200": {
@@ -116,7 +116,7 @@ func registerAudits(api huma.API, d *Deps) {
 	})
 
 	huma.Register(api, regionalGet("get-rag-mix", "/v1/audits/rag-mix", "Audit RAG mix per standard across a region",
-		"For each standard, the share of RED, AMBER and GREEN among the items the region's organisations rated (each item's current rating) for the cycle, for the region as a whole and per organisation. Stewards see every organisation named, analysts the members of their alliances, a submitter its own organisation; everyone sees the regional figure, withheld when exactly one contributing organisation is hidden from the reader, since the region less the named ones would give it away.",
+		"For each standard, the share of red, amber and green among the items the region's organisations rated (each item's current rating) for the cycle, for the region as a whole and per organisation. Stewards see every organisation named, analysts the members of their alliances, a submitter its own organisation; everyone sees the regional figure, withheld when exactly one contributing organisation is hidden from the reader, since the region less the named ones would give it away.",
 		"Audits"), func(ctx context.Context, in *ragMixInput) (*ragMixOutput, error) {
 		sc, err := callerReader(ctx, d)
 		if err != nil {

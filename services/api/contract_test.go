@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -73,15 +75,21 @@ func bodies(request *struct {
 
 func readDocument(t *testing.T) document {
 	t.Helper()
+	var doc document
+	decodeDocument(t, &doc)
+	return doc
+}
+
+// decodeDocument reads the OpenAPI document into v.
+func decodeDocument(t *testing.T, v any) {
+	t.Helper()
 	b, err := api.OpenAPIDocument()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc document
-	if err := json.Unmarshal(b, &doc); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
 	}
-	return doc
 }
 
 // TestTheContract checks what the document promises every client: where the hub is and where
@@ -337,10 +345,6 @@ func TestOldNamesAreDeprecated(t *testing.T) {
 // TestOneTypeForAYear checks that a survey year and an audit cycle have one schema wherever they
 // are, in bodies, queries and answers: an integer YYYY with the same bounds.
 func TestOneTypeForAYear(t *testing.T) {
-	b, err := api.OpenAPIDocument()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc struct {
 		Components struct {
 			Schemas map[string]struct {
@@ -354,9 +358,7 @@ func TestOneTypeForAYear(t *testing.T) {
 			} `json:"parameters"`
 		} `json:"paths"`
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	decodeDocument(t, &doc)
 	shape := func(s map[string]any) string {
 		out, _ := json.Marshal(map[string]any{"type": s["type"], "format": s["format"], "minimum": s["minimum"], "maximum": s["maximum"], "pattern": s["pattern"]})
 		return string(out)
@@ -388,5 +390,43 @@ func TestOneTypeForAYear(t *testing.T) {
 	want := `{"format":"int64","maximum":2100,"minimum":2000,"pattern":null,"type":"integer"}`
 	if len(seen) != 1 || seen[want] == nil {
 		t.Errorf("a survey year or an audit cycle has %d schemas, want one (%s): %v", len(seen), want, seen)
+	}
+}
+
+// TestEnumsHaveOneCasing checks the one casing rule of enumerations: every value the document
+// declares is lower case with underscores (red, partially_accepted), but a path segment's, which
+// is written as paths are (standard-2); "" only where a value may be empty.
+func TestEnumsHaveOneCasing(t *testing.T) {
+	var doc any
+	decodeDocument(t, &doc)
+	lower := regexp.MustCompile(`^([a-z][a-z0-9_]*)?$`)
+	enums := 0
+	var walk func(where string, v any)
+	walk = func(where string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["in"] == "path" {
+				return
+			}
+			if values, ok := x["enum"].([]any); ok {
+				enums++
+				for _, e := range values {
+					if s, ok := e.(string); ok && !lower.MatchString(s) {
+						t.Errorf("%s: enum value %q is not lower case with underscores", where, s)
+					}
+				}
+			}
+			for k, c := range x {
+				walk(where+"/"+k, c)
+			}
+		case []any:
+			for i, c := range x {
+				walk(fmt.Sprintf("%s/%d", where, i), c)
+			}
+		}
+	}
+	walk("", doc)
+	if enums < 10 {
+		t.Errorf("%d enumerations found: the walk missed them", enums)
 	}
 }

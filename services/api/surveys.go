@@ -132,9 +132,9 @@ Organisations are named by the hub's access rule: a steward sees every one, an a
 
 const triangulationDoc = `For each organisation and standard, the employer's own audit beside its staff's experience in the health-check survey of the same year.
 
-- audit_rating is the standard's rating as a whole: the rating more than half of its rated items hold (their current ratings), or AMBER when none has a majority; audit_mix gives the counts.
+- audit_rating is the standard's rating as a whole: the rating more than half of its rated items hold (their current ratings), or amber when none has a majority; audit_mix gives the counts.
 - staff_agreement is the organisation's percent agree for the standard's questions, with the same disclosure control as /v1/surveys/agreement (null when withheld, or when there are no results).
 - agreement_quartile places it among the published figures of the region's organisations: bottom (at or below the lower quartile), top (at or above the upper quartile) or middle. Quartiles interpolate between the figures (as R's and numpy's default) and need at least four organisations with a published figure; with fewer, nothing is placed or flagged.
-- flag: green_but_low_agreement when the standard is rated GREEN but staff agreement is in the bottom quartile; red_but_high_agreement when it is rated RED but staff agreement is in the top quartile. A flag is a prompt to look again at the evidence, not a finding.
+- flag: green_but_low_agreement when the standard is rated green but staff agreement is in the bottom quartile; red_but_high_agreement when it is rated red but staff agreement is in the top quartile. A flag is a prompt to look again at the evidence, not a finding.
 
 Rows are named by the hub's access rule (a steward every organisation, an analyst its alliances' members, an organisation itself); everyone sees the region's quartiles. A survey provider reads no figures.`

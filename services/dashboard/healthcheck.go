@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -230,7 +231,7 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 			flag = "no flag"
 		}
 		tt.Rows = append(tt.Rows, []Cell{{Text: cmpOr(r.Name, orgName(r.Org)), Header: true, Focus: r.Org == f.Org}, {Text: strconv.Itoa(r.Standard)},
-			{Text: cmpOr(r.AuditRating, "not rated")}, agreeCell(r.StaffAgreement), {Text: cmpOr(quartileName[r.Quartile], "not placed")}, {Text: flag}})
+			{Text: cmpOr(strings.ToUpper(r.AuditRating), "not rated")}, agreeCell(r.StaffAgreement), {Text: cmpOr(quartileName[r.Quartile], "not placed")}, {Text: flag}})
 	}
 	p.Tables = append(p.Tables, tt)
 
@@ -248,7 +249,7 @@ func (v *visit) healthCheck(w http.ResponseWriter) {
 				if it.Overdue {
 					over = fmt.Sprintf("yes, by %d days", it.DaysOverdue)
 				}
-				pt.Rows = append(pt.Rows, []Cell{{Text: it.Item + " " + it.Title, Header: true}, {Text: it.Rating}, {Text: it.Priority},
+				pt.Rows = append(pt.Rows, []Cell{{Text: it.Item + " " + it.Title, Header: true}, {Text: strings.ToUpper(it.Rating)}, {Text: strings.ToUpper(it.Priority)},
 					{Text: cmpOr(it.Action, "no action planned yet")}, {Text: cmpOr(it.Owner, "none")}, {Text: cmpOr(it.Due, "none")}, {Text: over, Focus: it.Overdue}})
 			}
 			p.Tables = append(p.Tables, pt)

@@ -116,16 +116,34 @@ type rowError struct {
 	Reason string `json:"reason"`
 }
 
+// submissionStatus is a submission's status: its counts, and the first errors and warnings
+// (the API lists them all at errors_url).
 type submissionStatus struct {
-	ID         string     `json:"id"`
-	Kind       string     `json:"kind"`
-	Status     string     `json:"status"`
-	ReceivedAt time.Time  `json:"received_at"`
-	Rows       int        `json:"rows"`
-	Accepted   int        `json:"accepted"`
-	Rejected   int        `json:"rejected"`
-	Errors     []rowError `json:"errors"`
-	Warnings   []rowError `json:"warnings"`
+	ID           string     `json:"id"`
+	Kind         string     `json:"kind"`
+	Status       string     `json:"status"`
+	ReceivedAt   time.Time  `json:"received_at"`
+	Rows         int        `json:"rows"`
+	Accepted     int        `json:"accepted"`
+	Rejected     int        `json:"rejected"`
+	ErrorCount   int        `json:"error_count"`
+	WarningCount int        `json:"warning_count"`
+	Errors       []rowError `json:"errors"`
+	Warnings     []rowError `json:"warnings"`
+}
+
+// rowProblem is one line of a submission's errors list: an error of a refused row or a
+// warning on a stored one.
+type rowProblem struct {
+	rowError
+	Severity string `json:"severity"`
+}
+
+// errorsPage is a page of GET /v1/submissions/{id}/errors.
+type errorsPage struct {
+	ID         string       `json:"id"`
+	Errors     []rowProblem `json:"errors"`
+	NextCursor string       `json:"next_cursor"`
 }
 
 type submissionRef struct {

@@ -24,6 +24,8 @@ func (a *app) routes(mux *http.ServeMux) {
 	signedIn("GET /submit", (*visit).submitForm)
 	signedIn("POST /submit", (*visit).submit)
 	signedIn("GET /submissions/{id}", (*visit).submissionPage)
+	signedIn("GET /submissions/{id}/errors", (*visit).submissionErrors)
+	signedIn("GET /submissions/{id}/errors.csv", (*visit).errorReport)
 	signedIn("GET /alliances", (*visit).alliances)
 	signedIn("GET /alliances/new", (*visit).allianceForm)
 	signedIn("POST /alliances", (*visit).saveAlliance)

@@ -158,6 +158,8 @@ type submissionData struct {
 	Kind     string
 	Fields   []fieldErrors
 	Warnings []fieldErrors
+	Problems int  // errors and warnings
+	Partial  bool // the fields group only the first errors and warnings of many
 }
 
 type fieldErrors struct {
@@ -168,35 +170,97 @@ type fieldErrors struct {
 }
 
 // submissionPage is the result of an upload the way ASC-WDS shows one: accepted, accepted with
-// warnings or N errors, the errors grouped by field with their rows, and the error report.
+// warnings or N errors, the errors grouped by field with their rows, every error a page at a
+// time, and the error report.
 func (v *visit) submissionPage(w http.ResponseWriter) {
 	var st submissionStatus
 	if err := v.get("/v1/submissions/"+url.PathEscape(v.r.PathValue("id")), nil, &st); err != nil {
 		v.refuse(w, err)
 		return
 	}
-	d := submissionData{Status: st, Pending: st.Status == "pending", Repeat: v.r.URL.Query().Get("repeat") != "", Kind: st.Kind}
+	// The status lists the first errors and warnings only; the counts are of them all.
+	errs, warns := max(st.ErrorCount, len(st.Errors)), max(st.WarningCount, len(st.Warnings))
+	st.ErrorCount, st.WarningCount = errs, warns
+	d := submissionData{Status: st, Pending: st.Status == "pending", Repeat: v.r.URL.Query().Get("repeat") != "", Kind: st.Kind,
+		Problems: errs + warns, Partial: errs > len(st.Errors) || warns > len(st.Warnings)}
 	switch {
 	case d.Pending:
 		d.Outcome = fmt.Sprintf("Checking: %d of %d rows done", st.Accepted+st.Rejected, st.Rows)
-	case st.Rejected == 0 && len(st.Warnings) == 0:
+	case st.Rejected == 0 && warns == 0:
 		d.Outcome = fmt.Sprintf("Accepted: all %s stored", plural(st.Accepted, "row"))
 	case st.Rejected == 0:
-		d.Outcome = fmt.Sprintf("Accepted with %s: all %s stored", plural(len(st.Warnings), "warning"), plural(st.Accepted, "row"))
+		d.Outcome = fmt.Sprintf("Accepted with %s: all %s stored", plural(warns, "warning"), plural(st.Accepted, "row"))
 	default:
-		d.Outcome = fmt.Sprintf("%s: %s refused, %s stored", plural(len(st.Errors), "error"), plural(st.Rejected, "row"), plural(st.Accepted, "row"))
+		d.Outcome = fmt.Sprintf("%s: %s refused, %s stored", plural(errs, "error"), plural(st.Rejected, "row"), plural(st.Accepted, "row"))
 	}
 	d.Fields, d.Warnings = groupByField(st.Errors), groupByField(st.Warnings)
-	report := &Table{ID: "errors", Caption: "Error report", Head: []Head{{Text: "row", Numeric: true}, {Text: "field"}, {Text: "severity"}, {Text: "reason"}}}
-	for _, sev := range []struct {
-		name string
-		rows []rowError
-	}{{"error", st.Errors}, {"warning", st.Warnings}} {
-		for _, e := range sev.rows {
-			report.Rows = append(report.Rows, []Cell{{Text: strconv.Itoa(e.Row), Numeric: true}, {Text: e.Field}, {Text: sev.name}, {Text: e.Reason}})
-		}
+	v.show(w, "submission", page{Title: "Submission " + st.ID, Section: "submit", Data: d})
+}
+
+// errorsPerPage is how many errors and warnings the errors page lists at a time.
+const errorsPerPage = 500
+
+type submissionErrorsData struct {
+	ID, Next                string
+	Page, NextPage, PerPage int
+}
+
+// submissionErrors lists every error and warning of a submission, row by row, a page at a time
+// as the API pages them.
+func (v *visit) submissionErrors(w http.ResponseWriter) {
+	id := v.r.PathValue("id")
+	q := v.r.URL.Query()
+	var ep errorsPage
+	if err := v.get("/v1/submissions/"+url.PathEscape(id)+"/errors", query("limit", strconv.Itoa(errorsPerPage), "cursor", q.Get("cursor")), &ep); err != nil {
+		v.refuse(w, err)
+		return
 	}
-	v.show(w, "submission", page{Title: "Submission " + st.ID, Section: "submit", Tables: []*Table{report}, Data: d})
+	n, err := strconv.Atoi(q.Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	d := submissionErrorsData{ID: cmpOr(ep.ID, id), Page: n, NextPage: n + 1, PerPage: errorsPerPage}
+	if ep.NextCursor != "" {
+		d.Next = "?" + url.Values{"cursor": {ep.NextCursor}, "page": {strconv.Itoa(n + 1)}}.Encode()
+	}
+	t := &Table{ID: "errors", Caption: fmt.Sprintf("Errors and warnings, page %d", n),
+		Head: []Head{{Text: "Row", Numeric: true}, {Text: "Field"}, {Text: "Severity"}, {Text: "Reason"}}}
+	for _, e := range ep.Errors {
+		t.Rows = append(t.Rows, []Cell{{Text: strconv.Itoa(e.Row), Numeric: true, Header: true}, {Text: cmpOr(e.Field, "whole row")}, {Text: e.Severity}, {Text: e.Reason}})
+	}
+	v.show(w, "submission-errors", page{Title: fmt.Sprintf("Errors and warnings of submission %s (page %d)", d.ID, n), Section: "submit", Tables: []*Table{t}, Data: d})
+}
+
+// errorReport is the API's whole error report of a submission (row, field, reason, severity),
+// passed on as it comes, for a spreadsheet.
+func (v *visit) errorReport(w http.ResponseWriter) {
+	id := v.r.PathValue("id")
+	resp, err := v.do(http.MethodGet, "/v1/submissions/"+url.PathEscape(id)+"/errors", nil, "", nil, http.Header{"Accept": {"text/csv"}})
+	if err != nil {
+		v.refuse(w, err)
+		return
+	}
+	defer resp.Body.Close()
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+reportName(id)+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Server-Timing", v.serverTiming())
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		v.app.log.Info("error report cut short", "submission", id, "err", err)
+	}
+}
+
+// reportName is the error report's file name: the submission id kept to letters, digits and
+// hyphens.
+func reportName(id string) string {
+	safe := strings.Map(func(r rune) rune {
+		if r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, id)
+	return "submission-" + safe + "-errors.csv"
 }
 
 // plural writes "1 row", "2 rows".

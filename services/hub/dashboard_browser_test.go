@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -125,6 +126,38 @@ func (tb *tab) clean(path string, refused bool) {
 	if f := tb.requests.foreign(tb.r.s.DashboardURL); len(f) > 0 {
 		tb.t.Errorf("%s: the page asked another origin for %v", path, f)
 	}
+}
+
+// uploadWorkforce uploads body as a workforce return through the submit page and waits while
+// the result page follows the submission until ingest has checked every row.
+func (tb *tab) uploadWorkforce(body string) {
+	tb.t.Helper()
+	file := filepath.Join(tb.t.TempDir(), "returns.csv")
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.do(chromedp.Navigate(tb.r.s.DashboardURL+"/submit"), chromedp.WaitVisible(chromedp.CSS("#kind-workforce")),
+		chromedp.Click(chromedp.CSS("#kind-workforce")), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+		chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitReady(chromedp.CSS("#submission-status")))
+	poll.UntilEvery(tb.t, 2*time.Minute, 200*time.Millisecond, func() error {
+		if eval[bool](tb, `!!document.querySelector("[data-submission-pending]")`) {
+			return errors.New("the submission page still shows it pending")
+		}
+		return nil
+	})
+}
+
+// errorReport downloads the error report the submission page offers and parses it: the API's
+// whole report, with the header row row,field,reason,severity.
+func (tb *tab) errorReport() [][]string {
+	tb.t.Helper()
+	href := eval[string](tb, `document.getElementById("error-report").href`)
+	body := eval[string](tb, fmt.Sprintf(`fetch(%q).then(r => r.ok ? r.text() : "HTTP " + r.status)`, href))
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != "row,field,reason,severity" {
+		tb.t.Fatalf("error report %v: %.300q", err, body)
+	}
+	return recs
 }
 
 // chart is what a page's chart is in the browser: its picture drawn (decoded, with a size),
@@ -483,24 +516,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("upload with bad rows", func(t *testing.T) {
 		tb := b.open(t, r)
 		tb.signIn("council")
-		file := filepath.Join(t.TempDir(), "returns.csv")
-		csvBody := "org,period,inpost_fte,inpost_headcount,agency_fte,vacancy_fte,case_holders_fte,cases\n" +
+		tb.uploadWorkforce("org,period,inpost_fte,inpost_headcount,agency_fte,vacancy_fte,case_holders_fte,cases\n" +
 			"E06000001,2024-Q1,152.3,158,6.5,x,95.2,1290\n" +
 			"E06000001,2024-Q2,-4,150,5,12,90,1200\n" +
-			"E06000001,2024-Q3,150,150.5,5,12,90,1200\n"
-		if err := os.WriteFile(file, []byte(csvBody), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		tb.do(chromedp.Navigate(r.s.DashboardURL+"/submit"), chromedp.WaitVisible(chromedp.CSS("#kind-workforce")),
-			chromedp.Click(chromedp.CSS("#kind-workforce")), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
-			chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitReady(chromedp.CSS("#submission-status")))
-		// The page follows the submission until ingest has checked every row.
-		poll.UntilEvery(t, 2*time.Minute, 200*time.Millisecond, func() error {
-			if eval[bool](tb, `!!document.querySelector("[data-submission-pending]")`) {
-				return errors.New("the submission page still shows it pending")
-			}
-			return nil
-		})
+			"E06000001,2024-Q3,150,150.5,5,12,90,1200\n")
 		outcome := eval[string](tb, `document.getElementById("outcome").textContent`)
 		if want := "2 errors: 2 rows refused, 1 row stored"; strings.TrimSpace(outcome) != want {
 			t.Errorf("outcome %q, want %q", outcome, want)
@@ -512,20 +531,82 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 		}
 		tb.downloads("submission")
-		href := eval[string](tb, `document.querySelector("a[download]").href`)
-		body := eval[string](tb, fmt.Sprintf(`fetch(%q).then(r => r.text())`, href))
-		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-		if err != nil || len(recs) < 3 || recs[0][0] != "row" {
-			t.Fatalf("error report %v: %q", err, body)
+		recs := tb.errorReport()
+		if len(recs) < 3 {
+			t.Fatalf("error report %v", recs)
 		}
 		found := false
 		for _, rec := range recs[1:] {
-			found = found || (rec[0] == "3" && rec[1] == "inpost_fte" && rec[2] == "error")
+			found = found || (rec[0] == "3" && rec[1] == "inpost_fte" && rec[3] == "error")
 		}
 		if !found {
 			t.Errorf("error report lacks row 3's inpost_fte: %v", recs)
 		}
-		tb.visit("council-submission", strings.TrimPrefix(eval[string](tb, "location.href"), r.s.DashboardURL))
+		result := strings.TrimPrefix(eval[string](tb, "location.href"), r.s.DashboardURL)
+		tb.visit("council-submission", result)
+		// Every error, row by row, on its own page.
+		tb.visit("council-submission-errors", result+"/errors")
+		if rows := eval[[]string](tb, `Array.from(document.querySelectorAll("#table-errors tbody tr")).map(tr => Array.from(tr.children).map(c => c.textContent.trim()).join("|"))`); !slices.ContainsFunc(rows, func(r string) bool {
+			return strings.HasPrefix(r, "3|inpost_fte|error|")
+		}) {
+			t.Errorf("the errors page lacks row 3's inpost_fte: %v", rows)
+		}
+	})
+
+	t.Run("upload with many bad rows", func(t *testing.T) {
+		// More errors than a status lists (100) and than the errors page shows at a time (500):
+		// the counts are the API's, the errors page goes on to a next page, and the error report
+		// has every one.
+		tb := b.open(t, r)
+		tb.signIn("council")
+		var body strings.Builder
+		body.WriteString("org,period,inpost_fte,inpost_headcount,agency_fte,vacancy_fte,case_holders_fte,cases\n")
+		for i := range 600 {
+			fmt.Fprintf(&body, "E06000001,%d-Q%d,-4,150,5,12,90,1200\n", 2000+i/4, i%4+1)
+		}
+		tb.uploadWorkforce(body.String())
+		result := strings.TrimPrefix(eval[string](tb, "location.href"), r.s.DashboardURL)
+		id := strings.TrimPrefix(strings.SplitN(result, "?", 2)[0], "/submissions/")
+		var st struct {
+			Rejected     int `json:"rejected"`
+			ErrorCount   int `json:"error_count"`
+			WarningCount int `json:"warning_count"`
+			Errors       []any
+		}
+		if code := r.do("demo-steward", "GET", "/v1/submissions/"+id, "", nil, &st); code != 200 {
+			t.Fatalf("status of %s: %d", id, code)
+		}
+		if st.ErrorCount < 600 || len(st.Errors) >= st.ErrorCount {
+			t.Fatalf("the API counts %d errors and lists %d: want 600 or more, not all listed", st.ErrorCount, len(st.Errors))
+		}
+		if outcome, want := strings.TrimSpace(eval[string](tb, `document.getElementById("outcome").textContent`)), fmt.Sprintf("%d errors: %d rows refused", st.ErrorCount, st.Rejected); !strings.HasPrefix(outcome, want) {
+			t.Errorf("outcome %q, want %q", outcome, want)
+		}
+		if !eval[bool](tb, `!!document.getElementById("partial")`) {
+			t.Error("the result page does not say it groups only the first errors")
+		}
+		if recs := tb.errorReport(); len(recs)-1 != st.ErrorCount+st.WarningCount {
+			t.Errorf("the error report has %d lines, want the API's %d errors and %d warnings", len(recs)-1, st.ErrorCount, st.WarningCount)
+		}
+		listed := 0
+		tb.do(chromedp.Navigate(r.s.DashboardURL+result+"/errors"), chromedp.WaitReady(chromedp.CSS("#table-errors")))
+		for page := 1; ; page++ {
+			listed += eval[int](tb, `document.querySelectorAll("#table-errors tbody tr").length`)
+			if !eval[bool](tb, `!!document.getElementById("next-page")`) || page > 10 {
+				break
+			}
+			tb.do(chromedp.Click(chromedp.CSS("#next-page")), chromedp.WaitReady(chromedp.CSS("#table-errors")))
+			poll.Until(t, 30*time.Second, func() error {
+				if loc := eval[string](tb, "location.href"); !strings.Contains(loc, fmt.Sprintf("page=%d", page+1)) {
+					return fmt.Errorf("still at %s", loc)
+				}
+				return nil
+			})
+		}
+		if listed != st.ErrorCount+st.WarningCount {
+			t.Errorf("the errors pages list %d, want the API's %d errors and %d warnings", listed, st.ErrorCount, st.WarningCount)
+		}
+		tb.visit("council-submission-errors-page-2", strings.TrimPrefix(eval[string](tb, "location.href"), r.s.DashboardURL))
 	})
 
 	t.Run("comparison toggle by keyboard", func(t *testing.T) {

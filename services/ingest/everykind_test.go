@@ -20,6 +20,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/profile"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -97,6 +98,14 @@ func everyKind(t *testing.T) (cases []kindCase) {
 			}
 			return b
 		}, "workforce_returns"},
+		{profile.Name, func(ch driver.Conn) Kind {
+			return profile.Kind.Handler(ch, dir(ch), time.Now)
+		}, council, submitter, func(t *testing.T, from, n int) []byte {
+			csv := lines("org,year,level,headcount,sex_female,sex_male,sex_not_known", from, n, func(j int) string {
+				return fmt.Sprintf("%s,%d,%s,12,10,1,1", council, 2000+j/len(profile.Levels), profile.Levels[j%len(profile.Levels)])
+			})
+			return csvRows(chunk(t, profile.Kind, csv))
+		}, "workforce_profile"},
 		{submission.KindSurvey, func(ch driver.Conn) Kind {
 			return survey.Kind.Handler(ch, dir(ch), time.Now)
 		}, council, submitter, func(t *testing.T, from, n int) []byte {

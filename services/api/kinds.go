@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -221,11 +223,17 @@ func details(errs []submission.RowError) []error {
 	return out
 }
 
-// listInput is a list operation's query: org, and the kind's own parameters (read by Resolve).
+// listInput is a list operation's query: org, the page, and the kind's own parameters (read by
+// Resolve).
 type listInput struct {
-	Org   string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
-	query kind.Query
+	Org    string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"10000" default:"1000" doc:"At most this many rows a page (1,000 by default, at most 10,000), in the order of the rows' key"`
+	Cursor string `query:"cursor" maxLength:"500" pattern:"^[A-Za-z0-9_-]*$" doc:"Where the page starts: the next_cursor of the previous page; empty for the first page"`
+	query  kind.Query
 }
+
+// pageParams are the query parameters of every paged list, not the kind's own.
+var pageParams = []string{"org", "limit", "cursor"}
 
 // Resolve implements huma.Resolver: it reads the kind's own query parameters, declared on the
 // operation.
@@ -233,7 +241,7 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 	in.query = kind.Query{}
 	var errs []error
 	for _, p := range ctx.Operation().Parameters {
-		if p.In != "query" || p.Name == "org" {
+		if p.In != "query" || slices.Contains(pageParams, p.Name) {
 			continue
 		}
 		v := ctx.Query(p.Name)
@@ -253,6 +261,7 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 }
 
 type listOutput struct {
+	Link string `header:"Link" doc:"The next page, rel=\"next\", when there is one"`
 	Body any
 }
 
@@ -261,7 +270,7 @@ type listOutput struct {
 func registerList(api huma.API, d *Deps, m *kind.Meta) {
 	l := m.List
 	op := huma.Operation{
-		OperationID: l.ID, Method: http.MethodGet, Path: m.Docs.Path, Summary: l.Summary, Description: l.Description,
+		OperationID: l.ID, Method: http.MethodGet, Path: m.Docs.Path, Summary: l.Summary, Description: l.Description + " " + pagedRowsDoc,
 		Tags: m.Docs.Tags, Security: secured,
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 		Responses: map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
@@ -278,13 +287,33 @@ func registerList(api huma.API, d *Deps, m *kind.Meta) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := l.Read(ctx, d.CH, org, in.query)
+		page := kind.Page{Limit: in.Limit}
+		if in.Cursor != "" {
+			page.After = &kind.Position{}
+			if err := decodeCursor(in.Cursor, page.After); err != nil {
+				return nil, err
+			}
+		}
+		body, next, err := l.Read(ctx, d.CH, org, in.query, page)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not read "+m.Rows, err)
 		}
-		return &listOutput{Body: body}, nil
+		out := &listOutput{Body: body}
+		if next != nil {
+			cursor := encodeCursor(next)
+			out.Body = l.WithNextCursor(body, cursor)
+			query := url.Values{"org": {in.Org}, "limit": {fmt.Sprint(in.Limit)}}
+			for name, v := range in.query {
+				query.Set(name, v)
+			}
+			out.Link = nextLink(m.Docs.Path, query, cursor)
+		}
+		return out, nil
 	})
 }
+
+// pagedRowsDoc says how every list of stored rows is read a page at a time.
+const pagedRowsDoc = "Read a page at a time, in the order of the rows' key: `limit=` rows a page (1,000 by default, at most 10,000); `next_cursor` (and the `Link` header, rel=\"next\") gives the next page, with the same query. Without `cursor=` the first page is answered. A row stored while you read is on a later page when its place in the order is after the cursor, and on none when before: read again from the first page to see every row as it stands."
 
 // ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;
 // another only for a steward (authz.MayReadRows).

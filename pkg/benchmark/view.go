@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -363,10 +364,25 @@ func (dv *disclosed) allNamed(code string) bool { return dv == nil || !dv.partia
 // every organisation in England for the period, when they have been read already.
 func (rv *ReaderView) readerViews(ctx context.Context, rd Reader, metrics []Metric, period string,
 	everyOrg []Value) (map[string]*disclosed, error) {
-	controlled := map[string]bool{}
+	asked := map[string]bool{}
 	for _, m := range metrics {
+		asked[m.ID] = m.Disclosure
+	}
+	// A metric is protected with the rest of its family (see Families), asked for or not.
+	var families [][]Metric
+	controlled := map[string]bool{}
+	var every []Metric
+	for _, m := range Catalogue() {
 		if m.Disclosure {
-			controlled[m.ID] = true
+			every = append(every, m)
+		}
+	}
+	for _, f := range Families(every) {
+		if slices.ContainsFunc(f, func(m Metric) bool { return asked[m.ID] }) {
+			families = append(families, f)
+			for _, m := range f {
+				controlled[m.ID] = true
+			}
 		}
 	}
 	if rd.Everyone() || len(controlled) == 0 {
@@ -406,8 +422,8 @@ func (rv *ReaderView) readerViews(ctx context.Context, rd Reader, metrics []Metr
 		}
 	}
 	out := map[string]*disclosed{}
-	for id := range controlled {
-		out[id] = protectFor(rd, values[id], areas[id])
+	for _, f := range families {
+		maps.Copy(out, protectFor(rd, f, values, areas))
 	}
 	return out, nil
 }
@@ -418,33 +434,44 @@ func (rv *ReaderView) periodView(ctx context.Context, rd Reader, m Metric, perio
 	return views[m.ID], err
 }
 
-// protectFor applies disclosure control to one metric's figures of one period again, for rd. The
-// table is the one of compute time (every counted organisation in England and every area it
-// counts towards, each area the sum of its organisations), in which the figures withheld from
-// everyone and those of the organisations rd may not see by name are hidden, and rd's own
-// organisation is a known part of its areas' sums rather than a figure to protect: a council
-// whose region has one other contributor must not get the region's figure, which less its own
-// is the other's. Protecting the whole geography at once, rather than only the area asked for,
-// keeps every answer to rd consistent: no combination of the regions', England's and the named
-// organisations' figures rd may be given, in one answer or several, gives a hidden one away.
-func protectFor(rd Reader, values []Value, areas []Area) *disclosed {
-	out := &disclosed{partial: map[string]bool{}}
-	for _, v := range values {
-		if v.Counted() && !rd.Named(v.Org) {
-			for _, code := range v.Regions {
-				out.partial[code] = true
+// protectFor applies disclosure control to a family of metrics' figures of one period again, for
+// rd (values and areas are by metric). The table is the one of compute time (every counted
+// organisation in England and every area it counts towards, each area the sum of its
+// organisations, each organisation's figure of a metric with parts the sum of its parts'), in
+// which the figures withheld from everyone and those of the organisations rd may not see by name
+// are hidden, and rd's own organisation is a known part of its areas' sums rather than a figure
+// to protect: a council whose region has one other contributor must not get the region's figure,
+// which less its own is the other's. Protecting the whole geography at once, rather than only the
+// area asked for, keeps every answer to rd consistent: no combination of the regions', England's
+// and the named organisations' figures rd may be given, in one answer or several, gives a hidden
+// one away.
+func protectFor(rd Reader, family []Metric, values map[string][]Value, areas map[string][]Area) map[string]*disclosed {
+	var all []Value
+	withheld := map[[2]string]bool{}
+	out := map[string]*disclosed{}
+	for _, m := range family {
+		dv := &disclosed{partial: map[string]bool{}}
+		for _, v := range values[m.ID] {
+			if v.Counted() && !rd.Named(v.Org) {
+				for _, code := range v.Regions {
+					dv.partial[code] = true
+				}
 			}
 		}
+		for _, a := range areas[m.ID] {
+			withheld[[2]string{m.ID, a.Region}] = a.Withheld != ""
+		}
+		all = append(all, values[m.ID]...)
+		out[m.ID] = dv
 	}
-	withheld := map[string]bool{}
-	for _, a := range areas {
-		withheld[a.Region] = a.Withheld != ""
-	}
-	out.orgs, out.areas = Disclose(values, View{
+	ws := Disclose(all, family, View{
 		Hidden:     func(v Value) bool { return v.Withheld != "" || !rd.Named(v.Org) },
-		HiddenArea: func(code string) bool { return withheld[code] },
+		HiddenArea: func(metric, code string) bool { return withheld[[2]string{metric, code}] },
 		Known:      rd.Own(),
 	})
+	for id, w := range ws {
+		out[id].orgs, out[id].areas = w.Orgs, w.Areas
+	}
 	return out
 }
 

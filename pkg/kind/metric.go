@@ -105,6 +105,11 @@ type Metric struct {
 	Numerator   []string `json:"numerator" doc:"Figures summed above the line"`
 	Denominator []string `json:"denominator" doc:"Figures summed below the line"`
 	Respondents string   `json:"-"` // the figure counting the people behind a disclosure-controlled value
+	// Parts are the disclosure-controlled metrics whose figures add up to this one's, organisation
+	// by organisation (a share of the whole workforce is of the staff of each level): disclosure
+	// control protects the metric and its parts in one table, so that no withheld figure of one can
+	// be worked out from the others'.
+	Parts []string `json:"-"`
 	Factor      float64  `json:"-"`
 	Scale       float64  `json:"-"`
 }

@@ -150,8 +150,8 @@ func registerBenchmarks(api huma.API, d *Deps) {
 			// The answer depends on the period's benchmarks and on what the reader may see: it
 			// is made once per reader's view until the period is recomputed.
 			key := fmt.Sprint(s.std, "|", area, "|", org, "|", asCSV, "|", rd.Key())
-			body, err := store.Rendered(ctx, in.Period, key, func() ([]byte, error) {
-				res, err := view.Standard(ctx, rd, s.std, area, in.Period, org)
+			body, err := store.Rendered(ctx, in.Period, key, func(snap *benchmark.Snapshot) ([]byte, error) {
+				res, err := view.StandardIn(ctx, rd, s.std, area, snap, org)
 				if err != nil {
 					return nil, err
 				}

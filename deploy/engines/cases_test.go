@@ -1,6 +1,9 @@
 package engines
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // parityCase says how one of the hub's statements is run on both engines.
 type parityCase struct {
@@ -97,6 +100,11 @@ var cases = map[string]parityCase{
 	"pkg/demand.selectDemandPeriods": {Runs: none},
 	"pkg/demand.selectFigures":       {Runs: [][]any{{"2024"}, {"2025"}}},
 	"pkg/demand.selectFiguresOf":     {Runs: [][]any{{orgs, "2024"}, {[]string{}, "2024"}}, Empty: true},
+
+	"pkg/profile.selectProfiles":         {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2025", "2025"}}},
+	"pkg/profile.selectProfileFigures":   {Runs: [][]any{{uint16(2025)}}},
+	"pkg/profile.selectProfileFiguresOf": {Runs: [][]any{{orgs, uint16(2025)}, {[]string{}, uint16(2025)}}, Empty: true},
+	"pkg/profile.selectProfileYears":     {Runs: none},
 
 	"pkg/projection.selectInputs":       {Runs: none},
 	"pkg/projection.selectPeriodInputs": {Runs: [][]any{{[]string{"2023", "2024"}}, {[]string{"2024"}}, {[]string{}}}, Empty: true},
@@ -199,6 +207,12 @@ var inserts = map[string][][]row{
 		{demandRow("E06000001", "2024", "children_in_need", 1200.0, "", 1), demandRow("E06000001", "2024", "looked_after", nil, "c", 1),
 			demandRow("E06000047", "2024", "children_in_need", 3400.0, "", 1), demandRow("E06000001", "2025", "children_in_need", 1250.0, "", 1)},
 		{demandRow("E06000001", "2024", "children_in_need", 1210.0, "", 2)},
+	},
+	"pkg/profile.insertProfiles": {
+		{profileRow("E06000001", "case_holder", 90, 1), profileRow("E06000001", "senior_manager", 6, 1), profileRow("E06000047", "case_holder", 260, 1),
+			profileRow("E06000001", "case_holder", 88, 1).with(row{"year": 2024})},
+		// A newer row for Hartlepool's case holders replaces the first; disability not reported.
+		{profileRow("E06000001", "case_holder", 92, 2).with(row{"disability_yes": nil, "disability_no": nil, "disability_not_known": nil})},
 	},
 	"pkg/projection.insertInputs": {
 		{inputRow("2023", "E06000001", "inpost_fte", 140.0, 1), inputRow("2024", "E06000001", "inpost_fte", 150.0, 1), inputRow("2024", "E06000047", "inpost_fte", 400.0, 1)},
@@ -306,4 +320,23 @@ func demandRow(org, period, figure string, value any, reason string, version int
 func inputRow(period, org, figure string, value any, version int) row {
 	return row{"period": period, "org_code": org, "org_name": org, "regions": []string{"E12000001", "E92000001"}, "figure": figure,
 		"value": value, "reason": "", "deleted": 0, "computed_at": "2025-03-01 10:00:00", "version": version}
+}
+
+// profileRow is one level's workforce profile of 2025, every dimension given: most White, most
+// women, a few not known.
+func profileRow(org, level string, headcount, version int) row {
+	known := headcount - headcount/10
+	return row{"org_code": org, "year": 2025, "level": level, "headcount": headcount,
+		"ethnicity_asian": 2, "ethnicity_black": 1, "ethnicity_mixed": 1, "ethnicity_white": known - 5, "ethnicity_other": 1, "ethnicity_not_known": headcount - known,
+		"sex_female": known, "sex_male": headcount - known, "sex_not_known": 0,
+		"age_under_30": 1, "age_30_to_39": 2, "age_40_to_49": 1, "age_50_to_59": 1, "age_60_and_over": 1, "age_not_known": headcount - 6,
+		"disability_yes": 1, "disability_no": known - 1, "disability_not_known": headcount - known,
+		"submission_id": "w" + level, "row_number": 2, "submitted_by": "council", "received_at": "2025-10-01 10:00:00", "version": version}
+}
+
+// with returns a copy of r with the values of more.
+func (r row) with(more row) row {
+	out := maps.Clone(r)
+	maps.Copy(out, more)
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/measure"
+	"github.com/partnership-hub/hub/pkg/profile"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -314,6 +315,14 @@ func TestCatalogue(t *testing.T) {
 			figures[benchmark.FigAudit(std, r)] = true
 		}
 	}
+	for _, d := range profile.Dimensions {
+		for _, level := range append([]string{profile.Whole}, profile.Levels...) {
+			figures[profile.FigKnown(d.ID, level)] = true
+			for _, g := range d.Shares {
+				figures[profile.FigGroup(d.ID, g, level)] = true
+			}
+		}
+	}
 	seen := map[string]bool{}
 	perSource := map[string]int{}
 	for _, m := range benchmark.Catalogue() {
@@ -332,7 +341,8 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v", m.ID, got.ID, ok)
 		}
 	}
-	want := map[string]int{"2 workforce": 9, "2 service_demand": 3, "2 survey": 1, "2 audit": 3,
+	// The workforce profile: twelve groups, each at the whole workforce and at each of five levels.
+	want := map[string]int{"2 workforce": 9, "2 workforce_profile": 12 * 6, "2 service_demand": 3, "2 survey": 1, "2 audit": 3,
 		"8 placement": 4, "8 placement_capacity": 1, "8 practice_educators": 2, "8 survey": 1, "8 audit": 3}
 	if !reflect.DeepEqual(perSource, want) {
 		t.Errorf("metrics per standard and source %v, want %v (DESIGN.md §4)", perSource, want)

@@ -283,6 +283,9 @@ func (s *Store) compute(at places, period string, figs kindFigures) (Result, []p
 	if len(res.Values) == 0 {
 		return Result{}, nil
 	}
+	if _, err := projection.YearOf(period); err != nil {
+		return res, nil // the projection steps a year at a time: a quarter has no inputs
+	}
 	return res, projection.Rows(period, projectionInputs(in))
 }
 
@@ -360,7 +363,10 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 func (s *Store) writeChanges(ctx context.Context, c *changes) error {
 	now := time.Now()
 	version, at := uint64(now.UnixNano()), now.UTC().Truncate(time.Second)
-	vs := append(slices.Clip(c.values), c.goneValues...)
+	vs := c.values
+	for i := range c.goneValues {
+		vs = append(vs, &c.goneValues[i])
+	}
 	alive := len(c.values)
 	err := insertColumns(ctx, s.conn, insertValues, len(vs),
 		column(vs, func(v *Value) string { return v.Period }),
@@ -390,7 +396,10 @@ func (s *Store) writeChanges(ctx context.Context, c *changes) error {
 	if s.betweenWrites != nil {
 		s.betweenWrites()
 	}
-	as := append(slices.Clip(c.areas), c.goneAreas...)
+	as := c.areas
+	for i := range c.goneAreas {
+		as = append(as, &c.goneAreas[i])
+	}
 	alive = len(c.areas)
 	err = insertColumns(ctx, s.conn, insertAreas, len(as),
 		column(as, func(a *Area) string { return a.Period }),
@@ -428,10 +437,10 @@ func deletedColumn(n, alive int) []uint8 {
 }
 
 // column is one column of rows, as clickhouse-go appends it whole.
-func column[R, C any](rows []R, of func(*R) C) any {
+func column[R, C any](rows []*R, of func(*R) C) any {
 	out := make([]C, len(rows))
-	for i := range rows {
-		out[i] = of(&rows[i])
+	for i, r := range rows {
+		out[i] = of(r)
 	}
 	return out
 }

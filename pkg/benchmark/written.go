@@ -26,49 +26,55 @@ func newWritten() *written {
 type rowKey uint64
 
 // rowNames numbers the strings of rows' keys, for every period at once: metrics, organisation,
-// area and figure codes, a bounded set.
+// area and figure codes, a bounded set. Safe for concurrent use; numbering a string met before
+// takes no lock.
 type rowNames struct {
+	ids   sync.Map // string → uint32
 	mu    sync.Mutex
-	ids   map[string]uint32
 	names []string
 }
 
-func newRowNames() *rowNames { return &rowNames{ids: map[string]uint32{}} }
+func newRowNames() *rowNames { return &rowNames{} }
 
-// key numbers a and b (rn.mu held).
+// key numbers a and b.
 func (rn *rowNames) key(a, b string) rowKey { return rowKey(uint64(rn.id(a))<<32 | uint64(rn.id(b))) }
 
 func (rn *rowNames) id(s string) uint32 {
-	id, ok := rn.ids[s]
-	if !ok {
-		id = uint32(len(rn.names))
-		rn.ids[s] = id
-		rn.names = append(rn.names, s)
+	if id, ok := rn.ids.Load(s); ok {
+		return id.(uint32)
 	}
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if id, ok := rn.ids.Load(s); ok {
+		return id.(uint32)
+	}
+	id := uint32(len(rn.names))
+	rn.names = append(rn.names, s)
+	rn.ids.Store(s, id)
 	return id
 }
 
-// of gives back a key's two strings (rn.mu held).
-func (rn *rowNames) of(k rowKey) (string, string) { return rn.names[k>>32], rn.names[uint32(k)] }
-
-// changes are the rows a recomputation writes: new or changed rows, and tombstones (only the
-// period and key set) for rows it no longer has.
-type changes struct {
-	values, goneValues []Value
-	areas, goneAreas   []Area
-	inputs             []projection.Row // tombstones among them: Deleted
+// of gives back a key's two strings.
+func (rn *rowNames) of(k rowKey) (string, string) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.names[k>>32], rn.names[uint32(k)]
 }
 
-func (c *changes) empty() bool {
-	return len(c.values)+len(c.goneValues)+len(c.areas)+len(c.goneAreas)+len(c.inputs) == 0
+// changes are the rows a recomputation writes: new or changed rows (the computation's own, not
+// copied), and tombstones (only the period and key set) for rows it no longer has.
+type changes struct {
+	values     []*Value
+	goneValues []Value
+	areas      []*Area
+	goneAreas  []Area
+	inputs     []*projection.Row // tombstones among them: Deleted
 }
 
 // diff adds to c the rows of one period's computation (res and its projection inputs) that
 // differ from what was written of it (prev, not modified), and returns what is written once c
 // is.
 func (rn *rowNames) diff(c *changes, period string, prev *written, res Result, inputs []projection.Row) *written {
-	rn.mu.Lock()
-	defer rn.mu.Unlock()
 	var h maphash.Hash
 	h.SetSeed(printSeed)
 	next := &written{}
@@ -85,7 +91,7 @@ func (rn *rowNames) diff(c *changes, period string, prev *written, res Result, i
 	next.inputs = diffRows(prev.inputs, inputs, &c.inputs, func(r *projection.Row) (rowKey, uint64) { return rn.key(r.Org, r.Figure), inputPrint(&h, r) },
 		func(k rowKey) {
 			org, figure := rn.of(k)
-			c.inputs = append(c.inputs, projection.Row{Period: period, Org: org, Figure: figure, Deleted: true})
+			c.inputs = append(c.inputs, &projection.Row{Period: period, Org: org, Figure: figure, Deleted: true})
 		})
 	return next
 }
@@ -93,13 +99,13 @@ func (rn *rowNames) diff(c *changes, period string, prev *written, res Result, i
 // diffRows adds to changed the rows whose fingerprint differs from prev's of their key (or whose
 // key prev lacks), calls gone with each key of prev that rows lack, and returns the fingerprints
 // of rows by key.
-func diffRows[R any](prev map[rowKey]uint64, rows []R, changed *[]R, print func(*R) (rowKey, uint64), gone func(rowKey)) map[rowKey]uint64 {
+func diffRows[R any](prev map[rowKey]uint64, rows []R, changed *[]*R, print func(*R) (rowKey, uint64), gone func(rowKey)) map[rowKey]uint64 {
 	next := make(map[rowKey]uint64, len(rows))
 	for i := range rows {
 		k, p := print(&rows[i])
 		next[k] = p
 		if old, ok := prev[k]; !ok || old != p {
-			*changed = append(*changed, rows[i])
+			*changed = append(*changed, &rows[i])
 		}
 	}
 	for k := range prev {
@@ -130,8 +136,6 @@ func (rn *rowNames) read(ctx context.Context, s *Store, periods []string) ([]*wr
 	if err != nil {
 		return nil, err
 	}
-	rn.mu.Lock()
-	defer rn.mu.Unlock()
 	var h maphash.Hash
 	h.SetSeed(printSeed)
 	for i := range values {

@@ -239,13 +239,16 @@ func (c *Columns[R]) field(name string) (int, bool) {
 // missing a required one, makes the body unreadable, as does a file separated by semicolons or
 // tabs.
 func (c *Columns[R]) ReadCSV(r io.Reader, each func(int, R, []submission.RowError) error) error {
-	var cols []int // per cell, its field (-1: ignored)
+	var (
+		cols []int // per cell, its field (-1: ignored)
+		v    R     // the row being read: one value for every row, as the fields' setters take its address
+	)
 	return rows.ScanCSV(r, func(header []string) (int, error) {
 		var err error
 		cols, err = c.header(header)
 		return len(header), err
 	}, func(row int, cells []string, problem *submission.RowError) error {
-		var v R
+		v = *new(R)
 		if problem != nil {
 			return each(row, v, []submission.RowError{*problem})
 		}
@@ -336,8 +339,9 @@ func (c *Columns[R]) ReadJSON(r io.Reader, each func(int, R, []submission.RowErr
 	if what == "" {
 		what = c.List
 	}
+	var v R // the row being read: one value for every row, as the fields' setters take its address
 	return rows.ScanJSON(r, c.List, what, func(row int, obj map[string]json.RawMessage, problem *submission.RowError) error {
-		var v R
+		v = *new(R)
 		if problem != nil {
 			return each(row, v, []submission.RowError{*problem})
 		}
@@ -422,7 +426,6 @@ func (t jsonType) text(raw json.RawMessage) (string, error) {
 // (CSV would turn a carriage return and line feed inside a cell into a line feed).
 func (c *Columns[R]) Encode(rs []Row[R]) ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(96 * (len(rs) + 1))
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	names := c.Names()
@@ -430,6 +433,7 @@ func (c *Columns[R]) Encode(rs []Row[R]) ([]byte, error) {
 	if err := enc.Encode(rec); err != nil {
 		return nil, err
 	}
+	header := b.Len()
 	for i := range rs {
 		r := &rs[i]
 		rec[0] = strconv.Itoa(r.Num)
@@ -443,6 +447,11 @@ func (c *Columns[R]) Encode(rs []Row[R]) ([]byte, error) {
 		}
 		if err := enc.Encode(rec); err != nil {
 			return nil, err
+		}
+		if i == 0 {
+			// Room for the other rows, taken as long as the first (and an eighth more), so that
+			// the buffer is not copied as it grows.
+			b.Grow((b.Len() - header) * (len(rs) - 1) * 9 / 8)
 		}
 	}
 	return b.Bytes(), nil

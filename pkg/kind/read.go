@@ -80,7 +80,12 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 		return err
 	}
 	size := max(lim.ChunkRows, 1)
-	each := func(n int, v R, errs []submission.RowError) error {
+	var (
+		v R // the row read: one value for every row, as Key and Org take its address
+		h = fnv.New128a()
+	)
+	each := func(n int, row R, errs []submission.RowError) error {
+		v = row
 		if n != last {
 			s.Rows++
 			last = n
@@ -102,7 +107,7 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 		}
 		key := k.Key(&v)
 		if s.Rows <= lim.MaxRows {
-			h := fnv.New128a()
+			h.Reset()
 			_, _ = io.WriteString(h, key)
 			var mark [16]byte
 			h.Sum(mark[:0])

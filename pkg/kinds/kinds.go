@@ -10,6 +10,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/profile"
 	"github.com/partnership-hub/hub/pkg/survey"
 	"github.com/partnership-hub/hub/pkg/workforce"
 )
@@ -18,6 +19,7 @@ import (
 // standard lists their metrics.
 var All = []kind.Any{
 	workforce.Kind,
+	profile.Kind,
 	placement.Kind,
 	placement.CapacityKind,
 	placement.EducatorsKind,

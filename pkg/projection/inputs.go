@@ -104,9 +104,11 @@ type PeriodInputs struct {
 
 // WritePeriods stores the inputs of several periods in one insert, as Write does each.
 func (s *InputStore) WritePeriods(ctx context.Context, periods ...PeriodInputs) error {
-	var rows []Row
+	var rows []*Row
 	for _, p := range periods {
-		rows = append(rows, Rows(p.Period, p.Inputs)...)
+		for _, r := range Rows(p.Period, p.Inputs) {
+			rows = append(rows, &r)
+		}
 	}
 	return s.WriteRows(ctx, rows)
 }
@@ -139,7 +141,7 @@ func Rows(period string, inputs []Input) []Row {
 
 // WriteRows stores rows in one insert, each replacing the row of its period, organisation and
 // figure written before.
-func (s *InputStore) WriteRows(ctx context.Context, rows []Row) error {
+func (s *InputStore) WriteRows(ctx context.Context, rows []*Row) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -1,9 +1,10 @@
-// Package rows walks a submission's body row by row, for every data kind (package kind turns the
-// cells of each row into the kind's typed row): a CSV file with a header row, or a JSON object
-// holding one list of objects. It reads as it goes, so that memory does not grow with the body,
-// and it says in words what is wrong with a body that cannot be read as a whole (not JSON, the
-// wrong shape, a file separated by semicolons), so that one unreadable row is refused on its own
-// and everything else is a DocumentError.
+// Package rows walks a submission's body row by row, for every data kind: a CSV file with a header
+// row, or a JSON object holding one list of objects. Package kind's Columns, which every registered
+// kind reads its bodies with (service demand's format of the DfE files builds on it too), turns
+// the cells of each row into the kind's typed row. It reads as it goes, so that memory does not
+// grow with the body, and it says in words what is wrong with a body that cannot be read as a
+// whole (not JSON, the wrong shape, a file separated by semicolons), so that one unreadable row is
+// refused on its own and everything else is a DocumentError.
 package rows
 
 import (

@@ -116,7 +116,8 @@ func Handler(d *Deps) http.Handler {
 
 // Register adds every operation to api: the submit and list operations of every registered data
 // kind (kinds.All), then the reads of regional figures, the access trail, alliances and
-// benchmarks. Tests call it through the API's Handler on a real server.
+// benchmarks. Handler serves it, and OpenAPIDocument and SchemaDocuments write the contract from
+// it; tests call it through Handler on a real HTTP server (httptest), not through humatest.
 func Register(api huma.API, d *Deps) {
 	if d.Now == nil {
 		d.Now = time.Now

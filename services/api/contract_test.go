@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/partnership-hub/hub/pkg/trail"
+	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
 )
 
@@ -220,8 +221,9 @@ type page struct {
 	Entries []struct {
 		RequestID string `json:"request_id"`
 	} `json:"entries"`
-	Alliances  []struct{ ID string } `json:"alliances"`
-	NextCursor string                `json:"next_cursor"`
+	Alliances  []struct{ ID string }     `json:"alliances"`
+	Returns    []struct{ Period string } `json:"returns"`
+	NextCursor string                    `json:"next_cursor"`
 }
 
 // readPages follows a paged list from path to its last page, checking that next_cursor and the
@@ -298,6 +300,29 @@ func TestPagedLists(t *testing.T) {
 		t.Errorf("alliances over %d pages: %v, want %v", len(pages), got, want)
 	}
 	if resp, body := e.do("GET", "/v1/alliances?cursor=bm9uc2Vuc2U", "demo-steward", "", ""); resp.StatusCode != 422 {
+		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, body)
+	}
+
+	// Stored rows of every kind are paged the same way (kind.List); the workforce returns here.
+	var returns []workforce.Stored
+	for i, p := range []string{"2021", "2019", "2023", "2020", "2022"} {
+		returns = append(returns, workforce.Stored{Row: workforce.Row{Row: i + 2, Return: workforce.Return{Org: "E06000099", Period: p}},
+			SubmissionID: "s", SubmittedBy: "test", ReceivedAt: at})
+	}
+	if err := workforce.NewStore(e.ch).Insert(ctx, returns); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	pages = readPages(t, e, "/v1/workforce-returns?org=E06000099&limit=2")
+	for _, p := range pages {
+		for _, r := range p.Returns {
+			got = append(got, r.Period)
+		}
+	}
+	if want := []string{"2019", "2020", "2021", "2022", "2023"}; !slices.Equal(got, want) || len(pages) != 3 {
+		t.Errorf("workforce returns over %d pages: %v, want %v", len(pages), got, want)
+	}
+	if resp, body := e.do("GET", "/v1/workforce-returns?org=E06000099&cursor=bm9uc2Vuc2U", "demo-steward", "", ""); resp.StatusCode != 422 {
 		t.Errorf("a cursor the hub did not give: %d %s", resp.StatusCode, body)
 	}
 }

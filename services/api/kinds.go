@@ -1,13 +1,16 @@
 package api
 
 import (
-	"bytes"
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -21,9 +24,15 @@ import (
 )
 
 type submitInput struct {
-	ContentType    string `header:"Content-Type" doc:"text/csv or application/json; without one, a body beginning with { or [ is read as JSON and any other as CSV"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Any string unique to this submission; sending it again within 24 hours returns the first submission instead of storing twice"`
-	RawBody        []byte
+	ContentType    string    `header:"Content-Type" doc:"text/csv or application/json; without one, a body beginning with { or [ is read as JSON and any other as CSV"`
+	IdempotencyKey string    `header:"Idempotency-Key" maxLength:"200" doc:"Any string unique to this submission; sending it again within 24 hours returns the first submission instead of storing twice"`
+	body           io.Reader // the request body, read as it comes (see upload.go)
+}
+
+// Resolve implements huma.Resolver: huma leaves the body unread, for submit to read as it comes.
+func (in *submitInput) Resolve(ctx huma.Context) []error {
+	in.body = ctx.BodyReader()
+	return nil
 }
 
 // maxProblemDetails caps the row errors put in one 4xx answer.
@@ -58,27 +67,27 @@ func registerSubmit(api huma.API, d *Deps, k kind.Any) {
 		Tags:          m.Docs.Tags,
 		Security:      secured,
 		DefaultStatus: http.StatusAccepted,
-		MaxBodyBytes:  d.Limits.MaxUploadBytes,
-		// The body is read row by row by the kind's format, so that one bad row is refused on its
-		// own instead of failing the whole request; the schema is for the documentation.
-		SkipValidateBody: true,
-		RequestBody: &huma.RequestBody{
-			Required: true,
-			Content: map[string]*huma.MediaType{
-				"application/json": {Schema: schema},
-				"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: csvDoc}},
-			},
-		},
-		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:        []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *submitInput) (*submitOutput, error) {
 		return submit(ctx, d, k, in)
 	})
+	// The body is read row by row by the kind's format as it comes (upload.go), so that one bad
+	// row is refused on its own instead of failing the whole request and memory does not grow
+	// with the file. huma reads (and holds) the body of an operation whose request body has a
+	// JSON schema, so the request body is documented only once the operation is registered.
+	api.OpenAPI().Paths[m.Docs.Path].Post.RequestBody = &huma.RequestBody{
+		Required: true,
+		Content: map[string]*huma.MediaType{
+			"application/json": {Schema: schema},
+			"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: csvDoc}},
+		},
+	}
 }
 
 // submit takes one submission of kind k: the caller must be one the kind's policy lets submit;
-// the body is read row by row into chunks; a body naming an organisation the caller may not
-// report for is refused whole (403), as is one of too many rows (422), before anything is
-// published.
+// the body is read row by row, as it comes, into chunks set aside in a spool; a body naming an
+// organisation the caller may not report for is refused whole (403), as is one of too many rows
+// (422), before anything is published.
 func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitOutput, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -89,21 +98,19 @@ func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitO
 	if err := m.Policy.MaySubmit(caller, m.Rows); err != nil {
 		return nil, forbid(ctx, err.Error())
 	}
-	body, sniffed, err := bodyOf(d, in)
+	up, body, sniffed, err := bodyOf(d, in)
 	if err != nil {
 		return nil, err
 	}
-	var chunks []kind.Chunk
-	sum, err := k.Read(body, caller, kind.Limits{MaxRows: d.Limits.MaxRows, ChunkRows: d.Limits.ChunkRows}, func(c kind.Chunk) error {
-		chunks = append(chunks, c)
-		return nil
-	})
-	var de *submission.DocumentError
-	if errors.As(err, &de) {
-		return nil, huma.Error422UnprocessableEntity(unreadable(m.Rows, sniffed), details(de.Problems)...)
+	sp := &spool{}
+	defer sp.close()
+	sum, err := k.Read(body, caller, kind.Limits{MaxRows: d.Limits.MaxRows, ChunkRows: d.Limits.ChunkRows}, sp.add)
+	var bodyHash [32]byte
+	if err == nil {
+		bodyHash, err = up.sum()
 	}
 	if err != nil {
-		return nil, huma.Error400BadRequest(unreadable("", sniffed), err)
+		return nil, readRefusal(d, m.Rows, sniffed, body.CSV, err)
 	}
 	if sum.Rows > d.Limits.MaxRows {
 		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("%d rows is more than the %d one submission may hold: split the file", sum.Rows, d.Limits.MaxRows))
@@ -115,7 +122,27 @@ func submit(ctx context.Context, d *Deps, k kind.Any, in *submitInput) (*submitO
 		d.Log.Warn("submission for another organisation refused", "kind", m.Name, "client", p.ClientID, "org", p.Org, "rows", sum.ForeignRows)
 		return nil, forbid(ctx, fmt.Sprintf("you may only submit %s for your own organisation: %d rows name another, nothing was stored", m.Rows, sum.ForeignRows), details(sum.Foreign)...)
 	}
-	return publish(ctx, d, p, m.Name, in.IdempotencyKey, in.RawBody, chunks, sum.Rows)
+	return publish(ctx, d, p, m.Name, in.IdempotencyKey, bodyHash, sp, sum.Rows)
+}
+
+// readRefusal answers a body that could not be read to its end: too large (413), not readable
+// as the kind (422), cut short (400); or the hub could not set its chunks aside (500).
+func readRefusal(d *Deps, what, sniffed string, csv bool, err error) error {
+	var (
+		de *submission.DocumentError
+		se *spoolError
+	)
+	switch {
+	case errors.Is(err, errTooLarge) && csv:
+		return huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("an upload may be at most %d bytes: split the file", d.Limits.MaxUploadBytes))
+	case errors.Is(err, errTooLarge):
+		return huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
+	case errors.As(err, &de):
+		return huma.Error422UnprocessableEntity(unreadable(what, sniffed), details(de.Problems)...)
+	case errors.As(err, &se):
+		return errInternal(d.Log, "could not take the submission", err)
+	}
+	return huma.Error400BadRequest(unreadable("", sniffed), err)
 }
 
 // unreadable is the detail of a refused body: what it cannot be read as, and how its type was
@@ -131,31 +158,38 @@ func unreadable(what, sniffed string) string {
 	return s
 }
 
-// bodyOf checks a submission's content type and size: CSV, or JSON up to the JSON limit. A body
-// sent without a Content-Type is read as JSON when it begins with { or [, and as CSV otherwise;
-// sniffed then says so, for the answer to a body that cannot be read as what it was taken for.
-func bodyOf(d *Deps, in *submitInput) (body kind.Body, sniffed string, err error) {
+// bodyOf checks a submission's content type and opens its body to be read as it comes: CSV up
+// to the upload limit, JSON up to the JSON limit. A body sent without a Content-Type is read as
+// JSON when it begins with { or [, and as CSV otherwise; sniffed then says so, for the answer
+// to a body that cannot be read as what it was taken for.
+func bodyOf(d *Deps, in *submitInput) (up *uploadBody, body kind.Body, sniffed string, err error) {
+	r := in.body
+	if r == nil {
+		r = http.NoBody
+	}
+	up = newUploadBody(r, d.Limits.MaxUploadBytes)
+	br := bufio.NewReaderSize(up, 64<<10)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return nil, body, "", huma.Error400BadRequest("the body is empty: send a CSV file with a header row (text/csv) or JSON (application/json)")
+	}
 	ct := in.ContentType
 	if strings.TrimSpace(ct) == "" {
-		ct, sniffed = sniff(in.RawBody)
+		ct, sniffed = sniffFrom(br)
 	}
 	switch {
 	case isCSV(ct):
-		return kind.Body{R: bytes.NewReader(in.RawBody), CSV: true}, sniffed, nil
+		return up, kind.Body{R: br, CSV: true}, sniffed, nil
 	case isJSON(ct):
-		if int64(len(in.RawBody)) > d.Limits.MaxJSONBytes {
-			return kind.Body{}, "", huma.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("a JSON submission may be at most %d bytes; send large files as text/csv", d.Limits.MaxJSONBytes))
-		}
-		return kind.Body{R: bytes.NewReader(in.RawBody)}, sniffed, nil
+		up.limit = min(up.limit, d.Limits.MaxJSONBytes)
+		return up, kind.Body{R: br}, sniffed, nil
 	}
-	return kind.Body{}, "", huma.NewError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not taken: send application/json or text/csv (a CSV file with a header row)", in.ContentType))
+	return nil, body, "", huma.NewError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not taken: send application/json or text/csv (a CSV file with a header row)", in.ContentType))
 }
 
-// sniff names the content type of a body sent without one, by its first character (after a
-// byte-order mark and blanks): JSON begins with { or [; anything else is taken for CSV. The note
-// says so in words.
+// sniff names the content type of a body sent without one by b, its beginning after a
+// byte-order mark and blanks (see sniffFrom): JSON begins with { or [; anything else is taken for
+// CSV. The note says so in words.
 func sniff(b []byte) (ct, note string) {
-	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
 	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
 		return "application/json", "no Content-Type was sent, and the body begins with " + string(b[0]) + ", so it was read as JSON (application/json); send Content-Type: text/csv for a CSV file"
 	}
@@ -189,11 +223,17 @@ func details(errs []submission.RowError) []error {
 	return out
 }
 
-// listInput is a list operation's query: org, and the kind's own parameters (read by Resolve).
+// listInput is a list operation's query: org, the page, and the kind's own parameters (read by
+// Resolve).
 type listInput struct {
-	Org   string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
-	query kind.Query
+	Org    string `query:"org" pattern:"^[A-Za-z0-9_ ]{1,40}$" maxLength:"40" doc:"Organisation code; defaults to your own. Only stewards may read another organisation's."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"10000" default:"1000" doc:"At most this many rows a page (1,000 by default, at most 10,000), in the order of the rows' key"`
+	Cursor string `query:"cursor" maxLength:"500" pattern:"^[A-Za-z0-9_-]*$" doc:"Where the page starts: the next_cursor of the previous page; empty for the first page"`
+	query  kind.Query
 }
+
+// pageParams are the query parameters of every paged list, not the kind's own.
+var pageParams = []string{"org", "limit", "cursor"}
 
 // Resolve implements huma.Resolver: it reads the kind's own query parameters, declared on the
 // operation.
@@ -201,7 +241,7 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 	in.query = kind.Query{}
 	var errs []error
 	for _, p := range ctx.Operation().Parameters {
-		if p.In != "query" || p.Name == "org" {
+		if p.In != "query" || slices.Contains(pageParams, p.Name) {
 			continue
 		}
 		v := ctx.Query(p.Name)
@@ -221,6 +261,7 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 }
 
 type listOutput struct {
+	Link string `header:"Link" doc:"The next page, rel=\"next\", when there is one"`
 	Body any
 }
 
@@ -229,7 +270,7 @@ type listOutput struct {
 func registerList(api huma.API, d *Deps, m *kind.Meta) {
 	l := m.List
 	op := huma.Operation{
-		OperationID: l.ID, Method: http.MethodGet, Path: m.Docs.Path, Summary: l.Summary, Description: l.Description,
+		OperationID: l.ID, Method: http.MethodGet, Path: m.Docs.Path, Summary: l.Summary, Description: l.Description + " " + pagedRowsDoc,
 		Tags: m.Docs.Tags, Security: secured,
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 		Responses: map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
@@ -246,13 +287,33 @@ func registerList(api huma.API, d *Deps, m *kind.Meta) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := l.Read(ctx, d.CH, org, in.query)
+		page := kind.Page{Limit: in.Limit}
+		if in.Cursor != "" {
+			page.After = &kind.Position{}
+			if err := decodeCursor(in.Cursor, page.After); err != nil {
+				return nil, err
+			}
+		}
+		body, next, err := l.Read(ctx, d.CH, org, in.query, page)
 		if err != nil {
 			return nil, errInternal(d.Log, "could not read "+m.Rows, err)
 		}
-		return &listOutput{Body: body}, nil
+		out := &listOutput{Body: body}
+		if next != nil {
+			cursor := encodeCursor(next)
+			out.Body = l.WithNextCursor(body, cursor)
+			query := url.Values{"org": {in.Org}, "limit": {fmt.Sprint(in.Limit)}}
+			for name, v := range in.query {
+				query.Set(name, v)
+			}
+			out.Link = nextLink(m.Docs.Path, query, cursor)
+		}
+		return out, nil
 	})
 }
+
+// pagedRowsDoc says how every list of stored rows is read a page at a time.
+const pagedRowsDoc = "Read a page at a time, in the order of the rows' key: `limit=` rows a page (1,000 by default, at most 10,000); `next_cursor` (and the `Link` header, rel=\"next\") gives the next page, with the same query. Without `cursor=` the first page is answered. A row stored while you read is on a later page when its place in the order is after the cursor, and on none when before: read again from the first page to see every row as it stands."
 
 // ownOrg is the organisation a reader of stored rows (what) asks for: its own by default;
 // another only for a steward (authz.MayReadRows).

@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/poll"
 	"github.com/partnership-hub/hub/pkg/trail"
@@ -30,7 +34,9 @@ import (
 // To add an operation: add a row to accessRows with its request (path, query and body, where
 // {org} is the organisation asked about and {id} the object of the relation) and, per role,
 // the three statuses for own / same alliance / other. A role that holds no organisation asks
-// about none for "own" ({org} is empty).
+// about none for "own" ({org} is empty). The submit and list operations of the data kinds have
+// theirs from the registry (allAccessRows): who may submit is the kind's policy, the body its first
+// demo row.
 
 // Roles, each a demo client, and the organisations the relations name.
 var (
@@ -67,14 +73,9 @@ type accessRow struct {
 
 const (
 	workforceRowCSV = "org,period,inpost_fte\n{org},2025,100\n"
-	auditRowCSV     = "org,cycle,item,rating,evidence,priority\n{org},2026,S2.1,GREEN,Supervision records sampled,LOW\n"
 	surveyRowCSV    = "org,year,question,group,strongly_disagree,disagree,neutral,agree,strongly_agree,n\n{org},2026,Q2.1,social_worker,1,2,3,4,5,15\n"
 	capacityRowCSV  = "org,academic_year,stage,requested,offered,confirmed\n{org},2024/25,final,3,,\n"
-	educatorsRowCSV = "org,period,stage1,stage2,active,students_supported\n{org},2025,2,1,2,3\n"
-	demandRowCSV    = "org,period,cin_at_31_march,child_population\n{org},2025,1341,21090\n"
-	placementRowCSV = "org,student_ref,route,cohort,academic_year,stage,host_org,setting,statutory_tasks,service_user_group,planned_days,outcome\n" +
-		"{org},0123456789abcdef0123456789abcdef,UG,2023/24,2024/25,final,E06000001,LA,true,children,100,ongoing\n"
-	allianceBody = `{"name": "North East", "members": ["E06000001", "E06000047", "10007799"]}`
+	allianceBody    = `{"name": "North East", "members": ["E06000001", "E06000047", "10007799"]}`
 )
 
 // A figure or regional read: every reader alike, whatever organisation; no survey provider.
@@ -89,7 +90,7 @@ var rowReaders = map[string]want{"submitter": {200, 403, 403}, "university": {20
 var submissionFollowers = map[string]want{"submitter": {200, 403, 403}, "university": {200, 403, 403}, "survey_provider": {200, 403, 403},
 	"analyst": {404, 403, 403}, "steward": all(200), "no token": all(401)}
 
-// accessRows holds every operation's rows, by operation id.
+// accessRows holds the rows of every operation but the data kinds', by operation id.
 var accessRows = map[string]accessRow{
 	"get-access-trail": {method: "GET", path: "/v1/access-trail?org={org}",
 		want: map[string]want{"submitter": all(403), "university": all(403), "survey_provider": all(403), "analyst": all(403),
@@ -106,32 +107,6 @@ var accessRows = map[string]accessRow{
 		want: map[string]want{"submitter": all(403), "university": all(403), "survey_provider": all(403), "analyst": all(403),
 			"steward": all(204), "no token": all(401)}},
 
-	"submit-workforce-returns": {method: "POST", path: "/v1/workforce-returns", contentType: "text/csv", body: workforceRowCSV,
-		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(403), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"list-workforce-returns": {method: "GET", path: "/v1/workforce-returns?org={org}", want: rowReaders},
-	"submit-audit": {method: "POST", path: "/v1/audit-submissions", contentType: "text/csv", body: auditRowCSV,
-		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(403), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"submit-survey-results": {method: "POST", path: "/v1/survey-results", contentType: "text/csv", body: surveyRowCSV,
-		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(202), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"submit-placements": {method: "POST", path: "/v1/placements", contentType: "text/csv", body: placementRowCSV,
-		want: map[string]want{"submitter": all(403), "university": {202, 403, 403}, "survey_provider": all(403), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"list-placements": {method: "GET", path: "/v1/placements?org={org}", want: rowReaders},
-	"submit-placement-capacity": {method: "POST", path: "/v1/placement-capacity", contentType: "text/csv", body: capacityRowCSV,
-		want: map[string]want{"submitter": {202, 403, 403}, "university": {202, 403, 403}, "survey_provider": all(403), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"list-placement-capacity": {method: "GET", path: "/v1/placement-capacity?org={org}", want: rowReaders},
-	"submit-practice-educators": {method: "POST", path: "/v1/practice-educators", contentType: "text/csv", body: educatorsRowCSV,
-		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(403), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"list-practice-educators": {method: "GET", path: "/v1/practice-educators?org={org}", want: rowReaders},
-	"submit-service-demand": {method: "POST", path: "/v1/service-demand", contentType: "text/csv", body: demandRowCSV,
-		want: map[string]want{"submitter": {202, 403, 403}, "university": all(403), "survey_provider": all(403), "analyst": all(403),
-			"steward": all(202), "no token": all(401)}},
-	"list-service-demand": {method: "GET", path: "/v1/service-demand?org={org}", want: rowReaders},
 	// own: a submission the caller made (the analyst made none); same alliance: one County
 	// Durham made; other: one Westminster made.
 	"get-submission": {method: "GET", path: "/v1/submissions/{id}", id: submissionOf, want: submissionFollowers},
@@ -171,6 +146,63 @@ var accessRows = map[string]accessRow{
 	"get-triangulation":    {method: "GET", path: "/v1/triangulation?cycle=2026&region=E12000001", want: readers},
 }
 
+// allAccessRows is accessRows and the rows of every registered kind's operations.
+func allAccessRows(t *testing.T) map[string]accessRow {
+	t.Helper()
+	out := maps.Clone(accessRows)
+	for _, k := range kinds.All {
+		m := k.About()
+		body := kindRowCSV(t, k)
+		answers := map[string]want{}
+		for _, r := range accessRoles {
+			switch {
+			case r.client == "":
+				answers[r.role] = all(401)
+			case slices.Contains(m.Policy.Any, r.role):
+				answers[r.role] = all(202)
+			case slices.Contains(m.Policy.Own, r.role):
+				answers[r.role] = want{202, 403, 403}
+			default:
+				answers[r.role] = all(403)
+			}
+		}
+		out[m.Docs.SubmitID] = accessRow{method: "POST", path: m.Docs.Path, contentType: "text/csv", body: body, want: answers}
+		if m.List != nil {
+			out[m.List.ID] = accessRow{method: "GET", path: m.Docs.Path + "?org={org}", want: rowReaders}
+		}
+	}
+	return out
+}
+
+// kindRowCSV is a kind's first demo row as a CSV body, its organisation {org}.
+func kindRowCSV(t *testing.T, k kind.Any) string {
+	t.Helper()
+	ups, err := k.Uploads()
+	if err != nil || len(ups) == 0 {
+		t.Fatalf("%s: demo data: %d uploads (%v)", k.About().Name, len(ups), err)
+	}
+	r := csv.NewReader(bytes.NewReader(ups[0].Body))
+	header, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.IndexFunc(header, func(h string) bool { return h == "org" || h == "new_la_code" })
+	if col < 0 {
+		t.Fatalf("%s: the demo data has no org column: %q", k.About().Name, header)
+	}
+	first[col] = "{org}"
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll([][]string{header, first}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 // operations lists the OpenAPI document's operations: id → "METHOD path".
 func operations(t *testing.T) map[string]string {
 	t.Helper()
@@ -200,8 +232,9 @@ func operations(t *testing.T) map[string]string {
 // Every operation of the API has its rows, for every role, and every row is an operation.
 func TestEveryOperationHasAccessRows(t *testing.T) {
 	ops := operations(t)
+	rows := allAccessRows(t)
 	for id, route := range ops {
-		row, ok := accessRows[id]
+		row, ok := rows[id]
 		if !ok {
 			t.Errorf("operation %s (%s) has no rows in accessRows: say what each role may do with it", id, route)
 			continue
@@ -216,7 +249,7 @@ func TestEveryOperationHasAccessRows(t *testing.T) {
 			}
 		}
 	}
-	for id := range accessRows {
+	for id := range rows {
 		if _, ok := ops[id]; !ok {
 			t.Errorf("accessRows has %s, which is not an operation", id)
 		}
@@ -323,8 +356,9 @@ func TestAccessRule(t *testing.T) {
 		f.submissions[c.client] = ref.ID
 	}
 
-	for _, id := range slices.Sorted(maps.Keys(accessRows)) {
-		row := accessRows[id]
+	byID := allAccessRows(t)
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		row := byID[id]
 		for _, r := range accessRoles {
 			for i, rel := range relations {
 				org := map[string]string{"own": r.org, "same alliance": allianceOrg, "other": otherOrg}[rel]

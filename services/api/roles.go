@@ -1,29 +1,26 @@
 package api
 
+import (
+	"slices"
+
+	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
+)
+
 // operationRoles says, per operation, which roles it serves and for what: the access rule of
 // package authz and of each kind's submit policy, in words, for the contract (x-hub-roles and
-// each description). TestRolesMatchTheAccessRule checks it against what the API answers.
-var operationRoles = map[string][]roleUse{
+// each description). TestRolesMatchTheAccessRule checks it against what the API answers. The
+// submit and list operations of the data kinds come from the registry (withKindRoles).
+var operationRoles = withKindRoles(kinds.All, map[string][]roleUse{
 	"get-access-trail": {{"steward", "every request's record"}},
 	"list-alliances":   allianceReaders,
 	"get-alliance":     allianceReaders,
 	"put-alliance":     {{"steward", "any alliance"}},
 	"delete-alliance":  {{"steward", "any alliance"}},
 
-	"submit-workforce-returns":  {ownSubmit("submitter"), anySubmit},
-	"submit-audit":              {ownSubmit("submitter"), anySubmit},
-	"submit-survey-results":     {ownSubmit("submitter"), {"survey_provider", "for any organisation"}, anySubmit},
-	"submit-placements":         {ownSubmit("university"), anySubmit},
-	"submit-placement-capacity": {ownSubmit("submitter"), ownSubmit("university"), anySubmit},
-	"submit-practice-educators": {ownSubmit("submitter"), anySubmit},
-	"submit-service-demand":     {ownSubmit("submitter"), anySubmit},
-	"list-workforce-returns":    rowReaders,
-	"list-placements":           rowReaders,
-	"list-placement-capacity":   rowReaders,
-	"list-practice-educators":   rowReaders,
-	"list-service-demand":       rowReaders,
-	"get-submission":            submissionFollowers,
-	"get-submission-errors":     submissionFollowers,
+	"get-submission":        submissionFollowers,
+	"get-submission-errors": submissionFollowers,
 
 	"get-action-plan":           namedReaders,
 	"get-standard-2-benchmarks": namedReaders,
@@ -40,7 +37,7 @@ var operationRoles = map[string][]roleUse{
 	"get-open-data-meta": figureReaders,
 	"get-projections": {{"submitter", "its own organisation's projection"}, {"university", "its own organisation's projection"},
 		{"analyst", "the projections of the alliances' members in its token"}, {"steward", "any organisation's projection"}},
-}
+})
 
 // roleUse is one role an operation serves, and for what.
 type roleUse struct{ role, may string }
@@ -60,3 +57,29 @@ var (
 )
 
 func ownSubmit(role string) roleUse { return roleUse{role, "for its own organisation only"} }
+
+// withKindRoles adds to ops the roles of every kind's operations: its submit policy's (the roles
+// for their own organisation, then those for any, stewards last) and, for its list of stored
+// rows, the readers of rows.
+func withKindRoles(ks []kind.Any, ops map[string][]roleUse) map[string][]roleUse {
+	for _, k := range ks {
+		m := k.About()
+		var uses []roleUse
+		for _, r := range slices.Sorted(slices.Values(m.Policy.Own)) {
+			uses = append(uses, ownSubmit(r))
+		}
+		for _, r := range slices.Sorted(slices.Values(m.Policy.Any)) {
+			if r != auth.RoleSteward {
+				uses = append(uses, roleUse{r, anySubmit.may})
+			}
+		}
+		if slices.Contains(m.Policy.Any, auth.RoleSteward) {
+			uses = append(uses, anySubmit)
+		}
+		ops[m.Docs.SubmitID] = uses
+		if m.List != nil {
+			ops[m.List.ID] = rowReaders
+		}
+	}
+	return ops
+}

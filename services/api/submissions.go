@@ -210,19 +210,25 @@ func errorsReport(ctx context.Context, d *Deps, m submission.Meta) *huma.StreamR
 	}}
 }
 
-// publish records a submission and sends its chunks to JetStream. The idempotency key (the
-// client's Idempotency-Key, or else a hash of the body) is scoped to the caller, so one
-// client's key never collides with another's; sending the same key and body again returns
-// the first submission, and JetStream's duplicate window drops any chunk already sent.
-func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey string, body []byte, chunks []kind.Chunk, rows int) (*submitOutput, error) {
-	bodyHash := sha256.Sum256(body)
+// publishWindow is how many chunks may wait for JetStream's acknowledgement at once: enough to
+// keep the stream busy, few enough that memory does not grow with the submission.
+const publishWindow = 16
+
+// publish records a submission and sends its chunks, read back from the spool one at a time, to
+// JetStream. The idempotency key (the client's Idempotency-Key, or else the hash of the body) is
+// scoped to the caller, so one client's key never collides with another's; sending the same key
+// and body again returns the first submission, the same key with another body is refused, and
+// JetStream's duplicate window drops any chunk already sent (its Nats-Msg-Id is the key and the
+// chunk's number).
+func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey string, bodyHash [32]byte, sp *spool, rows int) (*submitOutput, error) {
+	hashText := hex.EncodeToString(bodyHash[:])
 	if idemKey == "" {
-		idemKey = "body:" + hex.EncodeToString(bodyHash[:])
+		idemKey = "body:" + hashText
 	}
 	scoped := sha256.Sum256([]byte(p.Subject + "\x00" + name + "\x00" + idemKey))
 	key := hex.EncodeToString(scoped[:])
 
-	id, fresh, err := d.Status.Claim(ctx, key, uuid.NewString(), hex.EncodeToString(bodyHash[:]))
+	id, fresh, err := d.Status.Claim(ctx, key, uuid.NewString(), hashText)
 	if errors.Is(err, submission.ErrKeyReused) {
 		return nil, huma.Error422UnprocessableEntity("this Idempotency-Key was used for a different body in the last 24 hours")
 	}
@@ -247,18 +253,28 @@ func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey strin
 		// drops any the first attempt did send.
 	}
 	meta := submission.Meta{ID: id, Kind: name, Org: p.Org, Submitter: p.Subject, ReceivedAt: d.Now().UTC(),
-		Rows: rows, Chunks: len(chunks), BodyHash: hex.EncodeToString(bodyHash[:])}
+		Rows: rows, Chunks: sp.n, BodyHash: hashText}
 	if err := d.Status.PutMeta(ctx, meta); err != nil {
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
 	steward := p.HasRole(auth.RoleSteward)
-	acks := make([]jetstream.PubAckFuture, 0, len(chunks))
-	for i, c := range chunks {
+	var waiting []jetstream.PubAckFuture
+	acked := func(f jetstream.PubAckFuture) error {
+		select {
+		case <-f.Ok():
+			return nil
+		case err := <-f.Err():
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	err = sp.each(func(i int, c kind.Chunk) error {
 		env := submission.Envelope{ID: id, Kind: name, Org: p.Org, Submitter: p.Subject, Steward: steward, Roles: p.Roles,
-			Chunk: i, Chunks: len(chunks), ReceivedAt: meta.ReceivedAt, Rows: c.Rows, Rejected: c.Rejected}
+			Chunk: i, Chunks: sp.n, ReceivedAt: meta.ReceivedAt, Rows: c.Rows, Rejected: c.Rejected}
 		b, err := json.Marshal(env)
 		if err != nil {
-			return nil, errInternal(d.Log, "could not encode the submission", err)
+			return fmt.Errorf("encode chunk %d: %w", i, err)
 		}
 		msg := nats.NewMsg(bus.SubmitSubject(name, p.Org))
 		msg.Data = b
@@ -267,24 +283,24 @@ func publish(ctx context.Context, d *Deps, p auth.Principal, name, idemKey strin
 		tracing.Inject(ctx, msg.Header)
 		f, err := d.JS.PublishMsgAsync(msg)
 		if err != nil {
-			return nil, errInternal(d.Log, "could not queue the submission", err)
+			return err
 		}
-		acks = append(acks, f)
+		if waiting = append(waiting, f); len(waiting) >= publishWindow {
+			err, waiting = acked(waiting[0]), waiting[1:]
+		}
+		return err
+	})
+	for _, f := range waiting {
+		err = cmp.Or(err, acked(f))
 	}
-	for _, f := range acks {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return nil, errInternal(d.Log, "could not queue the submission", err)
-		case <-ctx.Done():
-			return nil, errInternal(d.Log, "could not queue the submission", ctx.Err())
-		}
+	if err != nil {
+		return nil, errInternal(d.Log, "could not queue the submission", err)
 	}
 	meta.Published = true
 	if err := d.Status.PutMeta(ctx, meta); err != nil {
 		return nil, errInternal(d.Log, "could not record the submission", err)
 	}
 	d.Metrics.Submission(name, metrics.SubmissionQueued)
-	d.Log.Info("submission queued", "id", id, "kind", name, "org", p.Org, "client", p.ClientID, "rows", rows, "chunks", len(chunks))
+	d.Log.Info("submission queued", "id", id, "kind", name, "org", p.Org, "client", p.ClientID, "rows", rows, "chunks", sp.n)
 	return &submitOutput{Location: ref.StatusURL, Body: ref}, nil
 }

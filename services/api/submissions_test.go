@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -304,5 +306,77 @@ func TestStatusIsSmallAndErrorsArePaged(t *testing.T) {
 	resp, b = e.do("GET", ref.StatusURL+"/errors", "demo-council", "", "", "Accept", "text/csv")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `'=HYPERLINK`) {
 		t.Errorf("report %d %s: the formula is not neutralised", resp.StatusCode, b)
+	}
+}
+
+// A large upload is read as it comes and its chunks set aside on disk until the whole body is
+// known good: every row reaches the stream once, in order, in chunks of the configured size, and
+// the file set aside is gone once the submission is queued — or refused.
+func TestLargeUploadIsSpooledAndPublishedInOrder(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	e := newEnv(t, defaultLimits)
+	const rows = 60000 // more chunks than a spool keeps in memory
+	body := workforceCSV(rows)
+	code, ref := e.submitRef("/v1/workforce-returns", "demo-steward", "text/csv", string(body), "Idempotency-Key", "large")
+	if code != http.StatusAccepted || ref.Rows != rows {
+		t.Fatalf("submit: %d %+v", code, ref)
+	}
+	if got := e.queued(); got != rows/1000 {
+		t.Fatalf("queued %d chunks, want %d", got, rows/1000)
+	}
+	ctx := context.Background()
+	s, err := e.nats.JS.Stream(ctx, bus.StreamSubmissions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := 2 // the first row's number: the header is row 1
+	for seq := uint64(1); seq <= rows/1000; seq++ {
+		msg, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var envl submission.Envelope
+		if err := json.Unmarshal(msg.Data, &envl); err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		var first map[string]string
+		for i, line := range strings.Split(strings.TrimSpace(string(envl.Rows)), "\n")[1:] {
+			var rec []string
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatal(err)
+			}
+			n, _ := strconv.Atoi(rec[0])
+			got = append(got, n)
+			if i == 0 {
+				first = map[string]string{"org": rec[1], "period": rec[2]}
+			}
+		}
+		if envl.Chunk != int(seq-1) || envl.Chunks != rows/1000 || len(got) != 1000 || got[0] != next || got[999] != next+999 || msg.Header.Get("Nats-Msg-Id") == "" {
+			t.Fatalf("chunk %d: %d of %d, rows %d…%d, want from %d", seq, envl.Chunk, envl.Chunks, got[0], got[len(got)-1], next)
+		}
+		if want := strings.Split(strings.Split(string(body), "\n")[next-1], ","); first["org"] != want[0] || first["period"] != want[1] {
+			t.Fatalf("chunk %d begins with %v, the file's row %d is %v", seq, first, next, want[:2])
+		}
+		next += 1000
+	}
+	// The same key and body again: a repeat, nothing queued; the same key with another body: refused.
+	if code, again := e.submitRef("/v1/workforce-returns", "demo-steward", "text/csv", string(body), "Idempotency-Key", "large"); code != http.StatusAccepted || !again.Repeat || again.ID != ref.ID {
+		t.Errorf("repeat: %d %+v", code, again)
+	}
+	other := strings.Replace(string(body), "E06000000,2000", "E06000000,1999", 1)
+	if resp, b := e.do("POST", "/v1/workforce-returns", "demo-steward", "text/csv", other, "Idempotency-Key", "large"); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("the key with another body: %d %s, want 422", resp.StatusCode, b)
+	}
+	// Too many rows: refused, nothing queued.
+	limits := defaultLimits
+	limits.MaxRows = rows - 1
+	small := newEnv(t, limits)
+	if resp, b := small.do("POST", "/v1/workforce-returns", "demo-steward", "text/csv", string(body)); resp.StatusCode != http.StatusUnprocessableEntity || small.queued() != 0 {
+		t.Errorf("too many rows: %d %s, queued %d", resp.StatusCode, b, small.queued())
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files left behind in TMPDIR: %v", left)
 	}
 }

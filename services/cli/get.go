@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 
@@ -106,7 +108,72 @@ func (c *rowsCmd) Run(r *run) error {
 		}
 		params[k] = v
 	}
-	return r.getTable("/v1/"+c.Kind+query(params), c.outputFlags, "*")
+	l, err := r.env.load()
+	if err != nil {
+		return err
+	}
+	ans, err := readPages(r.ctx, l.client(r.ctx), "/v1/"+c.Kind, params)
+	if err != nil {
+		return err
+	}
+	return c.outputFlags.write(r, ans, "*")
+}
+
+// maxPages bounds how many pages readPages follows: a hub answering pages without end is
+// refused rather than read for ever.
+const maxPages = 10000
+
+// readPages reads every page of a list of stored rows (limit= at its largest, following
+// next_cursor) and answers them as one JSON body, the rows of every page in the one list.
+func readPages(ctx context.Context, c *hubClient, path string, params map[string]string) (answer, error) {
+	params = maps.Clone(params)
+	params["limit"] = "10000"
+	var (
+		all   answer
+		top   map[string]json.RawMessage
+		list  string
+		rows  []json.RawMessage
+		pages int
+	)
+	for {
+		ans, err := c.get(ctx, path+query(params), "application/json")
+		if err != nil {
+			return answer{}, err
+		}
+		var page map[string]json.RawMessage
+		if err := json.Unmarshal(ans.body, &page); err != nil {
+			return answer{}, exitWith(ExitRefused, "the hub's answer cannot be read: %v", err)
+		}
+		if top == nil {
+			all, top = ans, page
+			for k, v := range page {
+				if bytes.HasPrefix(bytes.TrimSpace(v), []byte("[")) {
+					list = k
+				}
+			}
+		}
+		var some []json.RawMessage
+		if err := json.Unmarshal(page[list], &some); err != nil {
+			return answer{}, exitWith(ExitRefused, "the hub's answer has no list of rows")
+		}
+		rows = append(rows, some...)
+		var next string
+		_ = json.Unmarshal(page["next_cursor"], &next)
+		if pages++; next == "" || pages >= maxPages {
+			break
+		}
+		params["cursor"] = next
+	}
+	delete(top, "next_cursor")
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return answer{}, err
+	}
+	top[list] = b
+	if all.body, err = json.Marshal(top); err != nil {
+		return answer{}, err
+	}
+	return all, nil
 }
 
 // getTable reads a table from the hub and writes it. rowsField names the list of rows in a JSON

@@ -359,6 +359,10 @@ func (v *visit) serverTiming() string {
 	return fmt.Sprintf(`api;desc="%d calls";dur=%.1f`, v.calls.Load(), float64(v.apiTime.Load())/1e6)
 }
 
+// maxPageRows is the most stored rows the API answers a page (kind.MaxPageRows): a page asks for
+// them all at once, as the dashboard shows an organisation's rows on one page.
+const maxPageRows = "10000"
+
 // query builds url.Values from pairs, leaving out empty values.
 func query(kv ...string) url.Values {
 	q := url.Values{}

@@ -265,7 +265,7 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 		var capacity struct {
 			Capacity []capacityRow `json:"capacity"`
 		}
-		if err := v.get("/v1/placement-capacity", query("org", f.Org), &capacity); err == nil {
+		if err := v.get("/v1/placement-capacity", query("org", f.Org, "limit", maxPageRows), &capacity); err == nil {
 			t := &Table{ID: "capacity", Caption: "Placement capacity by stage", Head: []Head{{Text: "Academic year"}, {Text: "Stage"},
 				{Text: "Requested", Numeric: true}, {Text: "Offered", Numeric: true}, {Text: "Confirmed", Numeric: true}, {Text: "Confirmed of offered", Numeric: true}}}
 			slices.SortFunc(capacity.Capacity, func(a, b capacityRow) int {
@@ -283,7 +283,7 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 		var educators struct {
 			Educators []educatorRow `json:"educators"`
 		}
-		if err := v.get("/v1/practice-educators", query("org", f.Org), &educators); err == nil && len(educators.Educators) > 0 {
+		if err := v.get("/v1/practice-educators", query("org", f.Org, "limit", maxPageRows), &educators); err == nil && len(educators.Educators) > 0 {
 			t := &Table{ID: "practice-educators", Caption: "Practice educators", Head: []Head{{Text: "Period"}, {Text: "Stage 1", Numeric: true},
 				{Text: "Stage 2", Numeric: true}, {Text: "Active this year", Numeric: true}, {Text: "Students supported", Numeric: true}}}
 			for _, e := range educators.Educators {
@@ -294,7 +294,7 @@ func (v *visit) partnerships(w http.ResponseWriter) {
 		var placements struct {
 			Placements []placementRow `json:"placements"`
 		}
-		if err := v.get("/v1/placements", query("org", f.Org), &placements); err == nil && len(placements.Placements) > 0 {
+		if err := v.get("/v1/placements", query("org", f.Org, "limit", maxPageRows), &placements); err == nil && len(placements.Placements) > 0 {
 			p.Tables = append(p.Tables, byHost(placements.Placements))
 		}
 	}

@@ -1,12 +1,14 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/partnership-hub/hub/pkg/measure"
 )
 
 // The projection page: GET /v1/projections for the focus (an organisation, an area, or an
@@ -147,14 +149,9 @@ func (v *visit) projections(w http.ResponseWriter) {
 	for _, fd := range projectionFields {
 		fd.Value = strings.TrimSpace(q.Get(fd.Name))
 		if fd.Value != "" {
-			x, err := strconv.ParseFloat(fd.Value, 64)
-			switch {
-			case err != nil || math.IsNaN(x) || math.IsInf(x, 0):
-				fd.Error = fd.Label + " must be a number"
-			case fd.Name != "leaver_rate_change" && x < 0:
-				fd.Error = fd.Label + " must be zero or more"
-			default:
-				params.Set(fd.Name, fd.Value)
+			var v string
+			if v, fd.Error = assumption(fd, fd.Value); fd.Error == "" {
+				params.Set(fd.Name, v)
 			}
 		}
 		if fd.Error != "" {
@@ -225,6 +222,26 @@ func (v *visit) projections(w http.ResponseWriter) {
 		d.Demands = append(d.Demands, c)
 	}
 	v.show(w, "projection", p)
+}
+
+// assumption reads a what-if as typed in the hub's one number grammar, as the API reads numbers,
+// with its reasons (1,234 and 12.5 are numbers; 1e3, +5, 0x10, NaN and a decimal comma are
+// refused, saying why), and returns it as the API's query parameter takes it (no thousands
+// commas), or what is wrong with it in words.
+func assumption(fd projectionField, typed string) (param, problem string) {
+	x, err := measure.ParseNumber(typed)
+	var ne *measure.NumberError
+	switch {
+	case errors.As(err, &ne):
+		return "", fd.Label + " " + ne.Why
+	case err != nil:
+		return "", fd.Label + " must be a number"
+	case fd.Name == "leaver_rate_change" && (x < -100 || x > 100):
+		return "", fd.Label + " must be between -100 and 100 points"
+	case fd.Name != "leaver_rate_change" && x < 0:
+		return "", fd.Label + " must be zero or more"
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64), ""
 }
 
 // projectionChart draws the in-post line (figures, then projected) with its low–high band, and

@@ -84,6 +84,7 @@ type page struct {
 type problem struct {
 	Heading, Detail string
 	SignIn          bool
+	Next            string // where signing in again comes back to
 }
 
 type navItem struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -274,13 +275,43 @@ func (a *app) requireSignIn(next func(w http.ResponseWriter, r *http.Request, v 
 		p, tok, ok := a.signedIn(r.Context())
 		if !ok {
 			if r.Method != http.MethodGet {
-				http.Error(w, "your session has ended: sign in again", http.StatusUnauthorized)
+				// A form sent once the session has ended is not passed on: say so, and sign in
+				// again back to the page the form was on.
+				discardBody(r)
+				a.render(w, r, http.StatusUnauthorized, "problem", page{Title: "Your session has ended",
+					Problem: &problem{Heading: "Your session has ended", SignIn: true, Next: formPage(r),
+						Detail: "You have been signed out, so what you sent was not sent on to the hub and nothing of it was stored. Sign in again, then send it again."}})
 				return
 			}
 			http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		next(w, r, &visit{app: a, person: p, token: tok, r: r})
+	}
+}
+
+// formPage is the dashboard page a form was sent from (its Referer, when it is the
+// dashboard's own), or the overview.
+func formPage(r *http.Request) string {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host {
+		return "/"
+	}
+	return localPath(ref.RequestURI())
+}
+
+// maxDiscard is the most of a refused request's body the dashboard reads (and drops) before it
+// answers: twice the API's default upload limit. Go's server would otherwise read 256 KiB of it
+// and close the connection; Chromium reads an answer given early, but a client that sends the
+// whole body before it reads anything meets a broken connection instead of why the form was
+// refused. A larger body's connection is closed as before.
+const maxDiscard = 128 << 20
+
+// discardBody reads what is left of a request's body, up to maxDiscard, so that the answer
+// given before it was read reaches the browser.
+func discardBody(r *http.Request) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDiscard))
 	}
 }
 

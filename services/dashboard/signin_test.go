@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/devoidc"
 	"github.com/partnership-hub/hub/pkg/devoidc/devoidctest"
+	"github.com/partnership-hub/hub/pkg/poll"
 )
 
 // serveWith runs the dashboard against a development provider whose tokens live ttl, and
@@ -43,8 +48,9 @@ func serveWith(t *testing.T, ttl time.Duration) (dashboard, issuer string) {
 }
 
 // signInAs follows the sign-in from path as a browser does, choosing the demo user on the
-// provider's page, and returns where it ends.
-func signInAs(t *testing.T, client *http.Client, base, issuer, path, user string) string {
+// provider's page, and returns where it ends (and the redirect it stopped at, when the client
+// stops following).
+func signInAs(t *testing.T, client *http.Client, base, issuer, path, user string) (end, location string) {
 	t.Helper()
 	resp, err := client.Get(base + path)
 	if err != nil {
@@ -60,7 +66,7 @@ func signInAs(t *testing.T, client *http.Client, base, issuer, path, user string
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.Request.URL.String()
+	return resp.Request.URL.String(), resp.Header.Get("Location")
 }
 
 // TestSignInReturnsToThePage: a person sent to sign in comes back to the page they asked for.
@@ -97,9 +103,85 @@ func TestExpiredTokenSignsInAgain(t *testing.T) {
 	base, issuer := serveWith(t, 5*time.Second)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
-	end := signInAs(t, client, base, issuer, "/", "council")
+	end, _ := signInAs(t, client, base, issuer, "/", "council")
 	if !strings.HasPrefix(end, issuer+"/authorize") {
 		t.Errorf("with an expired token the dashboard went on to %s, want the sign-in page again", end)
+	}
+}
+
+// TestSignsInAgainWhenTheTokenExpires: the development provider issues tokens that live
+// eleven seconds. Once the person's token has really expired (a token the provider issued after
+// it is refused by the API's own verifier), a form sent is not passed on but answered with a page
+// that signs them in again back to the form's page, and the next page they open sends them
+// through the provider again and back to that page.
+func TestSignsInAgainWhenTheTokenExpires(t *testing.T) {
+	const ttl = 11 * time.Second
+	base, issuer := serveWith(t, ttl)
+	authorizes := 0
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), issuer+"/authorize") {
+			authorizes++
+		}
+		// The API is not running: stop once back on the page itself.
+		if strings.HasPrefix(req.URL.String(), base+"/standards/") {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	signIn := func(path string) {
+		t.Helper()
+		if _, got := signInAs(t, client, base, issuer, path, "council"); got != path {
+			t.Fatalf("after signing in the dashboard sends the person to %q, want %q", got, path)
+		}
+	}
+	signIn("/standards/2?period=2024")
+
+	// A token the provider issues now is younger than the person's: once it is refused as
+	// expired, the person's has expired too.
+	ctx := context.Background()
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: issuer, Audience: "partnership-hub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := clientcredentials.Config{ClientID: "demo-council", ClientSecret: "demo-secret", TokenURL: issuer + "/token"}
+	tok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verifier.Verify(ctx, tok.AccessToken); err != nil {
+		t.Fatalf("a token just issued is refused: %v", err)
+	}
+	poll.Until(t, 4*ttl, func() error {
+		if _, err := verifier.Verify(ctx, tok.AccessToken); err == nil || !strings.Contains(err.Error(), "expired") {
+			return fmt.Errorf("the token has not expired yet (%v)", err)
+		}
+		return nil
+	})
+
+	// A form sent now is not passed on.
+	req, err := http.NewRequest(http.MethodPost, base+"/alliances", strings.NewReader(url.Values{"id": {"tees"}, "name": {"Tees"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", base+"/alliances/new")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "Your session has ended") ||
+		!strings.Contains(string(body), `href="/sign-in?next=%2falliances%2fnew"`) {
+		t.Errorf("a form sent with an expired token: %d\n%.3000s", resp.StatusCode, body)
+	}
+
+	// The next page goes through the provider again, and back to the page.
+	before := authorizes
+	signIn("/standards/8?period=2024")
+	if authorizes != before+1 {
+		t.Errorf("the provider was asked %d times, want once", authorizes-before)
 	}
 }
 

@@ -54,13 +54,27 @@ type submitData struct {
 	Errors []formError
 }
 
-type formError struct{ Field, Text string }
+// formError is an error of a form: the field it is about (its form group), what to say, and
+// where the error summary links to when that is not the field itself (the first radio of a
+// group).
+type formError struct{ Field, Text, Link string }
+
+// chooseKind is the error of a form sent without a kind chosen; the summary links to the first
+// radio, as GOV.UK's error summary does for a group of radios.
+func (d submitData) chooseKind() formError {
+	e := formError{Field: "kind", Text: "Select what the file holds"}
+	if len(d.Kinds) > 0 {
+		e.Link = "kind-" + d.Kinds[0].ID
+	}
+	return e
+}
 
 func (v *visit) submitForm(w http.ResponseWriter) {
 	v.showSubmit(w, http.StatusOK, submitData{Kinds: submittable(v.person), Chosen: v.r.URL.Query().Get("kind")})
 }
 
 func (v *visit) showSubmit(w http.ResponseWriter, code int, d submitData) {
+	discardBody(v.r) // a refusal given before the whole file was read
 	p := page{Title: "Submit data", Section: "submit", Data: d, Person: &v.person, Query: v.r.URL.Query()}
 	if len(d.Errors) > 0 {
 		p.Title = "Error: Submit data"
@@ -101,7 +115,7 @@ func (v *visit) submit(w http.ResponseWriter) {
 			}
 		case "file":
 			if k == nil {
-				d.Errors = []formError{{Field: "kind", Text: "Select what the file holds"}}
+				d.Errors = []formError{d.chooseKind()}
 				v.showSubmit(w, http.StatusBadRequest, d)
 				return
 			}
@@ -110,7 +124,7 @@ func (v *visit) submit(w http.ResponseWriter) {
 		}
 	}
 	if k == nil {
-		d.Errors = append(d.Errors, formError{Field: "kind", Text: "Select what the file holds"})
+		d.Errors = append(d.Errors, d.chooseKind())
 	}
 	d.Errors = append(d.Errors, formError{Field: "file", Text: "Select a CSV file"})
 	v.showSubmit(w, http.StatusBadRequest, d)
@@ -128,13 +142,15 @@ func (v *visit) send(w http.ResponseWriter, d submitData, k *kind, part *multipa
 	if errors.As(err, &p) && p.Status != http.StatusUnauthorized {
 		// The API refused the file whole (not CSV, a column it does not know, another
 		// organisation's rows …): nothing was stored. Say why, as the API said it.
-		d.Errors = []formError{{Field: "file", Text: "The file was not accepted, and nothing was stored: " + problemText(p)}}
+		// The API speaks of the request's body: to the person it is their file.
+		why := strings.Replace(problemText(p), "the body", "the file", 1)
+		d.Errors = []formError{{Field: "file", Text: "The file was not accepted, and nothing was stored: " + why}}
 		for i, e := range p.Errors {
 			if i == 20 {
 				d.Errors = append(d.Errors, formError{Field: "file", Text: fmt.Sprintf("and %d more problems", len(p.Errors)-20)})
 				break
 			}
-			d.Errors = append(d.Errors, formError{Field: "file", Text: strings.TrimSpace(e.Location + " " + e.Message)})
+			d.Errors = append(d.Errors, formError{Field: "file", Text: wholeFileError(e.Location, e.Message)})
 		}
 		v.showSubmit(w, http.StatusUnprocessableEntity, d)
 		return
@@ -148,6 +164,37 @@ func (v *visit) send(w http.ResponseWriter, d submitData, k *kind, part *multipa
 		target += "?repeat=1"
 	}
 	http.Redirect(w, v.r, target, http.StatusSeeOther)
+}
+
+// wholeFileError words one of the API's reasons for refusing a file whole, whose location is
+// "row N", "row N field", "body" or "body field": "Row 1, colour: unknown column 4".
+func wholeFileError(location, message string) string {
+	words := strings.Fields(location)
+	var where string
+	switch {
+	case len(words) >= 2 && words[0] == "row":
+		where = "Row " + words[1]
+		if len(words) > 2 {
+			where += ", " + strings.Join(words[2:], " ")
+		}
+	case len(words) >= 1 && words[0] == "body":
+		where = strings.Join(words[1:], " ")
+	default:
+		where = location
+	}
+	if where == "" {
+		return upperFirst(message)
+	}
+	return where + ": " + message
+}
+
+// upperFirst starts s with a capital letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
 type submissionData struct {

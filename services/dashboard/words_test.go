@@ -60,3 +60,48 @@ func TestCellSafe(t *testing.T) {
 		}
 	}
 }
+
+// TestAssumption: the projection form reads its what-ifs with the hub's number grammar, as the
+// API does, and says what is wrong in the grammar's words.
+func TestAssumption(t *testing.T) {
+	leaver, caseload := projectionFields[0], projectionFields[3]
+	for _, c := range []struct {
+		fd            projectionField
+		typed, param  string
+		problemPrefix string
+	}{
+		{caseload, "16", "16", ""},
+		{caseload, " 1,234.5 ", "1234.5", ""},
+		{leaver, "-2", "-2", ""},
+		{leaver, "-2.50", "-2.5", ""},
+		{caseload, "many", "", "Target caseload is not a number"},
+		{caseload, "1e3", "", "Target caseload is written with an exponent"},
+		{leaver, "+5", "", "Change in the leaver rate has a plus sign"},
+		{caseload, "0x10", "", "Target caseload is not a number"},
+		{caseload, "NaN", "", "Target caseload is not a number"},
+		{caseload, "Inf", "", "Target caseload is not a number"},
+		{caseload, "12,5", "", "Target caseload has a comma that does not group thousands"},
+		{caseload, "-3", "", "Target caseload must be zero or more"},
+		{leaver, "-101", "", "Change in the leaver rate must be between -100 and 100 points"},
+	} {
+		param, problem := assumption(c.fd, c.typed)
+		if param != c.param || !strings.HasPrefix(problem, c.problemPrefix) || (c.problemPrefix == "") != (problem == "") {
+			t.Errorf("%s %q: %q, %q; want %q, %q…", c.fd.Name, c.typed, param, problem, c.param, c.problemPrefix)
+		}
+	}
+}
+
+// TestWholeFileError words the API's reasons for refusing a file whole by row and column.
+func TestWholeFileError(t *testing.T) {
+	for _, c := range []struct{ loc, msg, want string }{
+		{"row 1 colour", `unknown column 4 "colour"`, `Row 1, colour: unknown column 4 "colour"`},
+		{"row 7", "has 3 cells, the header 8", "Row 7: has 3 cells, the header 8"},
+		{"body", "is empty", "Is empty"},
+		{"body org", "names another organisation", "org: names another organisation"},
+		{"", "", ""},
+	} {
+		if got := wholeFileError(c.loc, c.msg); got != c.want {
+			t.Errorf("%q %q: %q, want %q", c.loc, c.msg, got, c.want)
+		}
+	}
+}

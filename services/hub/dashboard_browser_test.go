@@ -499,8 +499,9 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("closing words %q", closing)
 		}
 		tb.axe("/projections (what-ifs)")
-		// A value that is not a number is refused on the page, linked from the error summary.
-		tb.do(chromedp.SetValue(chromedp.CSS("#target_caseload"), "many"), chromedp.Click(chromedp.CSS("#project")))
+		// A value that is not a number in the hub's grammar is refused on the page, saying why as
+		// the API would, linked from the error summary.
+		tb.do(chromedp.SetValue(chromedp.CSS("#target_caseload"), "1e3"), chromedp.Click(chromedp.CSS("#project")))
 		poll.Until(t, 30*time.Second, func() error {
 			if !eval[bool](tb, `!!document.querySelector(".govuk-error-summary")`) {
 				return fmt.Errorf("no error summary")
@@ -509,6 +510,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		})
 		if link := eval[string](tb, `document.querySelector(".govuk-error-summary a").getAttribute("href")`); link != "#target_caseload" {
 			t.Errorf("error summary links %q, want #target_caseload", link)
+		}
+		if text := eval[string](tb, `document.querySelector(".govuk-error-summary a").textContent`); text != "Target caseload is written with an exponent: write the number out in full" {
+			t.Errorf("error summary says %q", text)
 		}
 		tb.axe("/projections (an error)")
 	})
@@ -551,6 +555,54 @@ func TestDashboardInBrowser(t *testing.T) {
 		}) {
 			t.Errorf("the errors page lacks row 3's inpost_fte: %v", rows)
 		}
+	})
+
+	t.Run("upload refused early", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		// A file of 3 MiB sent without saying what it holds: the dashboard refuses it before
+		// sending it on, and the browser still reads the error summary (not a broken
+		// connection), which links to the first radio.
+		file := filepath.Join(t.TempDir(), "returns.csv")
+		big := "org,period,inpost_fte,inpost_headcount,agency_fte,vacancy_fte,case_holders_fte,cases\n" +
+			strings.Repeat("E06000001,2024-Q1,152.3,158,6.5,12,95.2,1290\n", 3<<20/46)
+		if err := os.WriteFile(file, []byte(big), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/submit"), chromedp.WaitVisible(chromedp.CSS("#file")),
+			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}), chromedp.Click(chromedp.CSS("#upload")),
+			chromedp.WaitVisible(chromedp.CSS(".govuk-error-summary")))
+		if title := eval[string](tb, "document.title"); !strings.HasPrefix(title, "Error: ") {
+			t.Errorf("title %q, want it to start Error:", title)
+		}
+		links := eval[[]string](tb, `Array.from(document.querySelectorAll(".govuk-error-summary a")).map(a => a.getAttribute("href") + " " + a.textContent.trim())`)
+		if len(links) == 0 || links[0] != "#kind-workforce Select what the file holds" {
+			t.Errorf("error summary %v, want a link to the first kind", links)
+		}
+		tb.do(chromedp.Click(chromedp.CSS(".govuk-error-summary a")))
+		if id := eval[string](tb, "document.activeElement.id"); id != "kind-workforce" {
+			t.Errorf("the error summary's link moved the focus to %q, want the first kind", id)
+		}
+		tb.axe("/submit (no kind)")
+
+		// A file the API refuses whole says why, as the API does, and nothing was stored.
+		if err := os.WriteFile(file, []byte("org,period,inpost,colour\nE06000001,2024-Q1,1,blue\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.Click(chromedp.CSS("#kind-workforce")), chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+			chromedp.Click(chromedp.CSS("#upload")))
+		poll.Until(t, 30*time.Second, func() error {
+			if !eval[bool](tb, `!!document.querySelector(".govuk-error-summary a[href='#file']")`) {
+				return errors.New("no error summary about the file")
+			}
+			return nil
+		})
+		summary := eval[string](tb, `document.querySelector(".govuk-error-summary").innerText`)
+		t.Logf("whole-file refusal:\n%s", summary)
+		if !strings.Contains(summary, "nothing was stored") || !strings.Contains(summary, "colour") {
+			t.Errorf("error summary %q does not say the file was refused whole and why", summary)
+		}
+		tb.axe("/submit (refused whole)")
 	})
 
 	t.Run("upload with many bad rows", func(t *testing.T) {

@@ -20,11 +20,9 @@ import (
 const DemoSecret = "demo-secret"
 
 // LoadDemo puts the demo alliance, then sends every registered kind's demo data (kinds.All, in
-// order) through the API as the demo client each names, the way any client would: the DfE
-// local-authority workforce figures 2017–2025 (as the demo steward), the North East's Standard 8
-// partnership (as the demo university, the demo trust and the steward), the councils'
-// health-check survey results (as the demo survey provider) and audits (as the steward). It waits
-// until ingest has stored each.
+// order; each kind's Demo says what it is) through the API as the demo client each upload names,
+// the way any client would: the DfE local-authority workforce figures 2017–2025 as the demo
+// steward, say, or the demo university's own placements. It waits until ingest has stored each.
 func LoadDemo(ctx context.Context, s Started, log *slog.Logger) error {
 	if err := putDemoAlliance(ctx, s, log); err != nil {
 		return err

@@ -18,8 +18,10 @@ import (
 	"github.com/partnership-hub/hub/pkg/bus"
 	"github.com/partnership-hub/hub/pkg/chstore"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/placement"
+	"github.com/partnership-hub/hub/pkg/profile"
 	"github.com/partnership-hub/hub/pkg/reference"
 	"github.com/partnership-hub/hub/pkg/submission"
 	"github.com/partnership-hub/hub/pkg/survey"
@@ -78,6 +80,8 @@ func everyKind(t *testing.T) (cases []kindCase) {
 		return b.String()
 	}
 	council, university := "E06000001", "10007799"
+	northEast := []string{"E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047", "E06000057",
+		"E08000021", "E08000022", "E08000023", "E08000024", "E08000037"}
 	submitter, uni := []string{auth.RoleSubmitter}, []string{auth.RoleUniversity}
 	defer func() {
 		// A kind registered without its case here would escape the consumer tests.
@@ -97,6 +101,24 @@ func everyKind(t *testing.T) (cases []kindCase) {
 			}
 			return b
 		}, "workforce_returns"},
+		{profile.Name, func(ch driver.Conn) Kind {
+			return profile.Kind.Handler(ch, dir(ch), time.Now)
+		}, council, submitter, func(t *testing.T, from, n int) []byte {
+			csv := lines("org,year,level,headcount,sex_female,sex_male,sex_not_known", from, n, func(j int) string {
+				return fmt.Sprintf("%s,%d,%s,12,10,1,1", council, 2000+j/len(profile.Levels), profile.Levels[j%len(profile.Levels)])
+			})
+			return csvRows(chunk(t, profile.Kind, csv))
+		}, "workforce_profile"},
+		// Service demand keeps one table row a figure: each row gives one. A steward sends them,
+		// for the North East councils in turn, so that 60 rows fit in the years since 2000.
+		{submission.KindServiceDemand, func(ch driver.Conn) Kind {
+			return demand.Kind.Handler(ch, dir(ch), time.Now)
+		}, council, []string{auth.RoleSteward}, func(t *testing.T, from, n int) []byte {
+			csv := lines("org,period,cin_at_31_march", from, n, func(j int) string {
+				return fmt.Sprintf("%s,%d,100", northEast[j%len(northEast)], 2000+j/len(northEast))
+			})
+			return csvRows(chunk(t, demand.Kind, csv))
+		}, "service_demand"},
 		{submission.KindSurvey, func(ch driver.Conn) Kind {
 			return survey.Kind.Handler(ch, dir(ch), time.Now)
 		}, council, submitter, func(t *testing.T, from, n int) []byte {

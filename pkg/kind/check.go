@@ -84,7 +84,11 @@ func (h *handler[R]) Check(ctx context.Context, envs []submission.Envelope) Batc
 }
 
 func (h *handler[R]) check(ctx context.Context, env submission.Envelope) (Checked, []Stored[R], error) {
-	rows, err := h.k.Format.Decode(env.Rows)
+	wire, err := Unpack(env.Rows)
+	if err != nil {
+		return Checked{}, nil, fmt.Errorf("decode %s rows: %w", h.k.Name, err)
+	}
+	rows, err := h.k.Format.Decode(wire)
 	if err != nil {
 		return Checked{}, nil, fmt.Errorf("decode %s rows: %w", h.k.Name, err)
 	}

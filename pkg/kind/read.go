@@ -21,7 +21,7 @@ type Limits struct {
 }
 
 // Chunk is a run of consecutive rows of a submission, good and refused alike: the good ones in
-// the wire form, and why each refused one is.
+// the wire form, compressed (Unpack gives it back), and why each refused one is.
 type Chunk struct {
 	Rows     []byte
 	Count    int // good rows in Rows
@@ -64,6 +64,7 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 		seen    = map[[16]byte]int32{}
 		orgs    = map[string]bool{}
 		named   = 0 // rows read whose organisation is known
+		zip     packer
 	)
 	stopped := func() bool { return s.Rows > lim.MaxRows || s.ForeignRows > 0 }
 	flush := func() error {
@@ -72,6 +73,9 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 			return nil
 		}
 		b, err := k.Format.Encode(rows)
+		if err == nil {
+			b, err = zip.pack(b)
+		}
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", k.Rows, err)
 		}
@@ -167,7 +171,11 @@ type Decoded[R any] struct {
 func (k *Kind[R]) ReadAll(body Body) (Decoded[R], error) {
 	var d Decoded[R]
 	_, err := k.Read(body, Caller{Roles: k.Policy.Any}, Limits{MaxRows: 1 << 30, ChunkRows: 1 << 30}, func(c Chunk) error {
-		rows, err := k.Format.Decode(c.Rows)
+		b, err := Unpack(c.Rows)
+		if err != nil {
+			return err
+		}
+		rows, err := k.Format.Decode(b)
 		d.Rows = append(d.Rows, rows...)
 		d.Rejected = append(d.Rejected, c.Rejected...)
 		return err

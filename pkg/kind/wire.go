@@ -24,6 +24,10 @@ func (k *Kind[R]) Wire() Wire { return wire[R]{k} }
 type wire[R any] struct{ k *Kind[R] }
 
 func (w wire[R]) values(b []byte) ([]R, error) {
+	b, err := Unpack(b)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := w.k.Format.Decode(b)
 	if err != nil {
 		return nil, err

@@ -168,7 +168,7 @@ func TestMetrics(t *testing.T) {
 }
 
 // demoRows reads the demo uploads back, by client.
-func demoRows(t *testing.T) map[string][]profile.LevelProfile {
+func demoRows(t testing.TB) map[string][]profile.LevelProfile {
 	t.Helper()
 	ups, err := profile.Kind.Uploads()
 	if err != nil {
@@ -335,5 +335,48 @@ func TestBenchmarks(t *testing.T) {
 			}
 		}
 		t.Log(line)
+	}
+}
+
+// BenchmarkComputeNational is representation by level for a national period: 165 councils over
+// England's regions (as BenchmarkComputePeriod of package benchmark), each with the five levels of
+// a North East demo council, every metric of the kind under disclosure control.
+func BenchmarkComputeNational(b *testing.B) {
+	regions, err := reference.Regions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := benchmark.Input{Period: "2025", Organisations: map[string]reference.Organisation{}, Regions: map[string]reference.Region{}}
+	var homes []string
+	for _, r := range regions {
+		in.Regions[r.Code] = r
+		if r.Level == "subregion" || (r.Level == "region" && r.Code != "E12000007") {
+			homes = append(homes, r.Code)
+		}
+	}
+	var demo []profile.LevelProfile
+	for _, rs := range demoRows(b) {
+		for _, p := range rs {
+			if p.Year == 2025 {
+				demo = append(demo, p)
+			}
+		}
+	}
+	var rows []profile.LevelProfile
+	for i := range 165 {
+		code := fmt.Sprintf("X%05d", i)
+		in.Organisations[code] = reference.Organisation{Code: code, Name: code, Type: reference.TypeLocalAuthority, Region: homes[i%len(homes)]}
+		for _, p := range demo[(i%12)*len(profile.Levels) : (i%12+1)*len(profile.Levels)] {
+			p.Org = code
+			rows = append(rows, p)
+		}
+	}
+	in.Figures = profile.Figures(rows)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := benchmark.Compute(in, profile.Metrics)
+		if len(res.Values) != 165*len(profile.Metrics) {
+			b.Fatalf("%d values", len(res.Values))
+		}
 	}
 }

@@ -116,28 +116,71 @@ func (s *Store) Status(ctx context.Context, id string) (Meta, Status, error) {
 	return m, st, err
 }
 
-// StatusOf reads the results of a submission's chunks so far, one at a time.
+// StatusOf reads the results of a submission's chunks so far, one at a time. A status lists
+// the first errors and warnings only: past those, each further one is read for its row alone,
+// so that polling a submission with many refused rows stays cheap.
 func (s *Store) StatusOf(ctx context.Context, m Meta) (Status, error) {
 	var (
 		st   = Summarise(m, nil)
 		done = 0
 	)
 	for i := range m.Chunks {
-		r, err := s.chunk(ctx, m.ID, i)
+		b, err := s.chunkResult(ctx, m.ID, i)
 		if err != nil {
 			return Status{}, err
 		}
-		if r != nil {
-			st.add(r)
-			done++
+		if b == nil {
+			continue
 		}
+		done++
+		var raw struct {
+			Accepted int             `json:"accepted"`
+			Rejected json.RawMessage `json:"rejected"`
+			Warnings json.RawMessage `json:"warnings"`
+		}
+		r := ChunkResult{}
+		err = json.Unmarshal(b, &raw)
+		if err == nil {
+			r.Accepted = raw.Accepted
+			r.Rejected, err = rowList(raw.Rejected, len(st.Errors) < StatusErrors)
+		}
+		if err == nil {
+			r.Warnings, err = rowList(raw.Warnings, len(st.Warnings) < StatusErrors)
+		}
+		if err != nil {
+			return Status{}, fmt.Errorf("decode result of %s chunk %d: %w", m.ID, i, err)
+		}
+		st.add(&r)
 	}
 	st.settle(m, done)
 	return st, nil
 }
 
-// chunk reads the result of one chunk, nil when it is not stored yet.
-func (s *Store) chunk(ctx context.Context, id string, i int) (*ChunkResult, error) {
+// rowList reads a chunk result's list of errors or warnings: whole, or each one's row alone.
+func rowList(raw json.RawMessage, whole bool) ([]RowError, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var l []RowError
+	if whole {
+		err := json.Unmarshal(raw, &l)
+		return l, err
+	}
+	var rows []struct {
+		Row int `json:"row"`
+	}
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, err
+	}
+	l = make([]RowError, len(rows))
+	for i, e := range rows {
+		l[i].Row = e.Row
+	}
+	return l, nil
+}
+
+// chunkResult reads the recorded result of one chunk as it is stored, nil when it is not yet.
+func (s *Store) chunkResult(ctx context.Context, id string, i int) ([]byte, error) {
 	e, err := s.status.Get(ctx, chunkKey(id, i))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, nil
@@ -145,8 +188,17 @@ func (s *Store) chunk(ctx context.Context, id string, i int) (*ChunkResult, erro
 	if err != nil {
 		return nil, fmt.Errorf("get result of %s chunk %d: %w", id, i, err)
 	}
+	return e.Value(), nil
+}
+
+// chunk reads the result of one chunk, nil when it is not stored yet.
+func (s *Store) chunk(ctx context.Context, id string, i int) (*ChunkResult, error) {
+	b, err := s.chunkResult(ctx, id, i)
+	if err != nil || b == nil {
+		return nil, err
+	}
 	var r ChunkResult
-	if err := json.Unmarshal(e.Value(), &r); err != nil {
+	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("decode result of %s chunk %d: %w", id, i, err)
 	}
 	return &r, nil

@@ -204,7 +204,11 @@ func (e *env) ingestChunks(id string, warn func(env submission.Envelope) []submi
 		if envl.ID != id {
 			continue
 		}
-		res := submission.ChunkResult{Accepted: strings.Count(string(envl.Rows), "\n") - 1, Rejected: envl.Rejected}
+		wire, err := kind.Unpack(envl.Rows)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		res := submission.ChunkResult{Accepted: strings.Count(string(wire), "\n") - 1, Rejected: envl.Rejected}
 		if warn != nil {
 			res.Warnings = warn(envl)
 		}
@@ -340,9 +344,13 @@ func TestLargeUploadIsSpooledAndPublishedInOrder(t *testing.T) {
 		if err := json.Unmarshal(msg.Data, &envl); err != nil {
 			t.Fatal(err)
 		}
+		wire, err := kind.Unpack(envl.Rows)
+		if err != nil || len(wire) < 2*len(envl.Rows) {
+			t.Fatalf("chunk %d: %d bytes, %d unpacked (%v): the rows travel compressed", seq, len(envl.Rows), len(wire), err)
+		}
 		var got []int
 		var first map[string]string
-		for i, line := range strings.Split(strings.TrimSpace(string(envl.Rows)), "\n")[1:] {
+		for i, line := range strings.Split(strings.TrimSpace(string(wire)), "\n")[1:] {
 			var rec []string
 			if err := json.Unmarshal([]byte(line), &rec); err != nil {
 				t.Fatal(err)

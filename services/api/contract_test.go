@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
@@ -453,5 +454,98 @@ func TestEnumsHaveOneCasing(t *testing.T) {
 	walk("", doc)
 	if enums < 10 {
 		t.Errorf("%d enumerations found: the walk missed them", enums)
+	}
+}
+
+// TestSubmitOperationsStateTheirRules checks that every kind's submit operation states, where a
+// client reads it, its CSV columns, the upload limits and the idempotency rules, and that every
+// CSV body, asked for or answered, names its columns.
+func TestSubmitOperationsStateTheirRules(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Description string `json:"description"`
+			RequestBody *struct {
+				Content map[string]struct {
+					Schema struct {
+						Description string `json:"description"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Description string `json:"description"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	decodeDocument(t, &doc)
+	for _, k := range kinds.All {
+		op := doc.Paths[k.About().Docs.Path]["post"]
+		for _, want := range append([]string{"**Columns.**", "**Limits.**", "64 MiB", "8 MiB", "500000 rows", "**Idempotency.**", "Idempotency-Key", "24 hours", "repeat: true"}, k.Columns()...) {
+			if !strings.Contains(op.Description, want) {
+				t.Errorf("%s does not state %q", op.OperationID, want)
+			}
+		}
+	}
+	for path, ops := range doc.Paths {
+		for _, op := range ops {
+			var csv []string
+			if op.RequestBody != nil {
+				if c, ok := op.RequestBody.Content["text/csv"]; ok {
+					csv = append(csv, c.Schema.Description)
+				}
+			}
+			for _, r := range op.Responses {
+				if c, ok := r.Content["text/csv"]; ok {
+					csv = append(csv, c.Schema.Description)
+				}
+			}
+			names := regexp.MustCompile(`column|header row [a-z_]+(,[a-z_]+)+`)
+			for _, d := range csv {
+				if !names.MatchString(d) {
+					t.Errorf("%s %s: a CSV body that names no columns: %q", path, op.OperationID, d)
+				}
+			}
+		}
+	}
+}
+
+// TestEveryListIsPaged checks that every list operation (stored rows of every kind, the access
+// trail, alliances, a submission's errors) takes limit= with a documented bound and cursor=; the
+// metric catalogue, a few dozen fixed entries, is answered whole.
+func TestEveryListIsPaged(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Parameters  []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Maximum *float64 `json:"maximum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	decodeDocument(t, &doc)
+	lists := 0
+	for _, ops := range doc.Paths {
+		op, ok := ops["get"]
+		if !ok || !(strings.HasPrefix(op.OperationID, "list-") || op.OperationID == "get-access-trail" || op.OperationID == "get-submission-errors") || op.OperationID == "list-metrics" {
+			continue
+		}
+		lists++
+		var limit, cursor bool
+		for _, p := range op.Parameters {
+			limit = limit || p.Name == "limit" && p.Schema.Maximum != nil
+			cursor = cursor || p.Name == "cursor"
+		}
+		if !limit || !cursor {
+			t.Errorf("%s: limit= with a maximum %v, cursor= %v", op.OperationID, limit, cursor)
+		}
+	}
+	if want := len(kinds.All); lists < want {
+		t.Errorf("%d lists found, want at least %d", lists, want)
 	}
 }

@@ -50,11 +50,13 @@ var cases = map[string]parityCase{
 	"pkg/workforce.selectFigures":   {Runs: [][]any{{[]string{"2024", "2025-Q1"}}, {[]string{"2024"}}, {[]string{}}}, Empty: true},
 	"pkg/workforce.selectFiguresOf": {Runs: [][]any{{orgs, "2024"}, {[]string{}, "2024"}}, Empty: true},
 
-	"pkg/placement.selectPlacements": {Runs: [][]any{{"10007799", "", ""}, {"10007799", "2024/25", "2024/25"}}},
-	"pkg/placement.selectHistory":    {Runs: [][]any{{"10007799", refHex}}},
-	"pkg/placement.selectMovedFrom":  {Runs: [][]any{{"10007799", "10007799", "p2"}, {"10007799", "10007799", "none"}}, Empty: true},
-	"pkg/placement.selectCapacity":   {Runs: [][]any{{"10007799", "", ""}, {"E06000001", "2024/25", "2024/25"}}},
-	"pkg/placement.selectEducators":  {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2025", "2025"}}},
+	"pkg/placement.selectPlacements":  {Runs: [][]any{{"10007799", "", ""}, {"10007799", "2024/25", "2024/25"}}},
+	"pkg/placement.selectHistory":     {Runs: [][]any{{"10007799", refHex}}},
+	"pkg/placement.countOtherReports": {Runs: [][]any{{"10007799", "p2", []string{"2024/25"}}, {"10007799", "p2", []string{}}}},
+	"pkg/placement.selectMovedFrom": {Runs: [][]any{{"10007799", "p2", "10007799", "p2", []string{"2024/25"}}, {"10007799", "p2", "10007799", "p2", []string{}},
+		{"10007799", "none", "10007799", "none", []string{}}}, Empty: true},
+	"pkg/placement.selectCapacity":  {Runs: [][]any{{"10007799", "", ""}, {"E06000001", "2024/25", "2024/25"}}},
+	"pkg/placement.selectEducators": {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2025", "2025"}}},
 
 	// The figures each kind sums for the benchmarks, and the periods of its rows.
 	"pkg/placement.selectPlacementFigures":  {Runs: [][]any{{"2024/25"}}},

@@ -49,9 +49,9 @@ const openDataDoc = "In the layout of the Department for Education's open data (
 
 func registerOpenData(api huma.API, d *Deps) {
 	store, view, storeErr := benchmarkView(d)
-	csvOnly := func(description string) map[string]*huma.Response {
+	csvOnly := func(description, columns string) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: description, Content: map[string]*huma.MediaType{
-			mediaCSV: {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row, CRLF line ends"}},
+			mediaCSV: {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row naming the columns " + columns + "; CRLF line ends"}},
 		}}}
 	}
 	for _, meta := range []bool{false, true} {
@@ -63,13 +63,13 @@ func registerOpenData(api huma.API, d *Deps) {
 			Description: openDataDoc,
 			Tags:        []string{"Open data"},
 			Security:    secured,
-			Responses:   csvOnly("The table, as `{table}.csv`"),
+			Responses:   csvOnly("The table, as `{table}.csv`", strings.Join(opendata.Columns, ", ")+", then one column per indicator"),
 		}
 		if meta {
 			op.OperationID, op.Path, op.Summary = "get-open-data-meta", "/v1/open-data/{table}/meta", "The metadata file of a table in the DfE's open-data layout"
 			op.Description = "The `.meta.csv` that goes beside the table in Explore Education Statistics: one row per indicator column of the table with the same parameters, " +
 				"with the columns `col_name, col_type, label, indicator_grouping, indicator_unit, indicator_dp, filter_hint, filter_grouping_column` (the tables have no filters)."
-			op.Responses = csvOnly("The metadata, as `{table}.meta.csv`")
+			op.Responses = csvOnly("The metadata, as `{table}.meta.csv`", strings.Join(opendata.MetaColumns, ", "))
 		}
 		huma.Register(api, op, func(ctx context.Context, in *openDataInput) (*tableOutput, error) {
 			if storeErr != nil {

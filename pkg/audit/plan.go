@@ -11,6 +11,9 @@ import (
 	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
+// PlanColumns are the columns of an action plan written as CSV, one item a row.
+var PlanColumns = []string{"org", "cycle", "item", "standard", "title", "rating", "priority", "evidence", "action", "owner", "due", "overdue", "days_overdue"}
+
 // PlanItem is one red or amber item of an action plan.
 type PlanItem struct {
 	Item        string `json:"item" doc:"Item id"`
@@ -91,7 +94,7 @@ func itemNumber(id string) int {
 // no text cell can run as a formula).
 func (p Plan) WriteCSV(w io.Writer) error {
 	cw := sheet.NewWriter(w)
-	_ = cw.Write([]string{"org", "cycle", "item", "standard", "title", "rating", "priority", "evidence", "action", "owner", "due", "overdue", "days_overdue"})
+	_ = cw.Write(PlanColumns)
 	for _, it := range p.Items {
 		_ = cw.Write([]string{p.Org, strconv.Itoa(p.Cycle), it.Item, strconv.Itoa(it.Standard), it.Title, it.Rating, it.Priority,
 			it.Evidence, it.Action, it.Owner, it.Due, strconv.FormatBool(it.Overdue), strconv.Itoa(it.DaysOverdue)})

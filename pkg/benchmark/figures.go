@@ -97,39 +97,47 @@ func merge(into map[string]*Figures, f Figures) {
 
 // MovedFrom gives the benchmark periods stored events' rows may have moved out of, which the
 // events do not name: for a kind whose rows move between periods (a placement's academic year
-// corrected), the periods of every report of the rows each event's submission stored (asked once
-// per submission and organisation, however many of its chunks are among the events); none for
-// the other kinds.
+// corrected), the periods of the other reports of the rows each event's submission stored (asked
+// once per submission and organisation, however many of its chunks are among the events); none
+// for the other kinds.
 func (s *Store) MovedFrom(ctx context.Context, evs ...submission.Event) ([]string, error) {
-	moving := map[string]*kind.Benchmarks{}
-	for _, k := range kinds.Benchmarked() {
-		if b := k.About().Benchmarks; b.Moves && b.MovedFrom != nil {
-			moving[k.About().Name] = b
-		}
-	}
 	type asked struct{ kind, org, submission string }
-	done := map[asked]bool{}
-	var out []string
+	own := map[asked][]string{} // the periods, as the rows name them, the events name
+	var order []asked
 	for _, ev := range evs {
-		b := moving[ev.Kind]
-		if b == nil {
+		b := benchmarksOf(ev.Kind)
+		if b == nil || !b.Moves || b.MovedFrom == nil {
 			continue
 		}
 		for _, org := range slices.Sorted(maps.Keys(ev.Touched)) {
 			a := asked{ev.Kind, org, ev.ID}
-			if done[a] {
-				continue
+			if _, ok := own[a]; !ok {
+				order = append(order, a)
 			}
-			done[a] = true
-			ps, err := b.MovedFrom(ctx, s.conn, org, ev.ID)
-			if err != nil {
-				return nil, fmt.Errorf("%s periods moved from: %w", ev.Kind, err)
-			}
-			for _, p := range ps {
-				out = append(out, b.BenchmarkPeriod(p))
-			}
+			own[a] = append(own[a], ev.Touched[org]...)
+		}
+	}
+	var out []string
+	for _, a := range order {
+		b := benchmarksOf(a.kind)
+		ps, err := b.MovedFrom(ctx, s.conn, a.org, a.submission, own[a])
+		if err != nil {
+			return nil, fmt.Errorf("%s periods moved from: %w", a.kind, err)
+		}
+		for _, p := range ps {
+			out = append(out, b.BenchmarkPeriod(p))
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// benchmarksOf is how a registered kind feeds the benchmarks (nil: it does not, or no such kind).
+func benchmarksOf(name string) *kind.Benchmarks {
+	for _, k := range kinds.Benchmarked() {
+		if k.About().Name == name {
+			return k.About().Benchmarks
+		}
+	}
+	return nil
 }

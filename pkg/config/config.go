@@ -54,6 +54,15 @@ func Parse(v any) (Settings, error) {
 	return read, nil
 }
 
+// Defaults fills v (a struct with env tags) with the defaults its tags give, whatever the
+// environment holds: what a document describing the defaults (the API's limits) is written from.
+func Defaults(v any) error {
+	if err := env.ParseWithOptions(v, env.Options{Prefix: Prefix, Environment: map[string]string{}}); err != nil {
+		return fmt.Errorf("configuration defaults: %w", err)
+	}
+	return nil
+}
+
 // Settings are the variables a configuration was read from, each with its value (from the
 // environment, its default, or empty) as it may be logged: a secret is shown as *** when it is
 // set, and a URL without its password.

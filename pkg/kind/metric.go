@@ -27,10 +27,10 @@ type Benchmarks struct {
 	// into another period (a placement's academic year corrected): a change in one period may
 	// change the kind's figures of any other.
 	Moves bool
-	// MovedFrom lists, for a kind whose rows move, the periods (as the rows name them) of every
-	// report of the rows an organisation's submission stored, earlier ones included: the periods
-	// the submission may have moved rows out of, which its stored event does not name.
-	MovedFrom func(ctx context.Context, conn driver.Conn, org, submission string) ([]string, error)
+	// MovedFrom lists, for a kind whose rows move, the periods (as the rows name them) an
+	// organisation's submission may have moved rows out of, but those in except (its own): those
+	// of the other reports of the rows it stored. Its stored events do not name them.
+	MovedFrom func(ctx context.Context, conn driver.Conn, org, submission string, except []string) ([]string, error)
 	// ByAuthority: each local authority of a joint workforce return (Kingston upon Thames with
 	// Richmond upon Thames) reports the kind's figures on its own; in a period where the joint
 	// return reports the workforce, the benchmarks count its authorities' figures under it, so

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -134,18 +135,33 @@ const (
 	selectCapacityYears   = `SELECT DISTINCT academic_year FROM placement_capacity`
 	selectEducatorPeriods = `SELECT DISTINCT period FROM practice_educators`
 
-	// The academic years of every report of the placements a submission stored (the history
-	// keeps each): those it may have moved placements out of, and its own. Key columns only in
-	// PREWHERE; the subquery reads the submission's placements of the university.
-	selectMovedFrom = `SELECT DISTINCT academic_year FROM placement_history
+	// The academic years a submission may have moved placements out of: those of the other
+	// reports (earlier ones, the history keeps each) of the placements it stored, but the years
+	// given (its own). First whether the university has any such report at all (its first load has
+	// none), then which: the other reports on the joined side (ClickHouse holds it in memory),
+	// the submission's placements streamed. Key columns only in PREWHERE.
+	countOtherReports = `SELECT count() FROM placement_history
 		PREWHERE org_code = ?
-		WHERE (student_ref, cohort, stage) IN (SELECT student_ref, cohort, stage FROM placement_history PREWHERE org_code = ? WHERE submission_id = ?)`
+		WHERE submission_id != ? AND NOT has(CAST(? AS Array(String)), academic_year)`
+	selectMovedFrom = `SELECT DISTINCT academic_year FROM
+		(SELECT student_ref, cohort, stage FROM placement_history PREWHERE org_code = ? WHERE submission_id = ?) AS stored
+		ANY INNER JOIN
+		(SELECT student_ref, cohort, stage, academic_year FROM placement_history
+			PREWHERE org_code = ? WHERE submission_id != ? AND NOT has(CAST(? AS Array(String)), academic_year)) AS other
+		USING (student_ref, cohort, stage)`
 )
 
-// movedFrom lists the academic years of every report of the placements a university's
-// submission stored (kind.Benchmarks.MovedFrom).
-func movedFrom(ctx context.Context, conn driver.Conn, org, submission string) ([]string, error) {
-	return chstore.Strings(ctx, conn, "academic years moved from", selectMovedFrom, org, org, submission)
+// movedFrom lists the academic years but except that a university's submission may have moved
+// placements out of (kind.Benchmarks.MovedFrom).
+func movedFrom(ctx context.Context, conn driver.Conn, org, submission string, except []string) ([]string, error) {
+	var n uint64
+	if err := conn.QueryRow(ctx, countOtherReports, org, submission, except).Scan(&n); err != nil {
+		return nil, fmt.Errorf("count other placement reports: %w", err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return chstore.Strings(ctx, conn, "academic years moved from", selectMovedFrom, org, submission, org, submission, except)
 }
 
 func placementFigures(ctx context.Context, conn driver.Conn, p string, _ map[string]reference.Organisation, _ []string) ([]kind.Figures, error) {

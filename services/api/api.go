@@ -26,6 +26,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
+	"github.com/partnership-hub/hub/pkg/config"
 	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/lifecycle"
 	"github.com/partnership-hub/hub/pkg/metrics"
@@ -212,7 +213,13 @@ func errInternal(log *slog.Logger, msg string, err error) error {
 // OpenAPIDocument renders the API's OpenAPI document as indented JSON.
 func OpenAPIDocument() ([]byte, error) {
 	a := humago.New(http.NewServeMux(), Config(DocumentContract))
-	Register(a, &Deps{Limits: Limits{MaxUploadBytes: 64 << 20}})
+	d := &Deps{}
+	// The document states the limits a hub has by default (HUB_MAX_UPLOAD_BYTES …); a hub's own
+	// /openapi.json states its own.
+	if err := config.Defaults(&d.Limits); err != nil {
+		return nil, err
+	}
+	Register(a, d)
 	b, err := json.MarshalIndent(a.OpenAPI(), "", "  ")
 	if err != nil {
 		return nil, err

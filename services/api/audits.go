@@ -72,7 +72,7 @@ func registerAudits(api huma.API, d *Deps) {
 			Description: "The action plan",
 			Content: map[string]*huma.MediaType{
 				"application/json": {Schema: planSchema},
-				"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: "The plan's items, one a row, with a header row"}},
+				"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: "The plan's items, one a row, with a header row naming the columns " + strings.Join(audit.PlanColumns, ", ")}},
 			},
 		}},
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotAcceptable, http.StatusUnprocessableEntity},

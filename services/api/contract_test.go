@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/trail"
 	"github.com/partnership-hub/hub/pkg/workforce"
 	"github.com/partnership-hub/hub/services/api"
@@ -367,8 +368,9 @@ func TestOldNamesAreDeprecated(t *testing.T) {
 	}
 }
 
-// TestOneTypeForAYear checks that a survey year and an audit cycle have one schema wherever they
-// are, in bodies, queries and answers: an integer YYYY with the same bounds.
+// TestOneTypeForAYear checks that a survey year and an audit cycle (and a workforce profile's
+// reporting year, a year on its own too) have one schema wherever they are, in bodies, queries
+// and answers: an integer YYYY with the same bounds.
 func TestOneTypeForAYear(t *testing.T) {
 	var doc struct {
 		Components struct {
@@ -389,7 +391,8 @@ func TestOneTypeForAYear(t *testing.T) {
 		return string(out)
 	}
 	seen := map[string][]string{}
-	for _, p := range []string{"AuditRating.cycle", "GroupResult.year", "ActionPlan.cycle", "RagMix.cycle", "Triangulation.cycle", "SurveyAgreement.year"} {
+	for _, p := range []string{"AuditRating.cycle", "GroupResult.year", "ActionPlan.cycle", "RagMix.cycle", "Triangulation.cycle", "SurveyAgreement.year",
+		"LevelProfile.year", "StoredLevelProfile.year"} {
 		schema, prop, _ := strings.Cut(p, ".")
 		s := doc.Components.Schemas[schema].Properties[prop]
 		if s == nil {
@@ -398,7 +401,7 @@ func TestOneTypeForAYear(t *testing.T) {
 		}
 		seen[shape(s)] = append(seen[shape(s)], p)
 	}
-	for path, name := range map[string]string{"/v1/audits/action-plan": "cycle", "/v1/audits/rag-mix": "cycle", "/v1/triangulation": "cycle", "/v1/surveys/agreement": "year"} {
+	for path, name := range map[string]string{"/v1/audits/action-plan": "cycle", "/v1/audits/rag-mix": "cycle", "/v1/triangulation": "cycle", "/v1/surveys/agreement": "year", "/v1/workforce-profile": "year"} {
 		i := slices.IndexFunc(doc.Paths[path]["get"].Parameters, func(p struct {
 			Name   string         `json:"name"`
 			Schema map[string]any `json:"schema"`
@@ -453,5 +456,115 @@ func TestEnumsHaveOneCasing(t *testing.T) {
 	walk("", doc)
 	if enums < 10 {
 		t.Errorf("%d enumerations found: the walk missed them", enums)
+	}
+}
+
+// TestSubmitOperationsStateTheirRules checks that every kind's submit operation states, where a
+// client reads it, its CSV columns, the upload limits and the idempotency rules, and that every
+// CSV body, asked for or answered, names its columns.
+func TestSubmitOperationsStateTheirRules(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Description string `json:"description"`
+			RequestBody *struct {
+				Content map[string]struct {
+					Schema struct {
+						Description string `json:"description"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Description string `json:"description"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	decodeDocument(t, &doc)
+	for _, k := range kinds.All {
+		op := doc.Paths[k.About().Docs.Path]["post"]
+		for _, want := range append([]string{"**Columns.**", "**Limits.**", "64 MiB", "8 MiB", "500000 rows", "**Idempotency.**", "Idempotency-Key", "24 hours", "repeat: true"}, k.Columns()...) {
+			if !strings.Contains(op.Description, want) {
+				t.Errorf("%s does not state %q", op.OperationID, want)
+			}
+		}
+	}
+	for path, ops := range doc.Paths {
+		for _, op := range ops {
+			var csv []string
+			if op.RequestBody != nil {
+				if c, ok := op.RequestBody.Content["text/csv"]; ok {
+					csv = append(csv, c.Schema.Description)
+				}
+			}
+			for _, r := range op.Responses {
+				if c, ok := r.Content["text/csv"]; ok {
+					csv = append(csv, c.Schema.Description)
+				}
+			}
+			names := regexp.MustCompile(`column|header row [a-z_]+(,[a-z_]+)+`)
+			for _, d := range csv {
+				if !names.MatchString(d) {
+					t.Errorf("%s %s: a CSV body that names no columns: %q", path, op.OperationID, d)
+				}
+			}
+		}
+	}
+}
+
+// TestEveryListIsPaged checks that every list operation (stored rows of every kind, the access
+// trail, alliances, a submission's errors) takes limit= with a documented bound and cursor=; the
+// metric catalogue, a few dozen fixed entries, is answered whole.
+func TestEveryListIsPaged(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Parameters  []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Maximum *float64 `json:"maximum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	decodeDocument(t, &doc)
+	lists := 0
+	for _, ops := range doc.Paths {
+		op, ok := ops["get"]
+		if !ok || !(strings.HasPrefix(op.OperationID, "list-") || op.OperationID == "get-access-trail" || op.OperationID == "get-submission-errors") || op.OperationID == "list-metrics" {
+			continue
+		}
+		lists++
+		var limit, cursor bool
+		for _, p := range op.Parameters {
+			limit = limit || p.Name == "limit" && p.Schema.Maximum != nil
+			cursor = cursor || p.Name == "cursor"
+		}
+		if !limit || !cursor {
+			t.Errorf("%s: limit= with a maximum %v, cursor= %v", op.OperationID, limit, cursor)
+		}
+	}
+	if want := len(kinds.All); lists < want {
+		t.Errorf("%d lists found, want at least %d", lists, want)
+	}
+}
+
+// TestAYearParameterIsAYear: a list's year= (the workforce profile's) takes a year YYYY from 2000
+// to 2100 and refuses anything else with 422, as every year= and cycle= of the contract.
+func TestAYearParameterIsAYear(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	for _, q := range []string{"25", "1999", "2025-Q1", "twenty"} {
+		if resp, body := e.do("GET", "/v1/workforce-profile?year="+q, "demo-council", "", ""); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("year=%s: %d %s, want 422", q, resp.StatusCode, body)
+		}
+	}
+	if e.ch == nil {
+		t.Skip("needs ClickHouse (HUB_TEST_CLICKHOUSE_ADDR) for the year it takes")
+	}
+	if resp, body := e.do("GET", "/v1/workforce-profile?year=2025", "demo-council", "", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("year=2025: %d %s", resp.StatusCode, body)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -55,7 +56,9 @@ func registerSubmit(api huma.API, d *Deps, k kind.Any) {
 	m := k.About()
 	schema := api.OpenAPI().Components.Schemas.Schema(k.BodyType(), true, m.Docs.Root)
 	csvDoc := m.Docs.CSVDoc
-	if csvDoc == "" {
+	if csvDoc != "" {
+		csvDoc += "; the hub's layout names the columns " + strings.Join(k.Columns(), ", ")
+	} else {
 		csvDoc = fmt.Sprintf("CSV with a header row naming the columns %v", k.Columns())
 	}
 	huma.Register(api, huma.Operation{
@@ -63,7 +66,7 @@ func registerSubmit(api huma.API, d *Deps, k kind.Any) {
 		Method:        http.MethodPost,
 		Path:          m.Docs.Path,
 		Summary:       m.Docs.Summary,
-		Description:   m.Docs.Description,
+		Description:   m.Docs.Description + "\n\n" + submitRules(d.Limits, k),
 		Tags:          m.Docs.Tags,
 		Security:      secured,
 		DefaultStatus: http.StatusAccepted,
@@ -82,6 +85,24 @@ func registerSubmit(api huma.API, d *Deps, k kind.Any) {
 			"text/csv":         {Schema: &huma.Schema{Type: huma.TypeString, Description: csvDoc}},
 		},
 	}
+}
+
+// submitRules states, for a kind's submit operation, its CSV columns, the upload limits and the
+// idempotency rules, from the registry and the hub's limits, so that each is where a client
+// reads the operation.
+func submitRules(l Limits, k kind.Any) string {
+	return fmt.Sprintf("**Columns.** CSV: a header row naming the columns %s (in any order and letter case; optional ones may be left out), a row each; JSON: {\"%s\": [...]}, each row an object with the same names. ", strings.Join(k.Columns(), ", "), k.Member()) +
+		fmt.Sprintf("**Limits.** A CSV body up to %s and a JSON body up to %s (413 beyond: send large files as CSV), at most %d rows (422 beyond: split the file). ", size(l.MaxUploadBytes), size(l.MaxJSONBytes), l.MaxRows) +
+		"**Idempotency.** Send `Idempotency-Key` (any string up to 200 characters unique to the submission; without one, a hash of the body is the key): the same key and body again within 24 hours answer the first submission (202, `repeat: true`) and nothing is stored twice, so a submission whose answer was lost may be sent again as it is; the same key with another body is refused (422). " +
+		"Two rows of one submission about the same thing (the same key) refuse the second; a later submission's row about the same thing as a stored row replaces it as the current one."
+}
+
+// size is a number of bytes as a person reads it.
+func size(n int64) string {
+	if n > 0 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // submit takes one submission of kind k: the caller must be one the kind's policy lets submit;
@@ -249,6 +270,12 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: fmt.Sprintf("expected length <= %d", *p.Schema.MaxLength)})
 			continue
 		}
+		if s := p.Schema; v != "" && s != nil && s.Type == huma.TypeInteger && s.Minimum != nil && s.Maximum != nil {
+			if n, err := strconv.Atoi(v); err != nil || float64(n) < *s.Minimum || float64(n) > *s.Maximum {
+				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: fmt.Sprintf("expected a whole number from %v to %v", *s.Minimum, *s.Maximum)})
+				continue
+			}
+		}
 		if v != "" && p.Schema != nil && p.Schema.Pattern != "" {
 			if ok, err := regexp.MatchString(p.Schema.Pattern, v); err != nil || !ok {
 				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: "expected string to match pattern " + p.Schema.Pattern})
@@ -278,9 +305,12 @@ func registerList(api huma.API, d *Deps, m *kind.Meta) {
 		}}},
 	}
 	for _, p := range l.Params {
-		maxLen := p.MaxLength
-		op.Parameters = append(op.Parameters, &huma.Param{Name: p.Name, In: "query", Description: p.Doc,
-			Schema: &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &maxLen, Pattern: p.Pattern}})
+		s := &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &p.MaxLength, Pattern: p.Pattern}
+		if p.Maximum > 0 {
+			lo, hi := float64(p.Minimum), float64(p.Maximum)
+			s = &huma.Schema{Type: huma.TypeInteger, Format: "int64", Description: p.Doc, Minimum: &lo, Maximum: &hi}
+		}
+		op.Parameters = append(op.Parameters, &huma.Param{Name: p.Name, In: "query", Description: p.Doc, Schema: s})
 	}
 	huma.Register(api, op, func(ctx context.Context, in *listInput) (*listOutput, error) {
 		org, err := ownOrg(ctx, in.Org, m.Rows)

@@ -49,9 +49,9 @@ const openDataDoc = "In the layout of the Department for Education's open data (
 
 func registerOpenData(api huma.API, d *Deps) {
 	store, view, storeErr := benchmarkView(d)
-	csvOnly := func(description string) map[string]*huma.Response {
+	csvOnly := func(description, columns string) map[string]*huma.Response {
 		return map[string]*huma.Response{"200": {Description: description, Content: map[string]*huma.MediaType{
-			mediaCSV: {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row, CRLF line ends"}},
+			mediaCSV: {Schema: &huma.Schema{Type: huma.TypeString, Description: "CSV with a header row naming the columns " + columns + "; CRLF line ends"}},
 		}}}
 	}
 	for _, meta := range []bool{false, true} {
@@ -63,13 +63,13 @@ func registerOpenData(api huma.API, d *Deps) {
 			Description: openDataDoc,
 			Tags:        []string{"Open data"},
 			Security:    secured,
-			Responses:   csvOnly("The table, as `{table}.csv`"),
+			Responses:   csvOnly("The table, as `{table}.csv`", strings.Join(opendata.Columns, ", ")+", then one column per indicator"),
 		}
 		if meta {
 			op.OperationID, op.Path, op.Summary = "get-open-data-meta", "/v1/open-data/{table}/meta", "The metadata file of a table in the DfE's open-data layout"
 			op.Description = "The `.meta.csv` that goes beside the table in Explore Education Statistics: one row per indicator column of the table with the same parameters, " +
 				"with the columns `col_name, col_type, label, indicator_grouping, indicator_unit, indicator_dp, filter_hint, filter_grouping_column` (the tables have no filters)."
-			op.Responses = csvOnly("The metadata, as `{table}.meta.csv`")
+			op.Responses = csvOnly("The metadata, as `{table}.meta.csv`", strings.Join(opendata.MetaColumns, ", "))
 		}
 		huma.Register(api, op, func(ctx context.Context, in *openDataInput) (*tableOutput, error) {
 			if storeErr != nil {
@@ -120,7 +120,7 @@ func openDataTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *b
 	if err != nil {
 		return opendata.Table{}, err
 	}
-	return standardTable(ctx, d, store, view, rd, g, std, in.Period)
+	return standardTable(ctx, d, view, rd, g, std, in.Period)
 }
 
 // geography places organisations and areas in the DfE's columns, and says which are in the
@@ -163,21 +163,21 @@ func (g geography) area(code string) (opendata.Geography, bool) {
 	return opendata.Geography{Level: opendata.Regional, RegionCode: r.Code, RegionName: r.Name}, true
 }
 
-// periods is the one period asked for, or every period with benchmarks.
-func periods(ctx context.Context, d *Deps, store *benchmark.Cache, asked string) ([]string, error) {
+// periods is the one period asked for, or every period in which the standard has a value.
+func periods(ctx context.Context, d *Deps, view *benchmark.ReaderView, std int, asked string) ([]string, error) {
 	if asked != "" {
 		return []string{asked}, nil
 	}
-	ps, err := store.AreaPeriods(ctx)
+	ps, err := view.Periods(ctx, std)
 	if err != nil {
 		return nil, errInternal(d.Log, "could not read benchmark periods", err)
 	}
-	return ps, nil
+	return ps.Offered(), nil
 }
 
 // standardTable is every metric of a standard, per period, for England, the regions and the
 // local authorities the reader may see by name, disclosure controlled for the reader.
-func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *benchmark.ReaderView, rd authz.Reader, g geography,
+func standardTable(ctx context.Context, d *Deps, view *benchmark.ReaderView, rd authz.Reader, g geography,
 	std int, asked string) (opendata.Table, error) {
 	metrics := benchmark.OfStandard(std)
 	t := opendata.Table{Name: fmt.Sprintf("standard-%d", std)}
@@ -185,7 +185,7 @@ func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *b
 		t.Indicators = append(t.Indicators, opendata.Indicator{Name: m.ID, Label: m.Label, Grouping: fmt.Sprintf("Standard %d: %s", std, m.Source),
 			Unit: unitOf(m), DP: 1})
 	}
-	ps, err := periods(ctx, d, store, asked)
+	ps, err := periods(ctx, d, view, std, asked)
 	if err != nil {
 		return t, err
 	}

@@ -40,6 +40,7 @@ type composeService struct {
 	User     string   `yaml:"user"`
 	CapDrop  []string `yaml:"cap_drop"`
 	Volumes  []string `yaml:"volumes"`
+	Tmpfs    []string `yaml:"tmpfs"`
 }
 
 // interpolation is compose's ${VAR}, ${VAR:-default} and ${VAR:?error}.
@@ -174,6 +175,10 @@ func TestComposeSettings(t *testing.T) {
 				t.Errorf("%s: sets %s, which it does not read", svc, name)
 			}
 		}
+	}
+	// The API sets a large upload's chunks aside in TMPDIR; its root file system is read-only.
+	if api := c.Services["api"]; !slices.ContainsFunc(api.Tmpfs, func(m string) bool { return strings.HasPrefix(m, "/tmp:") }) {
+		t.Errorf("api: no tmpfs at /tmp (tmpfs %v)", api.Tmpfs)
 	}
 	if got := c.Services["api"].Environment["HUB_HTTP_ADDR"]; got != "0.0.0.0:8080" {
 		t.Errorf("api listens on %q, want 0.0.0.0:8080 inside its container", got)

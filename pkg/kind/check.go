@@ -84,7 +84,7 @@ func (h *handler[R]) Check(ctx context.Context, envs []submission.Envelope) Batc
 }
 
 func (h *handler[R]) check(ctx context.Context, env submission.Envelope) (Checked, []Stored[R], error) {
-	wire, err := Unpack(env.Rows)
+	wire, err := submission.Unpack(env.Rows)
 	if err != nil {
 		return Checked{}, nil, fmt.Errorf("decode %s rows: %w", h.k.Name, err)
 	}

@@ -21,7 +21,7 @@ type Limits struct {
 }
 
 // Chunk is a run of consecutive rows of a submission, good and refused alike: the good ones in
-// the wire form, compressed (Unpack gives it back), and why each refused one is.
+// the wire form, compressed (submission.Unpack gives it back), and why each refused one is.
 type Chunk struct {
 	Rows     []byte
 	Count    int // good rows in Rows
@@ -64,7 +64,7 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 		seen    = map[[16]byte]int32{}
 		orgs    = map[string]bool{}
 		named   = 0 // rows read whose organisation is known
-		zip     packer
+		zip     submission.Packer
 	)
 	stopped := func() bool { return s.Rows > lim.MaxRows || s.ForeignRows > 0 }
 	flush := func() error {
@@ -74,7 +74,7 @@ func (k *Kind[R]) Read(body Body, c Caller, lim Limits, emit func(Chunk) error) 
 		}
 		b, err := k.Format.Encode(rows)
 		if err == nil {
-			b, err = zip.pack(b)
+			b, err = zip.Pack(b)
 		}
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", k.Rows, err)
@@ -171,7 +171,7 @@ type Decoded[R any] struct {
 func (k *Kind[R]) ReadAll(body Body) (Decoded[R], error) {
 	var d Decoded[R]
 	_, err := k.Read(body, Caller{Roles: k.Policy.Any}, Limits{MaxRows: 1 << 30, ChunkRows: 1 << 30}, func(c Chunk) error {
-		b, err := Unpack(c.Rows)
+		b, err := submission.Unpack(c.Rows)
 		if err != nil {
 			return err
 		}

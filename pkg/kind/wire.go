@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+
+	"github.com/partnership-hub/hub/pkg/submission"
 )
 
 // Wire turns a kind's wire form back into what a client sends, and into its values: the contract
@@ -24,7 +26,7 @@ func (k *Kind[R]) Wire() Wire { return wire[R]{k} }
 type wire[R any] struct{ k *Kind[R] }
 
 func (w wire[R]) values(b []byte) ([]R, error) {
-	b, err := Unpack(b)
+	b, err := submission.Unpack(b)
 	if err != nil {
 		return nil, err
 	}

@@ -93,10 +93,17 @@ func (s *Store) Meta(ctx context.Context, id string) (Meta, error) {
 	return m, nil
 }
 
+// packResults is the size past which a chunk's result is kept compressed: one with many refused
+// rows (a thousand "unknown organisation" errors is some 60 KB of JSON).
+const packResults = 4 << 10
+
 // PutChunk records the result of storing one chunk. Writing it again (after a redelivery) is
 // harmless.
 func (s *Store) PutChunk(ctx context.Context, id string, chunk int, r ChunkResult) error {
 	b, err := json.Marshal(r)
+	if err == nil && len(b) > packResults {
+		b, err = new(Packer).Pack(b)
+	}
 	if err != nil {
 		return err
 	}
@@ -188,7 +195,7 @@ func (s *Store) chunkResult(ctx context.Context, id string, i int) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("get result of %s chunk %d: %w", id, i, err)
 	}
-	return e.Value(), nil
+	return Unpack(e.Value())
 }
 
 // chunk reads the result of one chunk, nil when it is not stored yet.

@@ -57,7 +57,7 @@ type Envelope struct {
 	Chunk      int        `json:"chunk"`
 	Chunks     int        `json:"chunks"`
 	ReceivedAt time.Time  `json:"received_at"`
-	Rows       []byte     `json:"rows"` // the rows in the kind's wire form, gzip-compressed (kind.Unpack)
+	Rows       []byte     `json:"rows"` // the rows in the kind's wire form, gzip-compressed (Unpack)
 	Rejected   []RowError `json:"rejected,omitempty"`
 }
 

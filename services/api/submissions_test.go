@@ -204,7 +204,7 @@ func (e *env) ingestChunks(id string, warn func(env submission.Envelope) []submi
 		if envl.ID != id {
 			continue
 		}
-		wire, err := kind.Unpack(envl.Rows)
+		wire, err := submission.Unpack(envl.Rows)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -254,6 +254,14 @@ func TestStatusIsSmallAndErrorsArePaged(t *testing.T) {
 	}
 	if len(b) > 20000 {
 		t.Errorf("status is %d bytes", len(b))
+	}
+	// A chunk's result with many refused rows is kept compressed in the status bucket.
+	kv, err := e.nats.JS.KeyValue(context.Background(), bus.BucketStatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := kv.Get(context.Background(), ref.ID+".1"); err != nil || len(raw.Value()) < 2 || raw.Value()[0] != 0x1f || raw.Value()[1] != 0x8b {
+		t.Errorf("chunk 1's result is not compressed (%v)", err)
 	}
 
 	// Page by page, following the cursor: every error and warning once, by row.
@@ -344,7 +352,7 @@ func TestLargeUploadIsSpooledAndPublishedInOrder(t *testing.T) {
 		if err := json.Unmarshal(msg.Data, &envl); err != nil {
 			t.Fatal(err)
 		}
-		wire, err := kind.Unpack(envl.Rows)
+		wire, err := submission.Unpack(envl.Rows)
 		if err != nil || len(wire) < 2*len(envl.Rows) {
 			t.Fatalf("chunk %d: %d bytes, %d unpacked (%v): the rows travel compressed", seq, len(envl.Rows), len(wire), err)
 		}

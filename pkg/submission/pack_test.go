@@ -1,4 +1,4 @@
-package kind
+package submission
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 // earlier release, still in the stream after an upgrade) is read as it is.
 func TestPackUnpack(t *testing.T) {
 	wire := bytes.Repeat([]byte(`["2","E06000001","2025","100.5"]`+"\n"), 1000)
-	var p packer
+	var p Packer
 	for range 2 { // one writer for every chunk of a body
-		packed, err := p.pack(wire)
+		packed, err := p.Pack(wire)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,7 +76,7 @@ var problemKinds = map[int]struct{ kind, when string }{
 	http.StatusUnprocessableEntity:   {"unprocessable", "A parameter or the body breaks the contract: the `errors` list says where (`location`: a parameter, `body`, or `row N field`) and why. For a submission, a body that cannot be read as the kind (an unknown or repeated column, no rows, more rows than HUB_MAX_ROWS, an Idempotency-Key used before for another body) is refused whole and nothing is stored; rows that can be read but break a rule are not refused here: they are listed in the submission's status."},
 	http.StatusTooManyRequests:       {"too-many-requests", "More requests than HUB_RATE_LIMIT a second (bursts of HUB_RATE_BURST) from your client, or from your address before its token is verified. Wait `Retry-After` seconds; `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` describe the limit. A refused submission is not stored: send it again with the same Idempotency-Key."},
 	http.StatusInternalServerError:   {"internal", "The hub failed to answer; the failure is logged. A submission answered so is not stored unless the same Idempotency-Key later answers 202 with repeat: true."},
-	http.StatusServiceUnavailable:    {"unavailable", "The hub cannot answer now: NATS or ClickHouse cannot be reached, or the request was cancelled. Try again later; a submission answered so is not stored."},
+	http.StatusServiceUnavailable:    {"unavailable", "The hub cannot answer now: NATS or ClickHouse cannot be reached, the benchmarks asked for are being recomputed, or the request was cancelled. Try again later; a submission answered so is not stored."},
 }
 
 // problemType is the type of a problem with status: a page the hub serves.

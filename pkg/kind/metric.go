@@ -107,11 +107,11 @@ type Metric struct {
 	Respondents string   `json:"-"` // the figure counting the people behind a disclosure-controlled value
 	// Parts are the disclosure-controlled metrics whose figures add up to this one's, organisation
 	// by organisation (a share of the whole workforce is of the staff of each level): disclosure
-	// control protects the metric and its parts in one table, so that no withheld figure of one can
-	// be worked out from the others'.
-	Parts []string `json:"-"`
-	Factor      float64  `json:"-"`
-	Scale       float64  `json:"-"`
+	// control protects the metric with its parts (benchmark.Disclose), so that no withheld figure of
+	// one can be worked out from the others'.
+	Parts  []string `json:"-"`
+	Factor float64  `json:"-"`
+	Scale  float64  `json:"-"`
 }
 
 // Figures are one organisation's inputs for a period, by name, each summed from its kind's stored

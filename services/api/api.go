@@ -206,6 +206,11 @@ func errInternal(log *slog.Logger, msg string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return huma.Error503ServiceUnavailable("request cancelled")
 	}
+	if errors.Is(err, benchmark.ErrBeingWritten) {
+		// A recomputation under way for longer than a read waits: the figures are not in one
+		// state yet, and a moment later they are.
+		return huma.Error503ServiceUnavailable(msg + ": " + benchmark.ErrBeingWritten.Error() + ", try again in a moment")
+	}
 	log.Error(msg, "err", err)
 	return huma.Error500InternalServerError(msg)
 }

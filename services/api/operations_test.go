@@ -140,10 +140,12 @@ var accessRows = map[string]accessRow{
 	"get-projections": {method: "GET", path: "/v1/projections?org={org}&demand=flat",
 		want: map[string]want{"submitter": {422, 403, 403}, "university": {422, 403, 403}, "survey_provider": all(403),
 			"analyst": {422, 422, 403}, "steward": all(422), "no token": all(401)}},
-	"list-metrics":         {method: "GET", path: "/v1/metrics", want: readers},
-	"get-rag-mix":          {method: "GET", path: "/v1/audits/rag-mix?cycle=2026&region=E12000001", want: readers},
-	"get-survey-agreement": {method: "GET", path: "/v1/surveys/agreement?year=2026&region=E12000001", want: readers},
-	"get-triangulation":    {method: "GET", path: "/v1/triangulation?cycle=2026&region=E12000001", want: readers},
+	"list-metrics":            {method: "GET", path: "/v1/metrics", want: readers},
+	"list-standard-2-periods": {method: "GET", path: "/v1/benchmarks/standard-2/periods", want: readers},
+	"list-standard-8-periods": {method: "GET", path: "/v1/benchmarks/standard-8/periods", want: readers},
+	"get-rag-mix":             {method: "GET", path: "/v1/audits/rag-mix?cycle=2026&region=E12000001", want: readers},
+	"get-survey-agreement":    {method: "GET", path: "/v1/surveys/agreement?year=2026&region=E12000001", want: readers},
+	"get-triangulation":       {method: "GET", path: "/v1/triangulation?cycle=2026&region=E12000001", want: readers},
 }
 
 // allAccessRows is accessRows and the rows of every registered kind's operations.

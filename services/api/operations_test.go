@@ -205,8 +205,15 @@ func kindRowCSV(t *testing.T, k kind.Any) string {
 	return b.String()
 }
 
-// operations lists the OpenAPI document's operations: id → "METHOD path".
-func operations(t *testing.T) map[string]string {
+// docOperation is an operation of the OpenAPI document: its id, method, path and the content
+// types its request body is listed in (none without a body).
+type docOperation struct {
+	id, method, path string
+	bodyTypes        []string
+}
+
+// documentOperations lists the OpenAPI document's operations.
+func documentOperations(t *testing.T) []docOperation {
 	t.Helper()
 	b, err := api.OpenAPIDocument()
 	if err != nil {
@@ -214,19 +221,34 @@ func operations(t *testing.T) map[string]string {
 	}
 	var doc struct {
 		Paths map[string]map[string]struct {
-			OperationID string   `json:"operationId"`
-			Security    []any    `json:"security"`
-			Tags        []string `json:"tags"`
+			OperationID string `json:"operationId"`
+			RequestBody *struct {
+				Content map[string]any `json:"content"`
+			} `json:"requestBody"`
 		} `json:"paths"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
+	var out []docOperation
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
-			out[op.OperationID] = strings.ToUpper(method) + " " + path
+			o := docOperation{id: op.OperationID, method: strings.ToUpper(method), path: path}
+			if op.RequestBody != nil {
+				o.bodyTypes = slices.Sorted(maps.Keys(op.RequestBody.Content))
+			}
+			out = append(out, o)
 		}
+	}
+	return out
+}
+
+// operations lists the OpenAPI document's operations: id → "METHOD path".
+func operations(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, op := range documentOperations(t) {
+		out[op.id] = op.method + " " + op.path
 	}
 	return out
 }

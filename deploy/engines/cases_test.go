@@ -96,6 +96,7 @@ var cases = map[string]parityCase{
 	"pkg/benchmark.countProjectionInputs": {Runs: none},
 	"pkg/benchmark.clearValues":           {Runs: [][]any{{"2023"}}, Mutation: true},
 	"pkg/benchmark.clearAreas":            {Runs: [][]any{{"2023"}}, Mutation: true},
+	"pkg/benchmark.selectWriteMark":       {Runs: [][]any{{"2024"}, {"2019"}}},
 
 	"pkg/demand.selectDemand":        {Runs: [][]any{{"E06000001", "", ""}, {"E06000001", "2024", "2024"}}},
 	"pkg/demand.selectDemandPeriods": {Runs: none},
@@ -219,6 +220,12 @@ var inserts = map[string][][]row{
 		{inputRow("2023", "E06000001", "inpost_fte", 140.0, 1), inputRow("2024", "E06000001", "inpost_fte", 150.0, 1), inputRow("2024", "E06000047", "inpost_fte", 400.0, 1)},
 		{inputRow("2024", "E06000001", "inpost_fte", 151.0, 2), inputRow("2024", "E06000001", "leavers_fte", nil, 2),
 			tombstone(inputRow("2024", "E06000047", "inpost_fte", nil, 2))},
+	},
+	"pkg/benchmark.insertWriteMarks": {
+		// 2024 written twice, the second write under way; 2023 written once.
+		{{"period": "2024", "mark": 3}, {"period": "2023", "mark": 3}},
+		{{"period": "2024", "mark": 4}, {"period": "2023", "mark": 4}},
+		{{"period": "2024", "mark": 7}},
 	},
 	"pkg/benchmark.insertAreas": {
 		{benchmarkArea("2023", "vacancy_rate", "E12000001", 1, 9.0), benchmarkArea("2024", "vacancy_rate", "E12000001", 1, 9.5)},

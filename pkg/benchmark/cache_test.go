@@ -27,12 +27,12 @@ func storeVacancies(t *testing.T, returns *workforce.Store, store *benchmark.Sto
 	}
 }
 
-// The cache answers from memory until the benchmark service announces the period's
-// recomputation on NATS, and then reads the new figures.
-func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
+// followed is a cache of benchmark tables on ClickHouse (the reference data seeded) that follows
+// the announcements of an embedded NATS server, with the stores that write the tables.
+func followed(t *testing.T) (*bustest.Server, *workforce.Store, *benchmark.Store, *benchmark.Cache) {
+	t.Helper()
 	conn, _ := chtest.New(t)
-	ctx := context.Background()
-	if err := reference.Seed(ctx, conn); err != nil {
+	if err := reference.Seed(context.Background(), conn); err != nil {
 		t.Fatal(err)
 	}
 	ns := bustest.New(t)
@@ -41,6 +41,14 @@ func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
 	if err := cache.Follow(t.Context(), ns.NC); err != nil {
 		t.Fatal(err)
 	}
+	return ns, returns, store, cache
+}
+
+// The cache answers from memory until the benchmark service announces the period's
+// recomputation on NATS, and then reads the new figures.
+func TestCacheServesUntilRecomputeIsAnnounced(t *testing.T) {
+	ctx := context.Background()
+	ns, returns, store, cache := followed(t)
 	t0 := time.Now().Add(-time.Hour)
 	put := func(vacancies float64, at time.Time) { storeVacancies(t, returns, store, vacancies, at) }
 	vacancyRate := func() *float64 {

@@ -124,13 +124,31 @@ func Compute(in Input, metrics []Metric) Result {
 			}
 		}
 	}
+	// The disclosure-controlled metrics' areas, a family of metrics (one, or one and its parts)
+	// protected at once.
+	protected := make([][]Area, len(metrics))
+	index := make(map[string]int, len(metrics))
+	var controlled []Metric
+	for j, m := range metrics {
+		index[m.ID] = j
+		if m.Disclosure {
+			controlled = append(controlled, m)
+		}
+	}
+	for _, family := range Families(controlled) {
+		vs := make([][]Value, len(family))
+		for i, m := range family {
+			vs[i] = values[index[m.ID]]
+		}
+		for i, areas := range protect(in, family, vs) {
+			protected[index[family[i].ID]] = areas
+		}
+	}
 	res := Result{}
 	for j, m := range metrics {
 		vs := values[j]
-		var areas []Area
-		if m.Disclosure {
-			areas = protect(in, m, vs)
-		} else {
+		areas := protected[j]
+		if !m.Disclosure {
 			areas = sumAreas(in, m, vs)
 		}
 		at.neighbourMedians(vs, from[j])

@@ -240,3 +240,32 @@ func TestSurveyNeighbourMedianNeedsThreeNeighbours(t *testing.T) {
 		}
 	}
 }
+
+// A metric with parts (an organisation's whole workforce is the sum of its levels) is protected
+// with them: a part withheld is not the total less the other parts, for everyone and for a reader
+// who knows its own figures.
+func TestDisclosureOfAFamily(t *testing.T) {
+	part := func(id string, p ...string) benchmark.Metric {
+		return benchmark.Metric{ID: id, Disclosure: true, Parts: p}
+	}
+	family := []benchmark.Metric{part("total", "first", "second"), part("first"), part("second")}
+	if got := benchmark.Families(append([]benchmark.Metric{part("alone")}, family...)); len(got) != 2 || len(got[1]) != 3 {
+		t.Fatalf("families %v", got)
+	}
+	n, d := 1.0, 2.0
+	value := func(metric, org string, respondents int) benchmark.Value {
+		return benchmark.Value{Metric: metric, Org: org, Regions: []string{"R", "E92000001"}, Num: &n, Den: &d, Value: &n, Respondents: respondents}
+	}
+	// A has 4 people at the second level (withheld), 50 at the first, 54 in all; B 60, 30 and 90.
+	values := []benchmark.Value{value("total", "A", 54), value("first", "A", 50), value("second", "A", 4),
+		value("total", "B", 90), value("first", "B", 60), value("second", "B", 30)}
+	for _, view := range []benchmark.View{{}, {Known: "B"}} {
+		w := benchmark.Disclose(values, family, view)
+		if w["second"].Orgs["A"] != disclosure.Primary {
+			t.Errorf("%+v: A's second level %q, want withheld", view, w["second"].Orgs["A"])
+		}
+		if w["total"].Orgs["A"] == disclosure.Shown && w["first"].Orgs["A"] == disclosure.Shown {
+			t.Errorf("%+v: A's total and first level published, which give its second away", view)
+		}
+	}
+}

@@ -20,3 +20,12 @@ func Computed(ctx context.Context, s *Store, period string) (Result, []projectio
 	res, inputs := s.compute(at, period, figs[0])
 	return res, inputs, nil
 }
+
+// NewSnapshot is a period's benchmarks as given (tests' tables in memory).
+var NewSnapshot = newSnapshot
+
+// OnWait has s tell waiting each time a read of a period waits for its write to end.
+func OnWait(s *Store, waiting func(period string)) { s.waiting = waiting }
+
+// BetweenWrites has s call between the first insert of a write and the next.
+func BetweenWrites(s *Store, f func()) { s.betweenWrites = f }

@@ -21,18 +21,12 @@ type Published struct {
 // areas that rd may see, and those of every organisation rd may see by name, disclosure
 // controlled for rd exactly as the standards' benchmarks are.
 func (rv *ReaderView) Published(ctx context.Context, rd Reader, metrics []Metric, period string, areas []string) (inAreas, ofOrgs []Published, err error) {
-	rows, err := rv.cache.Areas(ctx, period, areas)
+	snap, err := rv.cache.Period(ctx, period)
 	if err != nil {
 		return nil, nil, err
 	}
-	members, err := rv.cache.Members(ctx, period, reference.England)
-	if err != nil {
-		return nil, nil, err
-	}
-	views, err := rv.readerViews(ctx, rd, metrics, period, members)
-	if err != nil {
-		return nil, nil, err
-	}
+	rows, members := snap.Areas(areas), snap.Members(reference.England)
+	views := readerViews(rd, metrics, snap, members)
 	byID := map[string]Metric{}
 	for _, m := range metrics {
 		byID[m.ID] = m

@@ -26,6 +26,11 @@ type Store struct {
 	inputs     *projection.InputStore
 	neighbours map[string][]string
 	names      *rowNames // the keys of written rows, numbered
+
+	// Tests' hooks: told when a read waits for a write to end, and between the inserts of a
+	// write.
+	waiting       func(period string)
+	betweenWrites func()
 }
 
 // NewStore returns a store on conn, reading the figures of every kind that feeds the benchmarks
@@ -237,6 +242,11 @@ func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string
 		next[i] = s.names.diff(&c, p, prev[i], res, inputs)
 		n += len(res.Values)
 	}
+	// Readers wait while the periods are marked as being written (snapshot.go).
+	mark := uint64(time.Now().UnixNano())
+	if err := s.markWrites(ctx, periods, mark, false); err != nil {
+		return nil, 0, err
+	}
 	if err := s.writeChanges(ctx, &c); err != nil {
 		return nil, 0, fmt.Errorf("periods %v: %w", periods, err)
 	}
@@ -247,6 +257,9 @@ func (s *Store) computeAndWrite(ctx context.Context, at places, periods []string
 		if err := s.inputs.Clear(ctx, p); err != nil {
 			return nil, 0, fmt.Errorf("period %s: %w", p, err)
 		}
+	}
+	if err := s.markWrites(ctx, periods, mark, true); err != nil {
+		return nil, 0, err
 	}
 	return next, n, nil
 }
@@ -379,6 +392,9 @@ func (s *Store) writeChanges(ctx context.Context, c *changes) error {
 		column(vs, func(*Value) uint64 { return version }))
 	if err != nil {
 		return fmt.Errorf("insert benchmark values: %w", err)
+	}
+	if s.betweenWrites != nil {
+		s.betweenWrites()
 	}
 	as := c.areas
 	for i := range c.goneAreas {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -50,13 +51,11 @@ type Organisations interface {
 }
 
 // Tables are the benchmark tables as the reader view reads them: a Store, or the Cache in front
-// of one.
+// of one. Every answer is made from one snapshot of each period it shows (one recomputation's
+// figures, read whole), never from reads of the same period made apart.
 type Tables interface {
-	Areas(ctx context.Context, period string, codes []string) ([]Area, error)
-	Members(ctx context.Context, period, area string) ([]Value, error)
-	OrgValues(ctx context.Context, period string, orgs []string) ([]Value, error)
-	OrgSeries(ctx context.Context, metric, org string) ([]Value, error)
-	AreaSeries(ctx context.Context, metric string, codes []string) ([]Area, error)
+	Period(ctx context.Context, period string) (*Snapshot, error)
+	AreaPeriods(ctx context.Context) ([]string, error)
 	Neighbours() map[string][]string
 }
 
@@ -83,7 +82,23 @@ func (rv *ReaderView) Standard(ctx context.Context, rd Reader, std int, area, pe
 	if !rd.SeesArea(area) {
 		return StandardBenchmarks{}, notFound("no such area: " + area)
 	}
-	return rv.standardBenchmarks(ctx, rd, std, metrics, area, period, org)
+	snap, err := rv.cache.Period(ctx, period)
+	if err != nil {
+		return StandardBenchmarks{}, err
+	}
+	return rv.standardBenchmarks(ctx, rd, std, metrics, area, snap, org)
+}
+
+// StandardIn is Standard of the period's benchmarks in snap (Cache.Rendered gives it).
+func (rv *ReaderView) StandardIn(ctx context.Context, rd Reader, std int, area string, snap *Snapshot, org string) (StandardBenchmarks, error) {
+	metrics := OfStandard(std)
+	if metrics == nil {
+		return StandardBenchmarks{}, notFound(fmt.Sprintf("no benchmarks for standard %d", std))
+	}
+	if !rd.SeesArea(area) {
+		return StandardBenchmarks{}, notFound("no such area: " + area)
+	}
+	return rv.standardBenchmarks(ctx, rd, std, metrics, area, snap, org)
 }
 
 // OrgTrend reads one metric of an organisation over every period, with its region's and
@@ -199,16 +214,11 @@ func areaRef(a Area) AreaRef { return AreaRef{Code: a.Region, Name: a.Name, Leve
 
 // standardBenchmarks reads the metrics of a standard for an area and period, as rd may see them.
 func (rv *ReaderView) standardBenchmarks(ctx context.Context, rd Reader, std int, metrics []Metric,
-	region, period, org string) (StandardBenchmarks, error) {
+	region string, snap *Snapshot, org string) (StandardBenchmarks, error) {
+	period := snap.Period
 	res := StandardBenchmarks{Standard: std, Period: period, Metrics: []MetricBenchmark{}}
-	areas, err := rv.cache.Areas(ctx, period, []string{region, reference.England})
-	if err != nil {
-		return res, err
-	}
-	members, err := rv.cache.Members(ctx, period, region)
-	if err != nil {
-		return res, err
-	}
+	areas := snap.Areas([]string{region, reference.England})
+	members := snap.Members(region)
 	own, england := map[string]Area{}, map[string]Area{}
 	for _, a := range areas {
 		if a.Region == region {
@@ -230,17 +240,15 @@ func (rv *ReaderView) standardBenchmarks(ctx context.Context, rd Reader, std int
 	if region == reference.England {
 		everyOrg = members
 	}
-	views, err := rv.readerViews(ctx, rd, metrics, period, everyOrg)
-	if err != nil {
-		return res, err
-	}
+	views := readerViews(rd, metrics, snap, everyOrg)
 	byMetric := map[string][]Value{}
 	for _, v := range members {
 		byMetric[v.Metric] = append(byMetric[v.Metric], v)
 	}
 	var pos map[string]*Position
 	if org != "" {
-		if pos, err = rv.positions(ctx, rd, metrics, views, period, org); err != nil {
+		var err error
+		if pos, err = rv.positions(ctx, rd, metrics, views, snap, org); err != nil {
 			return res, err
 		}
 	}
@@ -361,22 +369,33 @@ func (dv *disclosed) allNamed(code string) bool { return dv == nil || !dv.partia
 // readerViews works out rd's view of each disclosure-controlled metric of metrics in period:
 // none (nil) for a reader who may see every organisation by name. everyOrg is the values of
 // every organisation in England for the period, when they have been read already.
-func (rv *ReaderView) readerViews(ctx context.Context, rd Reader, metrics []Metric, period string,
-	everyOrg []Value) (map[string]*disclosed, error) {
-	controlled := map[string]bool{}
+func readerViews(rd Reader, metrics []Metric, snap *Snapshot, everyOrg []Value) map[string]*disclosed {
+	asked := map[string]bool{}
 	for _, m := range metrics {
+		asked[m.ID] = m.Disclosure
+	}
+	// A metric is protected with the rest of its family (see Families), asked for or not.
+	var families [][]Metric
+	controlled := map[string]bool{}
+	var every []Metric
+	for _, m := range Catalogue() {
 		if m.Disclosure {
-			controlled[m.ID] = true
+			every = append(every, m)
+		}
+	}
+	for _, f := range Families(every) {
+		if slices.ContainsFunc(f, func(m Metric) bool { return asked[m.ID] }) {
+			families = append(families, f)
+			for _, m := range f {
+				controlled[m.ID] = true
+			}
 		}
 	}
 	if rd.Everyone() || len(controlled) == 0 {
-		return nil, nil
+		return nil
 	}
 	if everyOrg == nil {
-		var err error
-		if everyOrg, err = rv.cache.Members(ctx, period, reference.England); err != nil {
-			return nil, err
-		}
+		everyOrg = snap.Members(reference.England)
 	}
 	values := map[string][]Value{}
 	var codes []string
@@ -397,54 +416,60 @@ func (rv *ReaderView) readerViews(ctx context.Context, rd Reader, metrics []Metr
 	slices.Sort(codes)
 	areas := map[string][]Area{}
 	if len(codes) > 0 {
-		rows, err := rv.cache.Areas(ctx, period, codes)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range rows {
+		for _, a := range snap.Areas(codes) {
 			areas[a.Metric] = append(areas[a.Metric], a)
 		}
 	}
 	out := map[string]*disclosed{}
-	for id := range controlled {
-		out[id] = protectFor(rd, values[id], areas[id])
+	for _, f := range families {
+		maps.Copy(out, protectFor(rd, f, values, areas))
 	}
-	return out, nil
+	return out
 }
 
 // periodView is rd's view of one metric in one period (see readerViews).
-func (rv *ReaderView) periodView(ctx context.Context, rd Reader, m Metric, period string) (*disclosed, error) {
-	views, err := rv.readerViews(ctx, rd, []Metric{m}, period, nil)
-	return views[m.ID], err
+func periodView(rd Reader, m Metric, snap *Snapshot) *disclosed {
+	return readerViews(rd, []Metric{m}, snap, nil)[m.ID]
 }
 
-// protectFor applies disclosure control to one metric's figures of one period again, for rd. The
-// table is the one of compute time (every counted organisation in England and every area it
-// counts towards, each area the sum of its organisations), in which the figures withheld from
-// everyone and those of the organisations rd may not see by name are hidden, and rd's own
-// organisation is a known part of its areas' sums rather than a figure to protect: a council
-// whose region has one other contributor must not get the region's figure, which less its own
-// is the other's. Protecting the whole geography at once, rather than only the area asked for,
-// keeps every answer to rd consistent: no combination of the regions', England's and the named
-// organisations' figures rd may be given, in one answer or several, gives a hidden one away.
-func protectFor(rd Reader, values []Value, areas []Area) *disclosed {
-	out := &disclosed{partial: map[string]bool{}}
-	for _, v := range values {
-		if v.Counted() && !rd.Named(v.Org) {
-			for _, code := range v.Regions {
-				out.partial[code] = true
+// protectFor applies disclosure control to a family of metrics' figures of one period again, for
+// rd (values and areas are by metric). The table is the one of compute time (every counted
+// organisation in England and every area it counts towards, each area the sum of its
+// organisations, each organisation's figure of a metric with parts the sum of its parts'), in
+// which the figures withheld from everyone and those of the organisations rd may not see by name
+// are hidden, and rd's own organisation is a known part of its areas' sums rather than a figure
+// to protect: a council whose region has one other contributor must not get the region's figure,
+// which less its own is the other's. Protecting the whole geography at once, rather than only the
+// area asked for, keeps every answer to rd consistent: no combination of the regions', England's
+// and the named organisations' figures rd may be given, in one answer or several, gives a hidden
+// one away.
+func protectFor(rd Reader, family []Metric, values map[string][]Value, areas map[string][]Area) map[string]*disclosed {
+	var all []Value
+	withheld := map[[2]string]bool{}
+	out := map[string]*disclosed{}
+	for _, m := range family {
+		dv := &disclosed{partial: map[string]bool{}}
+		for _, v := range values[m.ID] {
+			if v.Counted() && !rd.Named(v.Org) {
+				for _, code := range v.Regions {
+					dv.partial[code] = true
+				}
 			}
 		}
+		for _, a := range areas[m.ID] {
+			withheld[[2]string{m.ID, a.Region}] = a.Withheld != ""
+		}
+		all = append(all, values[m.ID]...)
+		out[m.ID] = dv
 	}
-	withheld := map[string]bool{}
-	for _, a := range areas {
-		withheld[a.Region] = a.Withheld != ""
-	}
-	out.orgs, out.areas = Disclose(values, View{
+	ws := Disclose(all, family, View{
 		Hidden:     func(v Value) bool { return v.Withheld != "" || !rd.Named(v.Org) },
-		HiddenArea: func(code string) bool { return withheld[code] },
+		HiddenArea: func(metric, code string) bool { return withheld[[2]string{metric, code}] },
 		Known:      rd.Own(),
 	})
+	for id, w := range ws {
+		out[id].orgs, out[id].areas = w.Orgs, w.Areas
+	}
 	return out
 }
 
@@ -452,7 +477,7 @@ func protectFor(rd Reader, values []Value, areas []Area) *disclosed {
 // a neighbour's value is shown only when the caller may see that neighbour by name and it is
 // not withheld.
 func (rv *ReaderView) positions(ctx context.Context, rd Reader, metrics []Metric, views map[string]*disclosed,
-	period, org string) (map[string]*Position, error) {
+	snap *Snapshot, org string) (map[string]*Position, error) {
 	orgs, err := rv.orgs.Organisations(ctx)
 	if err != nil {
 		return nil, err
@@ -479,10 +504,7 @@ func (rv *ReaderView) positions(ctx context.Context, rd Reader, metrics []Metric
 			codes = append(codes, n.Code)
 		}
 	}
-	values, err := rv.cache.OrgValues(ctx, period, codes)
-	if err != nil {
-		return nil, err
-	}
+	values := snap.OrgValues(codes)
 	out := map[string]*Position{}
 	for _, m := range metrics {
 		p := &Position{OrgFigure: OrgFigure{Org: org, Code: org, Name: o.Name}, Neighbours: []Neighbour{}}
@@ -504,13 +526,44 @@ func (rv *ReaderView) positions(ctx context.Context, rd Reader, metrics []Metric
 	return out, nil
 }
 
+// snapshots are every period's benchmarks, oldest first, each read whole (periods without any
+// left out).
+func (rv *ReaderView) snapshots(ctx context.Context) ([]*Snapshot, error) {
+	periods, err := rv.cache.AreaPeriods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Snapshot
+	for _, p := range slices.Sorted(slices.Values(periods)) {
+		snap, err := rv.cache.Period(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if !snap.Empty() {
+			out = append(out, snap)
+		}
+	}
+	return out, nil
+}
+
 // orgTrend reads an organisation's series with its region's and England's, as rd may see them:
 // a disclosure-controlled metric is protected in each period as in the standard's benchmarks.
+// Each period's point is of one snapshot: the organisation's value beside its areas' of the
+// same recomputation.
 func (rv *ReaderView) orgTrend(ctx context.Context, rd Reader, m Metric, org string) (Trend, error) {
 	res := Trend{Metric: m, Org: org, Name: org, Points: []TrendPoint{}}
-	series, err := rv.cache.OrgSeries(ctx, m.ID, org)
+	snaps, err := rv.snapshots(ctx)
 	if err != nil {
 		return res, err
+	}
+	var (
+		series []Value
+		of     []*Snapshot
+	)
+	for _, snap := range snaps {
+		if v, ok := snap.orgValue(m.ID, org); ok {
+			series, of = append(series, v), append(of, snap)
+		}
 	}
 	if len(series) == 0 {
 		return res, notFound("no benchmarks for this organisation")
@@ -518,23 +571,20 @@ func (rv *ReaderView) orgTrend(ctx context.Context, rd Reader, m Metric, org str
 	last := series[len(series)-1]
 	res.Name = last.Name
 	region := last.Regions[0]
-	areas, err := rv.cache.AreaSeries(ctx, m.ID, []string{region, reference.England})
-	if err != nil {
-		return res, err
-	}
-	own, england := byPeriod(areas, region), byPeriod(areas, reference.England)
-	for _, a := range own {
-		res.Region = areaRef(a)
-	}
-	for _, v := range series {
-		dv, err := rv.periodView(ctx, rd, m, v.Period)
-		if err != nil {
-			return res, err
+	for _, snap := range of {
+		if a, ok := snap.area(m.ID, region); ok {
+			res.Region = areaRef(a)
 		}
+	}
+	for i, v := range series {
+		snap := of[i]
+		dv := periodView(rd, m, snap)
+		own, _ := snap.area(m.ID, region)
+		england, _ := snap.area(m.ID, reference.England)
 		f := publishOrg(m, v, dv)
 		pt := TrendPoint{Period: v.Period, Value: f.Value, Reason: f.Reason, Withheld: f.Withheld, StatNeighbourMedian: v.SNMedian}
-		pt.RegionValue, pt.RegionWithheld, _ = publishArea(m, own[v.Period], dv)
-		pt.EnglandValue, pt.EnglandWithheld, _ = publishArea(m, england[v.Period], dv)
+		pt.RegionValue, pt.RegionWithheld, _ = publishArea(m, own, dv)
+		pt.EnglandValue, pt.EnglandWithheld, _ = publishArea(m, england, dv)
 		res.Points = append(res.Points, pt)
 	}
 	return res, nil
@@ -548,23 +598,21 @@ func (rv *ReaderView) orgTrend(ctx context.Context, rd Reader, m Metric, org str
 // contributor by name.
 func (rv *ReaderView) areaTrend(ctx context.Context, rd Reader, m Metric, region string) (Trend, error) {
 	res := Trend{Metric: m, Points: []TrendPoint{}}
-	areas, err := rv.cache.AreaSeries(ctx, m.ID, []string{region, reference.England})
+	snaps, err := rv.snapshots(ctx)
 	if err != nil {
 		return res, err
 	}
-	england := byPeriod(areas, reference.England)
-	for _, a := range areas {
-		if a.Region != region {
+	for _, snap := range snaps {
+		a, ok := snap.area(m.ID, region)
+		if !ok {
 			continue
 		}
-		dv, err := rv.periodView(ctx, rd, m, a.Period)
-		if err != nil {
-			return res, err
-		}
+		dv := periodView(rd, m, snap)
+		england, _ := snap.area(m.ID, reference.England)
 		res.Region, res.Name = areaRef(a), a.Name
 		pt := TrendPoint{Period: a.Period, Contributors: a.Contributors, Excluded: a.Excluded}
 		pt.Value, pt.Withheld, _ = publishArea(m, a, dv)
-		pt.EnglandValue, pt.EnglandWithheld, _ = publishArea(m, england[a.Period], dv)
+		pt.EnglandValue, pt.EnglandWithheld, _ = publishArea(m, england, dv)
 		if !m.Disclosure || dv.allNamed(region) {
 			pt.Median, pt.P25, pt.P75 = a.Median, a.P25, a.P75
 		}

@@ -1,7 +1,6 @@
 package benchmark_test
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -26,27 +25,20 @@ func computed(ins ...benchmark.Input) *tables {
 	return t
 }
 
-func (t *tables) Areas(_ context.Context, period string, codes []string) ([]benchmark.Area, error) {
-	return filter(t.res.Areas, func(a benchmark.Area) bool { return a.Period == period && slices.Contains(codes, a.Region) }), nil
+func (t *tables) Period(_ context.Context, period string) (*benchmark.Snapshot, error) {
+	return benchmark.NewSnapshot(period, 0,
+		filter(t.res.Areas, func(a benchmark.Area) bool { return a.Period == period }),
+		filter(t.res.Values, func(v benchmark.Value) bool { return v.Period == period })), nil
 }
 
-func (t *tables) Members(_ context.Context, period, area string) ([]benchmark.Value, error) {
-	return filter(t.res.Values, func(v benchmark.Value) bool { return v.Period == period && slices.Contains(v.Regions, area) }), nil
-}
-
-func (t *tables) OrgValues(_ context.Context, period string, orgs []string) ([]benchmark.Value, error) {
-	return filter(t.res.Values, func(v benchmark.Value) bool { return v.Period == period && slices.Contains(orgs, v.Org) }), nil
-}
-
-func (t *tables) OrgSeries(_ context.Context, metric, org string) ([]benchmark.Value, error) {
-	out := filter(t.res.Values, func(v benchmark.Value) bool { return v.Metric == metric && v.Org == org })
-	slices.SortFunc(out, func(a, b benchmark.Value) int { return cmp.Compare(a.Period, b.Period) })
-	return out, nil
-}
-
-func (t *tables) AreaSeries(_ context.Context, metric string, codes []string) ([]benchmark.Area, error) {
-	out := filter(t.res.Areas, func(a benchmark.Area) bool { return a.Metric == metric && slices.Contains(codes, a.Region) })
-	slices.SortFunc(out, func(a, b benchmark.Area) int { return cmp.Compare(a.Period, b.Period) })
+func (t *tables) AreaPeriods(context.Context) ([]string, error) {
+	var out []string
+	for _, a := range t.res.Areas {
+		if !slices.Contains(out, a.Period) {
+			out = append(out, a.Period)
+		}
+	}
+	slices.Sort(out)
 	return out, nil
 }
 

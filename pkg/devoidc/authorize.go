@@ -17,6 +17,10 @@ import (
 // authorization code flow and PKCE (S256), with no client secret.
 const DashboardClient = "hub-dashboard"
 
+// ScopeOfflineAccess is the scope that gets the dashboard a refresh token with its access
+// token, to renew it without sending the person to sign in again.
+const ScopeOfflineAccess = "offline_access"
+
 // User is a person who may sign in to the dashboard. The development provider asks for no
 // password: it offers its demo users to pick from.
 type User struct {
@@ -51,9 +55,9 @@ func registerDashboard(fcfg *fosite.Config, st *storage.MemoryStore, cfg Config)
 		ID:            DashboardClient,
 		Public:        true,
 		RedirectURIs:  slices.Clone(cfg.DashboardRedirectURIs),
-		GrantTypes:    []string{"authorization_code"},
+		GrantTypes:    []string{"authorization_code", "refresh_token"},
 		ResponseTypes: []string{"code"},
-		Scopes:        []string{"openid", "profile"},
+		Scopes:        []string{"openid", "profile", ScopeOfflineAccess},
 		Audience:      []string{cfg.Audience},
 	}
 	users := make(map[string]User, len(cfg.Users))

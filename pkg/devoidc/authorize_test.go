@@ -160,3 +160,72 @@ func TestDemoPeople(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshTokenGrant: a sign-in granted offline_access gets a refresh token, which renews the
+// access token (with a new refresh token) for the dashboard only: another client may not use it,
+// and once used it is spent. A sign-in without offline_access gets none.
+func TestRefreshTokenGrant(t *testing.T) {
+	srv := devoidctest.Start(t, devoidc.Config{Audience: "partnership-hub", Clients: devoidc.DemoClients(), Users: devoidc.DemoUsers(), DashboardRedirectURIs: []string{redirect}})
+	ctx := context.Background()
+	signInWith := func(scopes ...string) *oauth2.Token {
+		t.Helper()
+		cfg := dashboard(srv)
+		cfg.Scopes = scopes
+		verifier := oauth2.GenerateVerifier()
+		q := signIn(t, cfg.AuthCodeURL("state-123456789", oauth2.S256ChallengeOption(verifier)), "council")
+		tok, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	if tok := signInWith("openid"); tok.RefreshToken != "" {
+		t.Error("a sign-in without offline_access got a refresh token")
+	}
+	tok := signInWith("openid", devoidc.ScopeOfflineAccess)
+	if tok.RefreshToken == "" {
+		t.Fatal("a sign-in with offline_access got no refresh token")
+	}
+
+	// Another client, authenticated with its own secret, may not use the dashboard's refresh token.
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}
+	req, _ := http.NewRequest(http.MethodPost, srv.Issuer+"/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("demo-steward", "demo-secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || strings.Contains(string(body), "access_token") {
+		t.Fatalf("another client refreshed the dashboard's token: %d %s", resp.StatusCode, body)
+	}
+
+	// The dashboard may, and gets a new access token for the same person.
+	refresh := func(rt string) (*oauth2.Token, error) {
+		return dashboard(srv).TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
+	}
+	fresh, err := refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
+		t.Errorf("refresh gave access token changed %v, refresh token changed %v", fresh.AccessToken != tok.AccessToken, fresh.RefreshToken != tok.RefreshToken)
+	}
+	v, err := auth.NewVerifier(ctx, auth.Config{Issuer: srv.Issuer, Audience: "partnership-hub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Verify(ctx, fresh.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Subject != "council" || p.Org != "E06000001" || !p.HasRole(auth.RoleSubmitter) || p.ClientID != devoidc.DashboardClient {
+		t.Errorf("refreshed principal = %+v", p)
+	}
+	// A spent refresh token is refused.
+	if _, err := refresh(tok.RefreshToken); err == nil {
+		t.Error("a refresh token was used twice")
+	}
+}

@@ -1,7 +1,8 @@
 // Package devoidc is a development OpenID provider for Partnership Hub.
 //
 // It issues RS256-signed JWT access tokens through the OAuth2 client
-// credentials grant, carrying the organisation, roles and alliances claims that
+// credentials grant (and, to the dashboard's people, the authorization code
+// flow with PKCE, renewed with refresh tokens), carrying the organisation, roles and alliances claims that
 // the hub authorises on. It exists so that the hub can be run and tested
 // end to end without a real identity provider (Keycloak, Entra ID); its
 // clients' secrets are published, so it must never be used in production. Its
@@ -40,6 +41,8 @@ import (
 const (
 	// defaultTokenTTL is how long access tokens live when Config.TokenTTL is zero.
 	defaultTokenTTL = time.Hour
+	// refreshTokenTTL is how long a refresh token lives; each refresh issues a new one.
+	refreshTokenTTL = 24 * time.Hour
 	// keyBits is the size of the in-memory RSA signing key.
 	keyBits = 2048
 
@@ -154,6 +157,10 @@ func New(cfg Config) (*Provider, error) {
 		HashCost:                 bcrypt.MinCost, // secrets are development secrets
 		ScopeStrategy:            fosite.ExactScopeStrategy,
 		AudienceMatchingStrategy: fosite.DefaultAudienceMatchingStrategy,
+		// Only a sign-in granted offline_access gets a refresh token; it lives as long as the
+		// dashboard's longest session.
+		RefreshTokenScopes:   []string{ScopeOfflineAccess},
+		RefreshTokenLifespan: refreshTokenTTL,
 	}
 	fcfg.ClientSecretsHasher = &fosite.BCrypt{Config: fcfg}
 
@@ -180,6 +187,7 @@ func New(cfg Config) (*Provider, error) {
 		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2PKCEFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
 	)
 
 	return &Provider{
@@ -269,7 +277,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		AuthorizationEndpoint:             p.baseURL + pathAuthorize,
 		ResponseTypesSupported:            []string{"code"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
-		GrantTypesSupported:               []string{"client_credentials", "authorization_code"},
+		GrantTypesSupported:               []string{"client_credentials", "authorization_code", "refresh_token"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{string(jose.RS256)},
@@ -297,13 +305,14 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // token implements the token endpoint: fosite authenticates the client
 // (HTTP Basic or client_secret_post) and runs the client credentials grant;
-// the provider adds its claims to the session before the token is signed.
+// the provider adds its claims to the session before the token is signed. The
+// dashboard's codes and refresh tokens restore the session of the sign-in.
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// fosite answers invalid_request for a grant no handler takes; RFC 6749
 	// section 5.2 asks for unsupported_grant_type.
 	grant := r.PostFormValue("grant_type")
-	if grant != "" && grant != "client_credentials" && grant != "authorization_code" {
+	if grant != "" && grant != "client_credentials" && grant != "authorization_code" && grant != "refresh_token" {
 		p.server.WriteAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType)
 		return
 	}
@@ -314,8 +323,13 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.server.WriteAccessError(ctx, w, req, err)
 		return
 	}
-	if grant == "authorization_code" {
-		// A person's token: fosite restored the session made when the person signed in.
+	if grant == "authorization_code" || grant == "refresh_token" {
+		// A person's token: fosite restored the session made when the person signed in
+		// (for a refresh, of the token refreshed, which fosite checked was issued to this client).
+		if s, ok := req.GetSession().(*oauth2.JWTSession); ok && s.JWTClaims != nil {
+			now := time.Now().UTC()
+			s.JWTClaims.IssuedAt, s.JWTClaims.NotBefore = now, now
+		}
 		resp, err := p.server.NewAccessResponse(ctx, req)
 		if err != nil {
 			p.server.WriteAccessError(ctx, w, req, err)

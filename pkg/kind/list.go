@@ -22,11 +22,15 @@ type List struct {
 	read   func(ctx context.Context, conn driver.Conn, org string, q Query) (reflect.Value, error)
 }
 
-// Param is a query parameter of a list operation, beside org.
+// Param is a query parameter of a list operation, beside org: text (MaxLength, Pattern), or a
+// whole number from Minimum to Maximum when Maximum is given (a year: 2000 to 2100, as a year is
+// everywhere in the contract).
 type Param struct {
 	Name, Doc string
 	MaxLength int
 	Pattern   string // a regular expression the value must match, when given
+	// Minimum and Maximum bound a whole-number parameter; Maximum 0: the parameter is text.
+	Minimum, Maximum int
 }
 
 // Query holds a list operation's query parameters by name ("" when not given).

@@ -105,8 +105,13 @@ type Metric struct {
 	Numerator   []string `json:"numerator" doc:"Figures summed above the line"`
 	Denominator []string `json:"denominator" doc:"Figures summed below the line"`
 	Respondents string   `json:"-"` // the figure counting the people behind a disclosure-controlled value
-	Factor      float64  `json:"-"`
-	Scale       float64  `json:"-"`
+	// Parts are the disclosure-controlled metrics whose figures add up to this one's, organisation
+	// by organisation (a share of the whole workforce is of the staff of each level): disclosure
+	// control protects the metric with its parts (benchmark.Disclose), so that no withheld figure of
+	// one can be worked out from the others'.
+	Parts  []string `json:"-"`
+	Factor float64  `json:"-"`
+	Scale  float64  `json:"-"`
 }
 
 // Figures are one organisation's inputs for a period, by name, each summed from its kind's stored

@@ -33,7 +33,7 @@ var Kind = &kind.Kind[LevelProfile]{
 		},
 		List: kind.ListOf("list-workforce-profile", "StoredWorkforceProfile", "Read the stored workforce profile",
 			"Your organisation's workforce profile per reporting year and role level, the latest of each. Stewards may read any organisation's.",
-			"profile", []kind.Param{{Name: "year", Doc: "One reporting year (YYYY); all when empty", MaxLength: 4, Pattern: `^[0-9]{4}$`}},
+			"profile", []kind.Param{{Name: "year", Doc: "One reporting year (YYYY); all when empty", Minimum: 2000, Maximum: 2100}},
 			func(ctx context.Context, conn driver.Conn, org string, q kind.Query) ([]StoredLevelProfile, error) {
 				return List(ctx, conn, org, q["year"])
 			}),

@@ -30,7 +30,9 @@ func MetricID(dim, group, level string) string { return "share_" + Column(dim, g
 // a group among an area's senior managers stands beside its share of the area's whole workforce
 // and of the employer's. They count people, so they are under disclosure control: a share of
 // fewer than 10 people whose group is known is withheld, and so is any share that would let a
-// withheld one be worked out. No direction is better: a rank orders the shares from the lowest.
+// withheld one be worked out, the whole workforce's being the sum of the levels' (its Parts: a
+// level withheld is not the whole less the others). No direction is better: a rank orders the
+// shares from the lowest.
 var Metrics = func() []kind.Metric {
 	var out []kind.Metric
 	levels := append([]string{Whole}, Levels...)
@@ -39,11 +41,16 @@ var Metrics = func() []kind.Metric {
 			label := groupLabel(d, g)
 			for i, l := range levels {
 				of := "the whole workforce"
+				var parts []string
 				if i > 0 {
 					of = levelLabels[i-1]
+				} else {
+					for _, part := range Levels {
+						parts = append(parts, MetricID(d.ID, g, part))
+					}
 				}
 				out = append(out, kind.Metric{ID: MetricID(d.ID, g, l), Label: fmt.Sprintf("%s: share of %s", label, of), Unit: "%",
-					Disclosure: true,
+					Disclosure: true, Parts: parts,
 					Formula: fmt.Sprintf("headcount of %s in the group %s ÷ headcount of %s whose %s is known × 100 (no direction is better)",
 						of, label, of, d.Label),
 					Numerator: []string{FigGroup(d.ID, g, l)}, Denominator: []string{FigKnown(d.ID, l)},

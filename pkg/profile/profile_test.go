@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/partnership-hub/hub/pkg/auth"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/disclosure"
 	"github.com/partnership-hub/hub/pkg/kind"
 	"github.com/partnership-hub/hub/pkg/profile"
 	"github.com/partnership-hub/hub/pkg/reference"
@@ -327,6 +329,26 @@ func TestBenchmarks(t *testing.T) {
 		}
 	}
 	t.Logf("North East 2025: %d values of %d organisations' shares withheld", withheld, len(members))
+	safe(t, store, members)
+
+	// An organisation's whole workforce is the sum of its levels: of the whole and the levels, never
+	// exactly one is withheld (it would be the whole less the others, or their sum).
+	for _, d := range profile.Dimensions {
+		for _, g := range d.Shares {
+			for _, org := range []string{"E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047", "E06000057",
+				"E08000021", "E08000022", "E08000023", "E08000024", "E08000037"} {
+				var out []string
+				for _, level := range append([]string{profile.Whole}, profile.Levels...) {
+					if v, ok := value[[2]string{profile.MetricID(d.ID, g, level), org}]; ok && v.Withheld != "" {
+						out = append(out, level)
+					}
+				}
+				if len(out) == 1 {
+					t.Errorf("%s %s of %s: only %v withheld, which the others give away", d.ID, g, org, out)
+				}
+			}
+		}
+	}
 	for _, dim := range []struct{ dim, group string }{{"ethnicity", "white"}, {"ethnicity", "asian"}, {"ethnicity", "black"}, {"sex", "female"}, {"age", "under_30"}, {"disability", "yes"}} {
 		line := fmt.Sprintf("%-22s", dim.dim+" "+dim.group)
 		for _, level := range append([]string{profile.Whole}, profile.Levels...) {
@@ -377,6 +399,80 @@ func BenchmarkComputeNational(b *testing.B) {
 		res := benchmark.Compute(in, profile.Metrics)
 		if len(res.Values) != 165*len(profile.Metrics) {
 			b.Fatalf("%d values", len(res.Values))
+		}
+	}
+}
+
+// safe checks, exactly, that nothing withheld can be worked out: per group, one table of every
+// level's and the whole workforce's figures, organisations' and areas', with every sum between
+// them (an area of its organisations, an organisation's whole workforce of its levels), the
+// withheld ones hidden; protecting it withholds nothing more.
+func safe(t *testing.T, store *benchmark.Store, members []benchmark.Value) {
+	t.Helper()
+	var codes []string
+	for _, v := range members {
+		for _, c := range v.Regions {
+			if !slices.Contains(codes, c) {
+				codes = append(codes, c)
+			}
+		}
+	}
+	areas, err := store.Areas(context.Background(), "2025", codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	areaWithheld := map[[2]string]bool{}
+	for _, a := range areas {
+		areaWithheld[[2]string{a.Metric, a.Region}] = a.Withheld != ""
+	}
+	byMetric := map[string][]benchmark.Value{}
+	for _, v := range members {
+		byMetric[v.Metric] = append(byMetric[v.Metric], v)
+	}
+	for _, d := range profile.Dimensions {
+		for _, g := range d.Shares {
+			var tb disclosure.Table
+			orgCell := map[[2]string]int{}
+			for _, level := range append([]string{profile.Whole}, profile.Levels...) {
+				id := profile.MetricID(d.ID, g, level)
+				parts, n := map[string][]int{}, map[string]int{}
+				for _, v := range byMetric[id] {
+					if !v.Counted() {
+						continue
+					}
+					c := tb.Add(v.Respondents)
+					if v.Withheld != "" {
+						tb.Hide(c)
+					}
+					orgCell[[2]string{level, v.Org}] = c
+					for _, code := range v.Regions {
+						parts[code] = append(parts[code], c)
+						n[code] += v.Respondents
+					}
+				}
+				for _, code := range slices.Sorted(maps.Keys(parts)) {
+					c := tb.Add(n[code])
+					if areaWithheld[[2]string{id, code}] {
+						tb.Hide(c)
+					}
+					tb.Sum(c, parts[code]...)
+				}
+			}
+			for k, total := range orgCell {
+				if k[0] != profile.Whole {
+					continue
+				}
+				var ps []int
+				for _, level := range profile.Levels {
+					if c, ok := orgCell[[2]string{level, k[1]}]; ok {
+						ps = append(ps, c)
+					}
+				}
+				tb.Sum(total, ps...)
+			}
+			if more := tb.Protect(0); more > 0 {
+				t.Errorf("%s %s: %d more figures would have to be withheld: some withheld one can be worked out", d.ID, g, more)
+			}
 		}
 	}
 }

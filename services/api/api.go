@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -97,7 +98,9 @@ func Config(c Contract) huma.Config {
 	cfg.Servers = []*huma.Server{{URL: c.PublicURL, Description: "This hub"}}
 	cfg.Tags = tags
 	cfg.Components.SecuritySchemes = securitySchemes(c)
-	cfg.Transformers = []huma.Transformer{typeProblems, emptyArrays}
+	cfg.Formats = maps.Clone(cfg.Formats) // huma's defaults are shared
+	cfg.Formats[mediaJSON], cfg.Formats["json"] = jsonFormat, jsonFormat
+	cfg.Transformers = []huma.Transformer{typeProblems, emptyArrays, describeBodies(cfg.Components.Schemas)}
 	cfg.CreateHooks = nil // no $schema links in responses
 	cfg.DocsPath = ""     // served by package docsui from the binary, not from a CDN
 	return cfg
@@ -126,7 +129,7 @@ func Register(api huma.API, d *Deps) {
 	if d.Directory == nil {
 		d.Directory = reference.NewDirectory(d.CH, time.Minute)
 	}
-	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)), queryNumbers(api))
+	api.UseMiddleware(recordAccess(d), authenticate(api, d, newLimiter(d.Rate)), queryNumbers(api), bodyTypes(api))
 	registerSubmissions(api, d)
 	registerKinds(api, d)
 	registerAudits(api, d)
@@ -205,6 +208,11 @@ func principal(ctx context.Context) (auth.Principal, error) {
 func errInternal(log *slog.Logger, msg string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return huma.Error503ServiceUnavailable("request cancelled")
+	}
+	if errors.Is(err, benchmark.ErrBeingWritten) {
+		// A recomputation under way for longer than a read waits: the figures are not in one
+		// state yet, and a moment later they are.
+		return huma.Error503ServiceUnavailable(msg + ": " + benchmark.ErrBeingWritten.Error() + ", try again in a moment")
 	}
 	log.Error(msg, "err", err)
 	return huma.Error500InternalServerError(msg)

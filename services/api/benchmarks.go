@@ -31,6 +31,10 @@ type metricsOutput struct {
 	}
 }
 
+type periodsOutput struct {
+	Body benchmark.StandardPeriods
+}
+
 type standardInput struct {
 	Region   string `query:"region" pattern:"^[Ee](92|12|13)[0-9]{6}$" maxLength:"9" doc:"Region (E12…), London sub-region (E13…) or England (E92000001); or give alliance=" example:"E12000001"`
 	Alliance string `query:"alliance" pattern:"^[a-z0-9-]{1,40}$" maxLength:"40" doc:"An alliance you may see (its id), as the area instead of a region" example:"north-east"`
@@ -150,8 +154,8 @@ func registerBenchmarks(api huma.API, d *Deps) {
 			// The answer depends on the period's benchmarks and on what the reader may see: it
 			// is made once per reader's view until the period is recomputed.
 			key := fmt.Sprint(s.std, "|", area, "|", org, "|", asCSV, "|", rd.Key())
-			body, err := store.Rendered(ctx, in.Period, key, func() ([]byte, error) {
-				res, err := view.Standard(ctx, rd, s.std, area, in.Period, org)
+			body, err := store.Rendered(ctx, in.Period, key, func(snap *benchmark.Snapshot) ([]byte, error) {
+				res, err := view.StandardIn(ctx, rd, s.std, area, snap, org)
 				if err != nil {
 					return nil, err
 				}
@@ -171,6 +175,34 @@ func registerBenchmarks(api huma.API, d *Deps) {
 				return csvFile(fmt.Sprintf("standard-%d-%s-%s.csv", s.std, area, in.Period), body), nil
 			}
 			return &tableOutput{ContentType: "application/json", Body: body}, nil
+		})
+	}
+
+	for _, std := range []int{2, 8} {
+		huma.Register(api, huma.Operation{
+			OperationID: fmt.Sprintf("list-standard-%d-periods", std),
+			Method:      http.MethodGet,
+			Path:        fmt.Sprintf("/v1/benchmarks/standard-%d/periods", std),
+			Summary:     fmt.Sprintf("The periods with Standard %d benchmarks", std),
+			Description: fmt.Sprintf("The periods to offer for Standard %d's benchmarks: those in which at least one of its metrics has a value for England, oldest first, "+
+				"and apart from them the periods with benchmarks in which every one of its metrics is null (a period with another standard's data only, "+
+				"or one whose data lack an input: the demo's children in need counts of 2013–2016 have no child population, say). "+
+				"The same for every reader: periods are not figures.", std),
+			Tags:     []string{"Benchmarks"},
+			Security: secured,
+			Errors:   []int{http.StatusUnauthorized, http.StatusForbidden},
+		}, func(ctx context.Context, _ *struct{}) (*periodsOutput, error) {
+			if storeErr != nil {
+				return nil, errInternal(d.Log, "benchmarks unavailable", storeErr)
+			}
+			if _, err := callerReader(ctx, d); err != nil {
+				return nil, err
+			}
+			ps, err := view.Periods(ctx, std)
+			if err != nil {
+				return nil, benchmarkError(d, err)
+			}
+			return &periodsOutput{Body: ps}, nil
 		})
 	}
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/chstore/chtest"
+	"github.com/partnership-hub/hub/pkg/demand"
 	"github.com/partnership-hub/hub/pkg/measure"
 	"github.com/partnership-hub/hub/pkg/sheet"
 	"github.com/partnership-hub/hub/pkg/workforce"
@@ -378,5 +379,52 @@ func TestBenchmarkCSVIsSafeForSpreadsheets(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no vacancy rate row for E06099999 in %s", b)
+	}
+}
+
+// The periods offered for a standard are those in which one of its metrics has a value: a period
+// with service demand counts only (children in need without the child population, as the demo's
+// 2013–2016) has Standard 2 benchmark rows, every one null, and is listed apart; the open data's
+// Standard 2 table leaves it out unless it is asked for.
+func TestPeriodsOfferedHaveValues(t *testing.T) {
+	e := benchmarkEnv(t)
+	d := demand.Return{Org: "E06000001", Period: "2015", CINAt31March: measure.Of(900)}
+	err := demand.NewStore(e.ch).Insert(context.Background(),
+		[]demand.Stored{{Row: demand.Row{Row: 2, Return: d}, SubmissionID: "d", ReceivedAt: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rebuildBenchmarks("E06000001", "E06000002")
+	if code, b := e.standard2("demo-steward", "region=E92000001&period=2015"); code != 200 || vacancy(t, b).EnglandValue != nil {
+		t.Fatalf("2015: %d %+v, want benchmarks with null values", code, b)
+	}
+	for _, c := range []struct {
+		std           int
+		client        string
+		offered, none string
+	}{
+		{2, "demo-steward", "2023 2024", "2015"},
+		{2, "demo-council", "2023 2024", "2015"},
+		{8, "demo-analyst", "", "2015 2023 2024"},
+	} {
+		resp, body := e.do("GET", fmt.Sprintf("/v1/benchmarks/standard-%d/periods", c.std), c.client, "", "")
+		var got benchmark.StandardPeriods
+		if resp.StatusCode != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("standard %d periods as %s: %d %s", c.std, c.client, resp.StatusCode, body)
+		}
+		if o, n := strings.Join(got.Offered(), " "), strings.Join(got.Empty, " "); o != c.offered || n != c.none {
+			t.Errorf("standard %d periods as %s: offered %q, without values %q; want %q and %q", c.std, c.client, o, n, c.offered, c.none)
+		}
+		if c.std == 2 && (len(got.Periods) != 2 || got.Periods[1].Metrics == 0) {
+			t.Errorf("standard 2 periods: %+v", got.Periods)
+		}
+	}
+	resp, body := e.do("GET", "/v1/open-data/standard-2", "demo-steward", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "\r\n2024,") || strings.Contains(string(body), "\r\n2015,") {
+		t.Fatalf("open data without a period: %d, want 2023 and 2024 without 2015:\n%s", resp.StatusCode, body)
+	}
+	resp, body = e.do("GET", "/v1/open-data/standard-2?period=2015", "demo-steward", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "\r\n2015,") {
+		t.Fatalf("open data of 2015 asked for: %d\n%s", resp.StatusCode, body)
 	}
 }

@@ -368,8 +368,9 @@ func TestOldNamesAreDeprecated(t *testing.T) {
 	}
 }
 
-// TestOneTypeForAYear checks that a survey year and an audit cycle have one schema wherever they
-// are, in bodies, queries and answers: an integer YYYY with the same bounds.
+// TestOneTypeForAYear checks that a survey year and an audit cycle (and a workforce profile's
+// reporting year, a year on its own too) have one schema wherever they are, in bodies, queries
+// and answers: an integer YYYY with the same bounds.
 func TestOneTypeForAYear(t *testing.T) {
 	var doc struct {
 		Components struct {
@@ -390,7 +391,8 @@ func TestOneTypeForAYear(t *testing.T) {
 		return string(out)
 	}
 	seen := map[string][]string{}
-	for _, p := range []string{"AuditRating.cycle", "GroupResult.year", "ActionPlan.cycle", "RagMix.cycle", "Triangulation.cycle", "SurveyAgreement.year"} {
+	for _, p := range []string{"AuditRating.cycle", "GroupResult.year", "ActionPlan.cycle", "RagMix.cycle", "Triangulation.cycle", "SurveyAgreement.year",
+		"LevelProfile.year", "StoredLevelProfile.year"} {
 		schema, prop, _ := strings.Cut(p, ".")
 		s := doc.Components.Schemas[schema].Properties[prop]
 		if s == nil {
@@ -399,7 +401,7 @@ func TestOneTypeForAYear(t *testing.T) {
 		}
 		seen[shape(s)] = append(seen[shape(s)], p)
 	}
-	for path, name := range map[string]string{"/v1/audits/action-plan": "cycle", "/v1/audits/rag-mix": "cycle", "/v1/triangulation": "cycle", "/v1/surveys/agreement": "year"} {
+	for path, name := range map[string]string{"/v1/audits/action-plan": "cycle", "/v1/audits/rag-mix": "cycle", "/v1/triangulation": "cycle", "/v1/surveys/agreement": "year", "/v1/workforce-profile": "year"} {
 		i := slices.IndexFunc(doc.Paths[path]["get"].Parameters, func(p struct {
 			Name   string         `json:"name"`
 			Schema map[string]any `json:"schema"`
@@ -547,5 +549,22 @@ func TestEveryListIsPaged(t *testing.T) {
 	}
 	if want := len(kinds.All); lists < want {
 		t.Errorf("%d lists found, want at least %d", lists, want)
+	}
+}
+
+// TestAYearParameterIsAYear: a list's year= (the workforce profile's) takes a year YYYY from 2000
+// to 2100 and refuses anything else with 422, as every year= and cycle= of the contract.
+func TestAYearParameterIsAYear(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	for _, q := range []string{"25", "1999", "2025-Q1", "twenty"} {
+		if resp, body := e.do("GET", "/v1/workforce-profile?year="+q, "demo-council", "", ""); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("year=%s: %d %s, want 422", q, resp.StatusCode, body)
+		}
+	}
+	if e.ch == nil {
+		t.Skip("needs ClickHouse (HUB_TEST_CLICKHOUSE_ADDR) for the year it takes")
+	}
+	if resp, body := e.do("GET", "/v1/workforce-profile?year=2025", "demo-council", "", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("year=2025: %d %s", resp.StatusCode, body)
 	}
 }

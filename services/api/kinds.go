@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -269,6 +270,12 @@ func (in *listInput) Resolve(ctx huma.Context) []error {
 			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: fmt.Sprintf("expected length <= %d", *p.Schema.MaxLength)})
 			continue
 		}
+		if s := p.Schema; v != "" && s != nil && s.Type == huma.TypeInteger && s.Minimum != nil && s.Maximum != nil {
+			if n, err := strconv.Atoi(v); err != nil || float64(n) < *s.Minimum || float64(n) > *s.Maximum {
+				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: fmt.Sprintf("expected a whole number from %v to %v", *s.Minimum, *s.Maximum)})
+				continue
+			}
+		}
 		if v != "" && p.Schema != nil && p.Schema.Pattern != "" {
 			if ok, err := regexp.MatchString(p.Schema.Pattern, v); err != nil || !ok {
 				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Value: v, Message: "expected string to match pattern " + p.Schema.Pattern})
@@ -298,9 +305,12 @@ func registerList(api huma.API, d *Deps, m *kind.Meta) {
 		}}},
 	}
 	for _, p := range l.Params {
-		maxLen := p.MaxLength
-		op.Parameters = append(op.Parameters, &huma.Param{Name: p.Name, In: "query", Description: p.Doc,
-			Schema: &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &maxLen, Pattern: p.Pattern}})
+		s := &huma.Schema{Type: huma.TypeString, Description: p.Doc, MaxLength: &p.MaxLength, Pattern: p.Pattern}
+		if p.Maximum > 0 {
+			lo, hi := float64(p.Minimum), float64(p.Maximum)
+			s = &huma.Schema{Type: huma.TypeInteger, Format: "int64", Description: p.Doc, Minimum: &lo, Maximum: &hi}
+		}
+		op.Parameters = append(op.Parameters, &huma.Param{Name: p.Name, In: "query", Description: p.Doc, Schema: s})
 	}
 	huma.Register(api, op, func(ctx context.Context, in *listInput) (*listOutput, error) {
 		org, err := ownOrg(ctx, in.Org, m.Rows)

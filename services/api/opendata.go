@@ -120,7 +120,7 @@ func openDataTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *b
 	if err != nil {
 		return opendata.Table{}, err
 	}
-	return standardTable(ctx, d, store, view, rd, g, std, in.Period)
+	return standardTable(ctx, d, view, rd, g, std, in.Period)
 }
 
 // geography places organisations and areas in the DfE's columns, and says which are in the
@@ -163,21 +163,21 @@ func (g geography) area(code string) (opendata.Geography, bool) {
 	return opendata.Geography{Level: opendata.Regional, RegionCode: r.Code, RegionName: r.Name}, true
 }
 
-// periods is the one period asked for, or every period with benchmarks.
-func periods(ctx context.Context, d *Deps, store *benchmark.Cache, asked string) ([]string, error) {
+// periods is the one period asked for, or every period in which the standard has a value.
+func periods(ctx context.Context, d *Deps, view *benchmark.ReaderView, std int, asked string) ([]string, error) {
 	if asked != "" {
 		return []string{asked}, nil
 	}
-	ps, err := store.AreaPeriods(ctx)
+	ps, err := view.Periods(ctx, std)
 	if err != nil {
 		return nil, errInternal(d.Log, "could not read benchmark periods", err)
 	}
-	return ps, nil
+	return ps.Offered(), nil
 }
 
 // standardTable is every metric of a standard, per period, for England, the regions and the
 // local authorities the reader may see by name, disclosure controlled for the reader.
-func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *benchmark.ReaderView, rd authz.Reader, g geography,
+func standardTable(ctx context.Context, d *Deps, view *benchmark.ReaderView, rd authz.Reader, g geography,
 	std int, asked string) (opendata.Table, error) {
 	metrics := benchmark.OfStandard(std)
 	t := opendata.Table{Name: fmt.Sprintf("standard-%d", std)}
@@ -185,7 +185,7 @@ func standardTable(ctx context.Context, d *Deps, store *benchmark.Cache, view *b
 		t.Indicators = append(t.Indicators, opendata.Indicator{Name: m.ID, Label: m.Label, Grouping: fmt.Sprintf("Standard %d: %s", std, m.Source),
 			Unit: unitOf(m), DP: 1})
 	}
-	ps, err := periods(ctx, d, store, asked)
+	ps, err := periods(ctx, d, view, std, asked)
 	if err != nil {
 		return t, err
 	}

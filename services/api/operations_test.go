@@ -140,10 +140,12 @@ var accessRows = map[string]accessRow{
 	"get-projections": {method: "GET", path: "/v1/projections?org={org}&demand=flat",
 		want: map[string]want{"submitter": {422, 403, 403}, "university": {422, 403, 403}, "survey_provider": all(403),
 			"analyst": {422, 422, 403}, "steward": all(422), "no token": all(401)}},
-	"list-metrics":         {method: "GET", path: "/v1/metrics", want: readers},
-	"get-rag-mix":          {method: "GET", path: "/v1/audits/rag-mix?cycle=2026&region=E12000001", want: readers},
-	"get-survey-agreement": {method: "GET", path: "/v1/surveys/agreement?year=2026&region=E12000001", want: readers},
-	"get-triangulation":    {method: "GET", path: "/v1/triangulation?cycle=2026&region=E12000001", want: readers},
+	"list-metrics":            {method: "GET", path: "/v1/metrics", want: readers},
+	"list-standard-2-periods": {method: "GET", path: "/v1/benchmarks/standard-2/periods", want: readers},
+	"list-standard-8-periods": {method: "GET", path: "/v1/benchmarks/standard-8/periods", want: readers},
+	"get-rag-mix":             {method: "GET", path: "/v1/audits/rag-mix?cycle=2026&region=E12000001", want: readers},
+	"get-survey-agreement":    {method: "GET", path: "/v1/surveys/agreement?year=2026&region=E12000001", want: readers},
+	"get-triangulation":       {method: "GET", path: "/v1/triangulation?cycle=2026&region=E12000001", want: readers},
 }
 
 // allAccessRows is accessRows and the rows of every registered kind's operations.
@@ -203,8 +205,15 @@ func kindRowCSV(t *testing.T, k kind.Any) string {
 	return b.String()
 }
 
-// operations lists the OpenAPI document's operations: id → "METHOD path".
-func operations(t *testing.T) map[string]string {
+// docOperation is an operation of the OpenAPI document: its id, method, path and the content
+// types its request body is listed in (none without a body).
+type docOperation struct {
+	id, method, path string
+	bodyTypes        []string
+}
+
+// documentOperations lists the OpenAPI document's operations.
+func documentOperations(t *testing.T) []docOperation {
 	t.Helper()
 	b, err := api.OpenAPIDocument()
 	if err != nil {
@@ -212,19 +221,34 @@ func operations(t *testing.T) map[string]string {
 	}
 	var doc struct {
 		Paths map[string]map[string]struct {
-			OperationID string   `json:"operationId"`
-			Security    []any    `json:"security"`
-			Tags        []string `json:"tags"`
+			OperationID string `json:"operationId"`
+			RequestBody *struct {
+				Content map[string]any `json:"content"`
+			} `json:"requestBody"`
 		} `json:"paths"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
+	var out []docOperation
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
-			out[op.OperationID] = strings.ToUpper(method) + " " + path
+			o := docOperation{id: op.OperationID, method: strings.ToUpper(method), path: path}
+			if op.RequestBody != nil {
+				o.bodyTypes = slices.Sorted(maps.Keys(op.RequestBody.Content))
+			}
+			out = append(out, o)
 		}
+	}
+	return out
+}
+
+// operations lists the OpenAPI document's operations: id → "METHOD path".
+func operations(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, op := range documentOperations(t) {
+		out[op.id] = op.method + " " + op.path
 	}
 	return out
 }

@@ -26,6 +26,8 @@ var operationRoles = withKindRoles(kinds.All, map[string][]roleUse{
 	"get-standard-2-benchmarks": namedReaders,
 	"get-standard-8-benchmarks": namedReaders,
 	"get-benchmark-trend":       namedReaders,
+	"list-standard-2-periods":   figureReaders,
+	"list-standard-8-periods":   figureReaders,
 	"list-metrics":              figureReaders,
 	"get-rag-mix":               namedReaders,
 	"get-survey-agreement":      namedReaders,

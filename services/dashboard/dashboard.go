@@ -41,9 +41,11 @@ type Config struct {
 	ClaimAllies  string `env:"OIDC_CLAIM_ALLIANCES" envDefault:"alliances"`
 	// The dashboard's OAuth2 client: public (no secret, PKCE) by default, as the development
 	// provider's hub-dashboard; a secret makes it a confidential client as well.
-	ClientID     string   `env:"DASHBOARD_CLIENT_ID" envDefault:"hub-dashboard"`
-	ClientSecret string   `env:"DASHBOARD_CLIENT_SECRET" envDefault:""`
-	Scopes       []string `env:"DASHBOARD_SCOPES" envDefault:"openid,profile"`
+	ClientID     string `env:"DASHBOARD_CLIENT_ID" envDefault:"hub-dashboard"`
+	ClientSecret string `env:"DASHBOARD_CLIENT_SECRET" envDefault:""`
+	// offline_access asks for a refresh token, so that an expired access token is renewed
+	// without sending the person to sign in again.
+	Scopes []string `env:"DASHBOARD_SCOPES" envDefault:"openid,profile,offline_access"`
 
 	SessionLifetime time.Duration `env:"DASHBOARD_SESSION_LIFETIME" envDefault:"8h"`  // longest a session lasts
 	IdleTimeout     time.Duration `env:"DASHBOARD_IDLE_TIMEOUT" envDefault:"30m"`     // a session unused this long ends

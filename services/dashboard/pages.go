@@ -51,25 +51,21 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 		v.refuse(w, err)
 		return
 	}
-	ms, err := v.metricsOf(std)
-	if err != nil {
-		v.refuse(w, err)
-		return
+	// The periods in which the standard has a value: a period whose every metric is null (the
+	// demand kind's early years, with counts but no child population) is not offered.
+	var offered struct {
+		Periods []struct {
+			Period string `json:"period"`
+		} `json:"periods"`
 	}
-	bySource, err := v.periodsOf(ms)
-	if err != nil {
+	if err := v.get(fmt.Sprintf("/v1/benchmarks/standard-%d/periods", std), nil, &offered); err != nil {
 		v.refuse(w, err)
 		return
 	}
 	var periods []string
-	for _, ps := range bySource {
-		for _, p := range ps {
-			if !slices.Contains(periods, p) {
-				periods = append(periods, p)
-			}
-		}
+	for _, p := range offered.Periods {
+		periods = append(periods, p.Period)
 	}
-	slices.Sort(periods)
 	if len(periods) == 0 {
 		v.refuse(w, &apiProblem{Status: http.StatusNotFound, Detail: "no Standard " + strconv.Itoa(std) + " benchmarks for " + f.name()})
 		return

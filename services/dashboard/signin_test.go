@@ -2,17 +2,22 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/partnership-hub/hub/pkg/auth"
@@ -182,6 +187,137 @@ func TestSignsInAgainWhenTheTokenExpires(t *testing.T) {
 	signIn("/standards/8?period=2024")
 	if authorizes != before+1 {
 		t.Errorf("the provider was asked %d times, want once", authorizes-before)
+	}
+}
+
+// TestRefreshesTheExpiredToken: with offline_access the development provider, issuing tokens
+// that live eleven seconds, gives a refresh token. Once the person's token has really expired
+// (the API's verifier refuses it), the next page is served without sending the person to the
+// provider's sign-in: the API is called with a new token, and the session keeps that token.
+func TestRefreshesTheExpiredToken(t *testing.T) {
+	const ttl = 11 * time.Second
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{LogLevel: "info", LogFormat: "text", ClientID: devoidc.DashboardClient,
+		Scopes: []string{"openid", devoidc.ScopeOfflineAccess}, OIDCAudience: "partnership-hub",
+		SessionLifetime: time.Hour, IdleTimeout: time.Hour, APITimeout: 5 * time.Second}
+	srv := devoidctest.Start(t, devoidc.Config{Audience: "partnership-hub", TokenTTL: ttl, Clients: devoidc.DemoClients(),
+		Users: devoidc.DemoUsers(), DashboardRedirectURIs: []string{cfg.CallbackURL(ln.Addr().String())}})
+	cfg.OIDCIssuer = srv.Issuer
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: srv.Issuer, Audience: "partnership-hub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The API's door: it takes only tokens its verifier accepts, and remembers which it was given.
+	var (
+		mu     sync.Mutex
+		tokens []string
+	)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if _, err := verifier.Verify(r.Context(), tok); err != nil {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		tokens = append(tokens, tok)
+		mu.Unlock()
+		http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
+	}))
+	t.Cleanup(api.Close)
+	cfg.APIURL = api.URL
+	called := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(tokens)
+	}
+
+	public, _ := url.Parse(cfg.URL(ln.Addr().String()))
+	s, err := newSignIn(ctx, cfg, cfg.CallbackURL(ln.Addr().String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(cfg, public, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash := &httptest.Server{Listener: ln, Config: &http.Server{Handler: a.handler()}}
+	dash.Start()
+	t.Cleanup(dash.Close)
+	base := public.String()
+	base = strings.TrimSuffix(base, "/")
+
+	authorizes := 0
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), srv.Issuer+"/authorize") {
+			authorizes++
+		}
+		return nil
+	}}
+	// sessionToken is the token the person's session holds on the server.
+	sessionToken := func() oauth2.Token {
+		t.Helper()
+		var cookie string
+		for _, c := range jar.Cookies(public) {
+			if c.Name == a.sessions.Cookie.Name {
+				cookie = c.Value
+			}
+		}
+		sctx, err := a.sessions.Load(ctx, cookie)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok oauth2.Token
+		if err := json.Unmarshal([]byte(a.sessions.GetString(sctx, keyToken)), &tok); err != nil {
+			t.Fatalf("the session holds no token: %v", err)
+		}
+		return tok
+	}
+
+	if end, _ := signInAs(t, client, base, srv.Issuer, "/", "council"); end != base+"/" {
+		t.Fatalf("signing in ended at %s", end)
+	}
+	first := sessionToken()
+	if first.RefreshToken == "" {
+		t.Fatal("the sign-in got no refresh token")
+	}
+	poll.Until(t, 4*ttl, func() error {
+		if _, err := verifier.Verify(ctx, first.AccessToken); err == nil || !strings.Contains(err.Error(), "expired") {
+			return fmt.Errorf("the token has not expired yet (%v)", err)
+		}
+		return nil
+	})
+
+	before, seen := authorizes, len(called())
+	resp, err := client.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if authorizes != before || resp.Request.URL.String() != base+"/" {
+		t.Errorf("with an expired token and a refresh token the person was sent to %s (the provider's sign-in %d times)",
+			resp.Request.URL, authorizes-before)
+	}
+	after := called()[seen:]
+	if len(after) == 0 {
+		t.Fatal("the page did not call the API")
+	}
+	held := sessionToken()
+	for _, tok := range after {
+		if tok == first.AccessToken {
+			t.Error("the API was called with the expired token")
+		}
+	}
+	if held.AccessToken == first.AccessToken || held.RefreshToken == first.RefreshToken {
+		t.Error("the session still holds the expired token")
+	}
+	if !slices.Contains(after, held.AccessToken) {
+		t.Error("the API was not called with the token the session holds")
 	}
 }
 

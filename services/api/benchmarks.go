@@ -187,7 +187,7 @@ func registerBenchmarks(api huma.API, d *Deps) {
 			Description: fmt.Sprintf("The periods to offer for Standard %d's benchmarks: those in which at least one of its metrics has a value for England, oldest first, "+
 				"and apart from them the periods with benchmarks in which every one of its metrics is null (a period with another standard's data only, "+
 				"or one whose data lack an input: the demo's children in need counts of 2013–2016 have no child population, say). "+
-				"The same for every reader: periods are not figures.", std),
+				"The same for every reader: periods are not figures. Answered whole, not paged: one entry a period (a year, cycle or quarter), a few hundred at most.", std),
 			Tags:     []string{"Benchmarks"},
 			Security: secured,
 			Errors:   []int{http.StatusUnauthorized, http.StatusForbidden},

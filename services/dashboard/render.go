@@ -3,16 +3,16 @@ package dashboard
 import (
 	"bytes"
 	"embed"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partnership-hub/hub/pkg/sheet"
 )
 
 //go:embed web/templates
@@ -247,37 +247,24 @@ func (c Cell) csv() string {
 // formula is quoted with a leading apostrophe.
 func writeCSV(w http.ResponseWriter, t *Table) {
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
+	cw := sheet.NewWriter(&buf) // every cell through the hub's one formula guard (package sheet)
 	head := make([]string, len(t.Head))
 	for i, h := range t.Head {
 		head[i] = h.Text
 	}
 	_ = cw.Write(head)
+	rec := make([]string, len(t.Head))
 	for _, row := range t.Rows {
-		rec := make([]string, len(row))
-		for i, c := range row {
-			rec[i] = cellSafe(c.csv())
+		rec = rec[:0]
+		for _, c := range row {
+			rec = append(rec, c.csv())
 		}
 		_ = cw.Write(rec)
 	}
-	cw.Flush()
+	_ = cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, t.ID))
 	_, _ = w.Write(buf.Bytes())
-}
-
-// cellSafe stops a spreadsheet reading a text cell as a formula.
-func cellSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+@-\t\r", rune(s[0])) && !isNumber(s) {
-		return "'" + s
-	}
-	return s
-}
-
-func isNumber(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil
 }
 
 // when says a time in words, in UK time.

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -50,14 +51,21 @@ func TestOrdinal(t *testing.T) {
 	}
 }
 
-// TestCellSafe: a CSV cell that a spreadsheet would run as a formula is quoted; numbers,
-// negative ones too, are left as they are.
-func TestCellSafe(t *testing.T) {
-	for in, want := range map[string]string{"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1+1": "'+1+1", "@SUM(A1)": "'@SUM(A1)",
-		"-3.5": "-3.5", "-2+3": "'-2+3", "12.5": "12.5", "Hartlepool": "Hartlepool"} {
-		if got := cellSafe(in); got != want {
-			t.Errorf("cellSafe(%q) = %q, want %q", in, got, want)
-		}
+// TestCSVCellsAreSafe: the dashboard's CSV downloads go through the hub's formula guard (package
+// sheet): a text cell a spreadsheet would run as a formula is quoted, the header too; numbers the
+// hub writes, negative ones too, are left as they are; a sign before what is not such a number
+// (+Inf, -0x1p4) is quoted.
+func TestCSVCellsAreSafe(t *testing.T) {
+	tbl := &Table{ID: "t", Head: []Head{{Text: "=org"}, {Text: "value"}}}
+	for _, v := range []string{"=HYPERLINK(\"x\")", "+1+1", "@SUM(A1)", "-3.5", "-2+3", "12.5", "Hartlepool", "+Inf", "-0x1p4"} {
+		tbl.Rows = append(tbl.Rows, []Cell{{Text: v}, {Text: v}})
+	}
+	rec := httptest.NewRecorder()
+	writeCSV(rec, tbl)
+	want := "'=org,value\r\n\"'=HYPERLINK(\"\"x\"\")\",\"'=HYPERLINK(\"\"x\"\")\"\r\n'+1+1,'+1+1\r\n'@SUM(A1),'@SUM(A1)\r\n-3.5,-3.5\r\n" +
+		"'-2+3,'-2+3\r\n12.5,12.5\r\nHartlepool,Hartlepool\r\n'+Inf,'+Inf\r\n'-0x1p4,'-0x1p4\r\n"
+	if got := rec.Body.String(); got != want {
+		t.Errorf("CSV:\n%q\nwant\n%q", got, want)
 	}
 }
 

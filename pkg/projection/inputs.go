@@ -77,7 +77,7 @@ const (
 	insertInputs = `INSERT INTO projection_inputs (period, org_code, org_name, regions, figure, value, reason, deleted, computed_at, version)`
 	// Each row's latest version is its current state; a figure an organisation no longer has is
 	// a tombstone (deleted = 1), left out.
-	selectInputs = `SELECT period, org_code, org_name, regions, figure, value, reason FROM projection_inputs FINAL
+	selectInputs = `SELECT period, org_code, org_name, regions, figure, value, reason, computed_at FROM projection_inputs FINAL
 		WHERE deleted = 0
 		ORDER BY org_code, period`
 	// The current rows of some periods, as the benchmark service compares a recomputation with
@@ -214,8 +214,9 @@ func (s *InputStore) Orgs(ctx context.Context) ([]Org, error) {
 			period, org, name, figure, reason string
 			areas                             []string
 			value                             *float64
+			at                                time.Time
 		)
-		if err := rows.Scan(&period, &org, &name, &areas, &figure, &value, &reason); err != nil {
+		if err := rows.Scan(&period, &org, &name, &areas, &figure, &value, &reason, &at); err != nil {
 			return nil, fmt.Errorf("read projection inputs: %w", err)
 		}
 		year, err := YearOf(period)
@@ -226,6 +227,9 @@ func (s *InputStore) Orgs(ctx context.Context) ([]Org, error) {
 			out = append(out, Org{Code: org})
 		}
 		o := &out[len(out)-1]
+		if at.After(o.ComputedAt) {
+			o.ComputedAt = at.UTC()
+		}
 		// The latest period's name and areas stand for the organisation.
 		if len(o.Years) == 0 || year >= o.Years[len(o.Years)-1].Year {
 			o.Name, o.Areas = name, areas
@@ -299,6 +303,30 @@ func (c *Cache) Orgs(ctx context.Context) ([]Org, error) {
 		c.orgs, c.at = orgs, c.now()
 	}
 	return orgs, nil
+}
+
+// ComputedAt is when the inputs a projection of members (codes) uses were last computed: the
+// latest computation of the members' own rows and of their areas' organisations' (each member's
+// leaver rate is shrunk towards its area's, worked out from all of them, as Run does); zero for
+// none.
+func ComputedAt(orgs []Org, members []string) time.Time {
+	codes := make(map[string]bool, len(members))
+	for _, m := range members {
+		codes[m] = true
+	}
+	areas := map[string]bool{}
+	for _, o := range orgs {
+		if codes[o.Code] && len(o.Areas) > 0 {
+			areas[o.Areas[0]] = true
+		}
+	}
+	var latest time.Time
+	for _, o := range orgs {
+		if (codes[o.Code] || len(o.Areas) > 0 && areas[o.Areas[0]]) && o.ComputedAt.After(latest) {
+			latest = o.ComputedAt
+		}
+	}
+	return latest
 }
 
 // InArea lists the organisations counting towards area, by code.

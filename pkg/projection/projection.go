@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/partnership-hub/hub/pkg/measure"
 )
@@ -98,6 +99,9 @@ type Org struct {
 	// then London, then England); the first is the one its leaver rate is shrunk towards.
 	Areas []string
 	Years []Year // in any order, one per year
+	// ComputedAt is when its inputs were last computed: the latest of its rows' (zero if not
+	// read from the store).
+	ComputedAt time.Time
 }
 
 // Assumptions are what a person sets; the zero value of each field takes its default.
@@ -648,6 +652,9 @@ func Stitch(orgs []Org, key func(code string) string) []Org {
 		have := byYear(joined.Years)
 		joined.Years = slices.Clone(joined.Years)
 		for _, o := range g[1:] {
+			if o.ComputedAt.After(joined.ComputedAt) {
+				joined.ComputedAt = o.ComputedAt
+			}
 			for _, y := range o.Years {
 				if _, ok := have[y.Year]; !ok {
 					have[y.Year] = y

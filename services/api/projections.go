@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -57,7 +58,10 @@ type ProjectionArea struct {
 // area's as the sum of its members'), its members' you may see by name, and the members left
 // out because an input is unknown.
 type Projections struct {
-	Area        ProjectionArea          `json:"area"`
+	Area ProjectionArea `json:"area"`
+	// ComputedAt is when the inputs the answer used were last computed (the model runs at each
+	// request, from them).
+	ComputedAt  *time.Time              `json:"computed_at,omitempty" doc:"When the projection's inputs were last computed (UTC): the latest computation of the inputs the answer used; the model runs on them at each request"`
 	Assumptions projection.Assumptions  `json:"assumptions" doc:"The assumptions used, with the defaults filled in"`
 	Projection  projection.Projection   `json:"projection"`
 	Members     []projection.Projection `json:"members" doc:"The members' projections you may see by name (an area's only)"`
@@ -144,6 +148,9 @@ func registerProjections(api huma.API, d *Deps) {
 			return nil, errInternal(d.Log, "could not project", err)
 		}
 		res.Assumptions = result.Assumptions
+		if at := projection.ComputedAt(orgs, members); !at.IsZero() {
+			res.ComputedAt = &at
+		}
 		res.Included = len(result.Members)
 		if org != "" {
 			if len(result.Members) == 0 {

@@ -188,3 +188,48 @@ func TestProjectionsCSV(t *testing.T) {
 		t.Errorf("%d area rows and %d member rows, want 6 and 12: %v", area, members, recs)
 	}
 }
+
+// An answer says when the inputs it used were computed (computed_at): the latest computation
+// time stored with them, not the time of the request. One of Hartlepool's rows is stored again
+// as computed at a known time, later than the rest: every North East answer used it (each
+// member's leaver rate is shrunk towards the region's), so each says that time, which is the
+// stored inputs' latest.
+func TestProjectionsComputedAt(t *testing.T) {
+	e := projectionEnv(t)
+	ctx := context.Background()
+	rows, err := projection.NewInputStore(e.ch).ReadRows(ctx, []string{"2025"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	b, err := e.ch.PrepareBatch(ctx, `INSERT INTO projection_inputs (period, org_code, org_name, regions, figure, value, reason, deleted, computed_at, version)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Org == "E06000001" && r.Figure == projection.FigInpost {
+			if err := b.Append(r.Period, r.Org, r.Name, r.Areas, r.Figure, r.Value.Ptr(), string(r.Value.Reason), uint8(0), at, uint64(time.Now().UnixNano())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	var stored time.Time
+	if err := e.ch.QueryRow(ctx, `SELECT max(computed_at) FROM projection_inputs FINAL WHERE deleted = 0`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !stored.Equal(at) {
+		t.Fatalf("stored inputs' latest computation %s, want %s", stored, at)
+	}
+	for _, query := range []string{"region=E12000001&demand=flat", "alliance=north-east&demand=flat", "org=E06000001&demand=flat", "org=E06000002&demand=flat"} {
+		status, got, body := e.projections("demo-steward", query)
+		if status != 200 {
+			t.Fatalf("%s: status %d: %s", query, status, body)
+		}
+		if got.ComputedAt == nil || !got.ComputedAt.Equal(stored) || got.ComputedAt.Location() != time.UTC {
+			t.Errorf("%s: computed_at %v, want the stored inputs' computation time %s in UTC: %s", query, got.ComputedAt, stored, body)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type app struct {
 	registry *prometheus.Registry
 	periods  periodCache
 	catalog  catalogCache
+	refresh  refresher
 }
 
 func newApp(cfg Config, public *url.URL, s *signIn, log *slog.Logger) (*app, error) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/partnership-hub/hub/pkg/measure"
 )
@@ -69,6 +70,8 @@ type projectionAnswer struct {
 		Org, Name, Reason string
 	} `json:"excluded"`
 	ExcludedUnnamed int `json:"excluded_unnamed"`
+	// ComputedAt is when the inputs the projection used were computed.
+	ComputedAt *time.Time `json:"computed_at"`
 }
 
 // projectionField is one assumption of the form: its parameter, label, hint and value as typed.
@@ -166,8 +169,8 @@ func (v *visit) projections(w http.ResponseWriter) {
 	if len(d.Errors) == 0 {
 		var ans projectionAnswer
 		// The API works a projection out at each request, from the inputs the benchmark
-		// service computed beside the latest benchmarks: its figures are computed as it answers.
-		computed, err := v.answer(http.MethodGet, "/v1/projections", params, "", nil, nil, &ans)
+		// service computed beside the latest benchmarks: its figures were computed when they were.
+		err := v.call(http.MethodGet, "/v1/projections", params, "", nil, nil, &ans)
 		if prob, ok := err.(*apiProblem); ok && prob.Status == http.StatusUnprocessableEntity {
 			field := "years"
 			if strings.Contains(prob.Detail, "demand") {
@@ -192,7 +195,9 @@ func (v *visit) projections(w http.ResponseWriter) {
 			d.Name = ans.Area.Name
 			p.Title = "Workforce projection: " + d.Name
 			p.Period = fmt.Sprintf("%d, projected to %d", ans.Assumptions.Base, ans.Assumptions.Base+ans.Assumptions.Years)
-			p.Computed = when(computed)
+			if ans.ComputedAt != nil {
+				p.Computed = when(*ans.ComputedAt)
+			}
 			var err error
 			if d.Chart, p.Tables, err = projectionChart(&ans); err != nil {
 				v.app.fail(w, v.r, err)

@@ -233,7 +233,7 @@ func (a *app) signedIn(ctx context.Context) (Person, *oauth2.Token, bool) {
 	if tok.RefreshToken == "" {
 		return p, nil, false
 	}
-	fresh, err := a.signIn.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	fresh, err := a.refresh.renew(ctx, a.signIn.oauth, tok.RefreshToken)
 	if err != nil {
 		a.log.Info("token refresh refused", "sub", p.Subject, "err", err)
 		return p, nil, false

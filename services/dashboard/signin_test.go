@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,11 +252,11 @@ func TestRefreshesTheExpiredToken(t *testing.T) {
 	base := public.String()
 	base = strings.TrimSuffix(base, "/")
 
-	authorizes := 0
+	var authorizes atomic.Int64
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), srv.Issuer+"/authorize") {
-			authorizes++
+			authorizes.Add(1)
 		}
 		return nil
 	}}
@@ -293,15 +294,15 @@ func TestRefreshesTheExpiredToken(t *testing.T) {
 		return nil
 	})
 
-	before, seen := authorizes, len(called())
+	before, seen := authorizes.Load(), len(called())
 	resp, err := client.Get(base + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if authorizes != before || resp.Request.URL.String() != base+"/" {
+	if authorizes.Load() != before || resp.Request.URL.String() != base+"/" {
 		t.Errorf("with an expired token and a refresh token the person was sent to %s (the provider's sign-in %d times)",
-			resp.Request.URL, authorizes-before)
+			resp.Request.URL, authorizes.Load()-before)
 	}
 	after := called()[seen:]
 	if len(after) == 0 {
@@ -318,6 +319,46 @@ func TestRefreshesTheExpiredToken(t *testing.T) {
 	}
 	if !slices.Contains(after, held.AccessToken) {
 		t.Error("the API was not called with the token the session holds")
+	}
+
+	// Several requests of the session find the token expired at once (tabs, a page and its
+	// download): the provider rotates refresh tokens and ends a sign-in whose refresh token is
+	// spent twice, so they must share one refresh, and every one of them stays signed in.
+	poll.Until(t, 4*ttl, func() error {
+		if _, err := verifier.Verify(ctx, held.AccessToken); err == nil || !strings.Contains(err.Error(), "expired") {
+			return fmt.Errorf("the token has not expired yet (%v)", err)
+		}
+		return nil
+	})
+	before = authorizes.Load()
+	const together = 6
+	ends := make([]string, together)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range together {
+		wg.Go(func() {
+			<-start
+			resp, err := client.Get(base + "/")
+			if err != nil {
+				ends[i] = err.Error()
+				return
+			}
+			resp.Body.Close()
+			ends[i] = resp.Request.URL.String()
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, end := range ends {
+		if end != base+"/" {
+			t.Errorf("request %d of %d sent together after the token expired ended at %s", i+1, together, end)
+		}
+	}
+	if n := authorizes.Load() - before; n != 0 {
+		t.Errorf("requests sent together after the token expired went to the provider's sign-in %d times", n)
+	}
+	if last := sessionToken(); last.AccessToken == held.AccessToken {
+		t.Error("the session still holds the expired token after the requests sent together")
 	}
 }
 

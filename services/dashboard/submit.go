@@ -11,37 +11,44 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/partnership-hub/hub/pkg/auth"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
 )
 
-// kind is a data kind a person may upload, and the API endpoint machine submissions use too.
-type kind struct {
+// upload is a data kind a person may upload: the registry's kind (pkg/kinds), with the API
+// endpoint machine submissions use too.
+type upload struct {
 	ID, Label, Path, Hint string
-	Roles                 []string // who may send it (stewards may send any)
+	Policy                kind.Policy
 }
 
-var kinds = []kind{
-	{ID: "workforce", Label: "Workforce return", Path: "/v1/workforce-returns", Roles: []string{auth.RoleSubmitter},
-		Hint: "org, period, inpost_fte, … or the DfE published layout"},
-	{ID: "placements", Label: "Student placements", Path: "/v1/placements", Roles: []string{auth.RoleUniversity},
-		Hint: "org, student_ref, route, cohort, academic_year, stage, host_org, …"},
-	{ID: "placement-capacity", Label: "Placement capacity", Path: "/v1/placement-capacity", Roles: []string{auth.RoleUniversity, auth.RoleSubmitter},
-		Hint: "org, academic_year, stage, requested, offered, confirmed"},
-	{ID: "practice-educators", Label: "Practice educators", Path: "/v1/practice-educators", Roles: []string{auth.RoleSubmitter},
-		Hint: "org, period, stage1, stage2, active, students_supported"},
-	{ID: "service-demand", Label: "Service demand (children in need, looked after, child population)", Path: "/v1/service-demand", Roles: []string{auth.RoleSubmitter},
-		Hint: "org, period, cin_at_31_march, …, child_population, or either DfE file as published"},
-	{ID: "audit", Label: "Employer audit (self-assessment)", Path: "/v1/audit-submissions", Roles: []string{auth.RoleSubmitter},
-		Hint: "org, cycle, item, rating, evidence, priority, action, owner, due"},
-	{ID: "survey", Label: "Health-check survey results", Path: "/v1/survey-results", Roles: []string{auth.RoleSurveyProvider, auth.RoleSubmitter},
-		Hint: "org, year, question, group, strongly_disagree, disagree, neutral, agree, strongly_agree, n"},
+// uploads are the registry's kinds, in its order, so that a new kind is offered without a change
+// here.
+var uploads = func() []upload {
+	var out []upload
+	for _, k := range kinds.All {
+		m := k.About()
+		out = append(out, upload{ID: m.Name, Label: m.Docs.Title, Path: m.Docs.Path, Hint: columnsHint(k.Columns()), Policy: m.Policy})
+	}
+	return out
+}()
+
+// columnsHint names a kind's first CSV columns, the way the form's hints show them.
+func columnsHint(cols []string) string {
+	const shown = 6
+	if len(cols) <= shown {
+		return strings.Join(cols, ", ")
+	}
+	return strings.Join(cols[:shown], ", ") + ", …"
 }
 
-// submittable lists the kinds p may upload.
-func submittable(p Person) []kind {
-	var out []kind
-	for _, k := range kinds {
-		if p.Steward() || slices.ContainsFunc(k.Roles, p.Has) {
+// submittable lists the kinds p may upload: those its roles may submit by the kind's policy (the
+// API checks the same policy again).
+func submittable(p Person) []upload {
+	c := kind.Caller{Roles: p.Roles, Org: p.Org}
+	var out []upload
+	for _, k := range uploads {
+		if k.Policy.MaySubmit(c, k.Label) == nil {
 			out = append(out, k)
 		}
 	}
@@ -49,7 +56,7 @@ func submittable(p Person) []kind {
 }
 
 type submitData struct {
-	Kinds  []kind
+	Kinds  []upload
 	Chosen string
 	Errors []formError
 }
@@ -93,7 +100,7 @@ func (v *visit) submit(w http.ResponseWriter) {
 		v.showSubmit(w, http.StatusBadRequest, d)
 		return
 	}
-	var k *kind
+	var k *upload
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -130,7 +137,7 @@ func (v *visit) submit(w http.ResponseWriter) {
 	v.showSubmit(w, http.StatusBadRequest, d)
 }
 
-func (v *visit) send(w http.ResponseWriter, d submitData, k *kind, part *multipart.Part) {
+func (v *visit) send(w http.ResponseWriter, d submitData, k *upload, part *multipart.Part) {
 	if part.FileName() == "" {
 		d.Errors = []formError{{Field: "file", Text: "Select a CSV file"}}
 		v.showSubmit(w, http.StatusBadRequest, d)

@@ -19,6 +19,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/partnership-hub/hub/pkg/devoidc"
+	"github.com/partnership-hub/hub/pkg/kind"
+	"github.com/partnership-hub/hub/pkg/kinds"
 	"github.com/partnership-hub/hub/pkg/poll"
 )
 
@@ -145,6 +148,27 @@ func (tb *tab) uploadWorkforce(body string) {
 		}
 		return nil
 	})
+}
+
+// kindsOffered checks that the submit page offers, in the registry's order, every kind in
+// kinds.All that the demo person user may submit by the kind's policy, and no other.
+func (tb *tab) kindsOffered(user string) {
+	tb.t.Helper()
+	i := slices.IndexFunc(devoidc.DemoUsers(), func(u devoidc.User) bool { return u.Username == user })
+	if i < 0 {
+		tb.t.Fatalf("no demo person %q", user)
+	}
+	u := devoidc.DemoUsers()[i]
+	var want []string
+	for _, k := range kinds.All {
+		if k.About().Policy.MaySubmit(kind.Caller{Roles: u.Roles, Org: u.Org}, k.About().Rows) == nil {
+			want = append(want, k.About().Name)
+		}
+	}
+	got := eval[[]string](tb, `Array.from(document.querySelectorAll("input.govuk-radios__input[name=kind]")).map(i => i.value)`)
+	if !slices.Equal(got, want) {
+		tb.t.Errorf("%s: the submit page offers the kinds %v, want %v (kinds.All by their policies)", user, got, want)
+	}
 }
 
 // errorReport downloads the error report the submission page offers and parses it: the API's
@@ -393,6 +417,9 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Run(pg.name, func(t *testing.T) {
 					tb.t = t
 					tb.visit(p.user+"-"+pg.name, pg.path)
+					if pg.path == "/submit" {
+						tb.kindsOffered(p.user)
+					}
 				})
 			}
 		})

@@ -79,7 +79,6 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 		v.refuse(w, err)
 		return
 	}
-	t := &Table{ID: fmt.Sprintf("standard-%d-%s", std, period), Caption: fmt.Sprintf("Standard %d in %s: %s", std, period, f.name())}
 	base := url.Values{"period": {period}}
 	for k, vs := range f.query() {
 		base[k] = vs
@@ -98,12 +97,17 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 		cells []Cell
 		keys  map[string]*float64
 		label string
+		group string
 	}
 	var rows []row
+	var groups []string // the metrics' families, in the API's order
 	for _, mb := range sb.Metrics {
 		m := mb.Metric
+		if !slices.Contains(groups, m.Source) {
+			groups = append(groups, m.Source)
+		}
 		href := "/indicators/" + url.PathEscape(m.ID) + "?" + f.query().Encode() + "&period=" + url.QueryEscape(period)
-		r := row{label: m.Label, keys: map[string]*float64{"region": mb.RegionValue, "england": mb.EnglandValue, "median": mb.Median},
+		r := row{label: m.Label, group: m.Source, keys: map[string]*float64{"region": mb.RegionValue, "england": mb.EnglandValue, "median": mb.Median},
 			cells: []Cell{{Text: m.Label, Href: href, Header: true}}}
 		if f.Org != "" {
 			var own, sn *float64
@@ -149,6 +153,7 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 			return strings.Compare(a.label, b.label)
 		})
 	}
+	var heads []Head
 	for _, c := range cols {
 		h := Head{Text: c.text, Numeric: c.key != "metric", Key: c.key}
 		next := "ascending"
@@ -165,17 +170,28 @@ func (v *visit) summaryPage(w http.ResponseWriter) {
 		q.Set("sort", c.key)
 		q.Set("order", next)
 		h.Href = "?" + q.Encode()
-		t.Head = append(t.Head, h)
+		heads = append(heads, h)
 	}
-	for _, r := range rows {
-		t.Rows = append(t.Rows, r.cells)
+	// One table per family of metrics (the kind they come from), each under its heading, so that a
+	// kind with many metrics (the workforce profile's representation by level) stands apart.
+	var tables []*Table
+	for _, g := range groups {
+		heading := sourceHeading(g)
+		t := &Table{ID: fmt.Sprintf("standard-%d-%s-%s", std, period, g), Heading: heading, Head: heads,
+			Caption: fmt.Sprintf("Standard %d in %s, %s: %s", std, period, heading, f.name())}
+		for _, r := range rows {
+			if r.group == g {
+				t.Rows = append(t.Rows, r.cells)
+			}
+		}
+		tables = append(tables, t)
 	}
 	computed := ""
 	if sb.ComputedAt != nil {
 		computed = when(*sb.ComputedAt)
 	}
 	v.show(w, "summary", page{Title: fmt.Sprintf("Standard %d: %s", std, f.name()), Section: fmt.Sprintf("standard-%d", std),
-		Period: period, Computed: computed, Tables: []*Table{t},
+		Period: period, Computed: computed, Tables: tables,
 		Data: summaryData{Std: std, Title: standardTitles[std], Name: f.name(), Periods: periods, Period: period, Focus: f, Choices: v.choices(f)}})
 }
 

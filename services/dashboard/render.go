@@ -208,8 +208,10 @@ func cmpOr(s ...string) string {
 // Table is a table a page shows and offers as CSV.
 type Table struct {
 	ID, Caption string
-	Head        []Head
-	Rows        [][]Cell
+	// Heading, when set, is shown above the table: the name of the group of tables it begins.
+	Heading string
+	Head    []Head
+	Rows    [][]Cell
 	// SortBase is the page address the header links sort; empty: not sortable.
 	SortBase string
 	// Small sets the caption smaller, for a table under a chart.

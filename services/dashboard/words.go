@@ -220,3 +220,27 @@ func roleWords(p *Person) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// sourceHeadings name the families of metrics by the kind of data they come from; a kind not
+// named here is headed by its name in words, so a new kind's metrics group themselves.
+var sourceHeadings = map[string]string{
+	"workforce":          "Workforce",
+	"service_demand":     "Service demand",
+	"workforce_profile":  "Workforce profile: representation by level",
+	"survey":             "Health check",
+	"audit":              "Audit",
+	"placement":          "Placements",
+	"placement_capacity": "Placement capacity",
+	"practice_educators": "Practice educators",
+}
+
+func sourceHeading(source string) string {
+	if h, ok := sourceHeadings[source]; ok {
+		return h
+	}
+	words := strings.ReplaceAll(source, "_", " ")
+	if words == "" {
+		return "Other metrics"
+	}
+	return strings.ToUpper(words[:1]) + words[1:]
+}

@@ -113,3 +113,12 @@ func TestWholeFileError(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceHeading(t *testing.T) {
+	for source, want := range map[string]string{"workforce_profile": "Workforce profile: representation by level", "survey": "Health check",
+		"caseload_review": "Caseload review", "": "Other metrics"} {
+		if got := sourceHeading(source); got != want {
+			t.Errorf("sourceHeading(%q) = %q, want %q", source, got, want)
+		}
+	}
+}

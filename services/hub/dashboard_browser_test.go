@@ -487,6 +487,50 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("Standard 2 groups its metrics", func(t *testing.T) {
+		tb := b.open(t, r)
+		tb.signIn("council")
+		var cat struct {
+			Metrics []struct {
+				ID       string `json:"id"`
+				Source   string `json:"source"`
+				Standard int    `json:"standard"`
+			} `json:"metrics"`
+		}
+		r.http["demo-council"].Timeout = time.Minute
+		if code := r.do("demo-council", "GET", "/v1/metrics", "", nil, &cat); code != 200 {
+			t.Fatalf("metrics: %d", code)
+		}
+		tb.do(chromedp.Navigate(r.s.DashboardURL+"/standards/2"), chromedp.WaitReady(chromedp.CSS("main table")))
+		headings := eval[[]string](tb, `Array.from(document.querySelectorAll("main h2.govuk-heading-l")).map(h => h.textContent.trim())`)
+		for _, want := range []string{"Workforce", "Service demand", "Workforce profile: representation by level", "Health check", "Audit"} {
+			if !slices.Contains(headings, want) {
+				t.Errorf("the Standard 2 page's headings %v lack %q", headings, want)
+			}
+		}
+		// Each table follows its heading, and each metric of the catalogue is on the page once,
+		// in the table of its kind.
+		shown := eval[[]string](tb, `Array.from(document.querySelectorAll("main table")).flatMap(t => Array.from(t.querySelectorAll("tbody th[scope=row] a")).map(a => t.id + " " + decodeURIComponent(new URL(a.href).pathname.split("/").pop())))`)
+		seen := map[string]int{}
+		for _, s := range shown {
+			table, id, _ := strings.Cut(s, " ")
+			seen[id]++
+			for _, m := range cat.Metrics {
+				if m.ID == id && !strings.HasSuffix(table, "-"+m.Source) {
+					t.Errorf("%s (from %s) is in the table %s", id, m.Source, table)
+				}
+			}
+		}
+		for _, m := range cat.Metrics {
+			if m.Standard == 2 && seen[m.ID] != 1 {
+				t.Errorf("%s is on the Standard 2 page %d times, want once", m.ID, seen[m.ID])
+			}
+		}
+		if len(seen) == 0 {
+			t.Fatal("the Standard 2 page shows no metrics")
+		}
+	})
+
 	t.Run("projection what-ifs", func(t *testing.T) {
 		tb := b.open(t, r)
 		tb.signIn("council")

@@ -233,6 +233,8 @@ func TestKeycloakDashboardClient(t *testing.T) {
 	var realm struct {
 		Clients []struct {
 			ClientID     string            `json:"clientId"`
+			Scopes       []string          `json:"defaultClientScopes"`
+			Optional     []string          `json:"optionalClientScopes"`
 			Public       bool              `json:"publicClient"`
 			Standard     bool              `json:"standardFlowEnabled"`
 			RedirectURIs []string          `json:"redirectUris"`
@@ -263,6 +265,18 @@ func TestKeycloakDashboardClient(t *testing.T) {
 		for _, want := range []string{"partnership-hub", "roles", "org", "alliances"} {
 			if !claims[want] {
 				t.Errorf("hub-dashboard tokens lack %s", want)
+			}
+		}
+		// Keycloak refuses a sign-in that asks for a scope the client lacks (invalid_scope): every
+		// scope the dashboard asks for by default is the client's, offline_access (its refresh
+		// token) included.
+		var dash dashboard.Config
+		if err := config.Defaults(&dash); err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range dash.Scopes {
+			if sc != "openid" && !slices.Contains(c.Scopes, sc) && !slices.Contains(c.Optional, sc) {
+				t.Errorf("the dashboard asks for scope %s, which hub-dashboard has neither as a default (%v) nor as an optional scope (%v)", sc, c.Scopes, c.Optional)
 			}
 		}
 		return

@@ -108,18 +108,34 @@ func Compute(in Input, metrics []Metric) Result {
 	figs := OrgFigures(in)
 	at := placeOrgs(in, figs)
 	// Organisation by organisation, every metric: one organisation's figures stay in the cache
-	// while its values are worked out. Each metric's values fill their own part of one slab.
-	slab := make([]Value, len(figs)*len(metrics))
+	// while its values are worked out. Each metric's values fill their own part of one slab,
+	// sized by counting first the organisations with data for each (often few: a slab of
+	// organisations × metrics would be mostly empty).
+	counts := make([]int, len(metrics)+1)
+	has := make([]bool, len(figs)*len(metrics)) // organisation i has data for metric j: has[i*len(metrics)+j]
+	for i, f := range figs {
+		for j, m := range metrics {
+			if hasData(f, m) {
+				has[i*len(metrics)+j] = true
+				counts[j+1]++
+			}
+		}
+	}
+	for j := range metrics {
+		counts[j+1] += counts[j]
+	}
+	slab := make([]Value, counts[len(metrics)])
+	origin := make([]int32, len(slab))
 	values := make([][]Value, len(metrics))
 	from := make([][]int32, len(metrics)) // the index in figs of each value of a metric
 	for j := range metrics {
-		values[j] = slab[j*len(figs) : j*len(figs) : (j+1)*len(figs)]
-		from[j] = make([]int32, 0, len(figs))
+		values[j] = slab[counts[j]:counts[j]:counts[j+1]]
+		from[j] = origin[counts[j]:counts[j]:counts[j+1]]
 	}
 	for i, f := range figs {
 		for j, m := range metrics {
-			if v, ok := orgValue(in, m, f, &at.orgs[i]); ok {
-				values[j] = append(values[j], v)
+			if has[i*len(metrics)+j] {
+				values[j] = append(values[j], orgValue(in, m, f, &at.orgs[i]))
 				from[j] = append(from[j], int32(i))
 			}
 		}
@@ -144,7 +160,7 @@ func Compute(in Input, metrics []Metric) Result {
 			protected[index[family[i].ID]] = areas
 		}
 	}
-	res := Result{}
+	res := Result{Values: slab}
 	for j, m := range metrics {
 		vs := values[j]
 		areas := protected[j]
@@ -160,8 +176,6 @@ func Compute(in Input, metrics []Metric) Result {
 				}
 			}
 		}
-		// Close the gaps: each metric's values move down the slab, behind the previous ones'.
-		res.Values = append(slab[:len(res.Values)], vs...)
 		res.Areas = append(res.Areas, areas...)
 	}
 	return res
@@ -312,12 +326,8 @@ func (p *placed) neighbourMedians(values []Value, from []int32) {
 	}
 }
 
-// orgValue works out one organisation's value, and whether it has data for the metric at all:
-// one of the numerator's figures (for an area-only metric, of either side's).
-func orgValue(in Input, m Metric, f *Figures, at *orgPlace) (Value, bool) {
-	if !present(f, m.Numerator) && !(m.AreaOnly && present(f, m.Denominator)) {
-		return Value{}, false
-	}
+// orgValue works out the value of an organisation with data for the metric (hasData).
+func orgValue(in Input, m Metric, f *Figures, at *orgPlace) Value {
 	v := Value{Period: in.Period, Metric: m.ID, Org: f.Org, Name: at.name, Regions: at.areas}
 	if m.Respondents != "" {
 		v.Respondents = int(f.Values[m.Respondents].V)
@@ -340,7 +350,13 @@ func orgValue(in Input, m Metric, f *Figures, at *orgPlace) (Value, bool) {
 		}
 	}
 	v.Reason = why
-	return v, true
+	return v
+}
+
+// hasData reports whether f has data for m: one of the numerator's figures (for an area-only
+// metric, of either side's).
+func hasData(f *Figures, m Metric) bool {
+	return present(f, m.Numerator) || m.AreaOnly && present(f, m.Denominator)
 }
 
 // present reports whether f has one of the named figures.

@@ -54,6 +54,23 @@ func (rn *rowNames) id(s string) uint32 {
 	return id
 }
 
+// firsts numbers keys whose first string is often the one of the key before.
+func (rn *rowNames) firsts() *firstKeys { return &firstKeys{rn: rn} }
+
+type firstKeys struct {
+	rn   *rowNames
+	last string
+	id   uint32
+	used bool
+}
+
+func (f *firstKeys) key(a, b string) rowKey {
+	if !f.used || a != f.last {
+		f.last, f.id, f.used = a, f.rn.id(a), true
+	}
+	return rowKey(uint64(f.id)<<32 | uint64(f.rn.id(b)))
+}
+
 // of gives back a key's two strings.
 func (rn *rowNames) of(k rowKey) (string, string) {
 	rn.mu.Lock()
@@ -78,7 +95,8 @@ func (rn *rowNames) diff(c *changes, period string, prev *written, res Result, i
 	var h maphash.Hash
 	h.SetSeed(printSeed)
 	next := &written{}
-	next.values = diffRows(prev.values, res.Values, &c.values, func(v *Value) (rowKey, uint64) { return rn.key(v.Metric, v.Org), valuePrint(&h, v) },
+	metrics := rn.firsts() // a computation's values come metric by metric
+	next.values = diffRows(prev.values, res.Values, &c.values, func(v *Value) (rowKey, uint64) { return metrics.key(v.Metric, v.Org), valuePrint(&h, v) },
 		func(k rowKey) {
 			metric, org := rn.of(k)
 			c.goneValues = append(c.goneValues, Value{Period: period, Metric: metric, Org: org})

@@ -472,8 +472,7 @@ func (c *Columns[R]) Decode(b []byte) ([]Row[R], error) {
 			return err
 		}
 	} else {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		next = func(rec *[]string) error { *rec = (*rec)[:0]; return dec.Decode(rec) }
+		next = jsonLines(b)
 	}
 	if err := next(&header); err != nil {
 		return nil, fmt.Errorf("rows header: %w", err)
@@ -511,6 +510,51 @@ func (c *Columns[R]) Decode(b []byte) ([]Row[R], error) {
 			}
 		}
 		out = append(out, r)
+	}
+}
+
+// jsonLines reads Encode's lines, a JSON array of strings each, in turn (io.EOF after the
+// last). A line without a backslash, as nearly all are, is split at its quotes: Encode escapes
+// every quote, control character and invalid byte of a cell, each with a backslash, so such a
+// line's cells are the text between its quotes as they are. Any other line is read by
+// encoding/json.
+func jsonLines(b []byte) func(rec *[]string) error {
+	text := string(b) // one copy: the cells are slices of it
+	return func(rec *[]string) error {
+		*rec = (*rec)[:0]
+		for len(text) > 0 && (text[0] == '\n' || text[0] == ' ' || text[0] == '\t' || text[0] == '\r') {
+			text = text[1:]
+		}
+		if text == "" {
+			return io.EOF
+		}
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		if cells, ok := plainCells(line, *rec); ok {
+			*rec = cells
+			return nil
+		}
+		return json.Unmarshal([]byte(line), rec)
+	}
+}
+
+// plainCells splits a line ["a","b",…] without a backslash into its cells, appended to cells;
+// false if the line is not one.
+func plainCells(line string, cells []string) ([]string, bool) {
+	if strings.IndexByte(line, '\\') >= 0 || !strings.HasPrefix(line, `["`) || !strings.HasSuffix(line, `"]`) || len(line) < 4 {
+		return cells, false
+	}
+	inner := line[2 : len(line)-2] // a","b","c
+	for {
+		i := strings.IndexByte(inner, '"')
+		if i < 0 {
+			return append(cells, inner), true
+		}
+		if !strings.HasPrefix(inner[i:], `","`) {
+			return cells, false
+		}
+		cells = append(cells, inner[:i])
+		inner = inner[i+3:]
 	}
 }
 

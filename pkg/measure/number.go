@@ -190,10 +190,16 @@ func groupedThousands(s string) bool {
 // digits once grouping commas, leading zeros of the whole part and trailing zeros of the
 // fraction are left out.
 func (n number) readsBackAs(f float64) bool {
-	var buf [40]byte
-	got := strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
 	whole := strings.TrimLeft(strings.ReplaceAll(n.intDigits, ",", ""), "0")
 	frac := strings.TrimRight(n.fracDigits, "0")
+	if len(whole)+len(frac) <= exactDigits {
+		// At most 15 digits from the first to the last non-zero one, the number between 1e-15
+		// and 1e15: a float64 holds every such decimal and reads back as it (the fast path of
+		// nearly every figure sent).
+		return true
+	}
+	var buf [40]byte
+	got := strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
 	if whole == "" {
 		whole = "0"
 	}
@@ -206,5 +212,9 @@ func (n number) readsBackAs(f float64) bool {
 	w, fr, _ := bytes.Cut(got, []byte{'.'})
 	return string(w) == whole && string(fr) == frac
 }
+
+// exactDigits is how many decimal digits a float64 always holds (DBL_DIG): any decimal of that
+// many significant digits, within the normal range, is read back as itself.
+const exactDigits = 15
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -289,12 +289,17 @@ func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submiss
 	defer span.End()
 	// What changed, and whose rows, before asking: a recomputation begun after it reads them again.
 	for _, e := range events {
+		// Told period by period, with every organisation whose rows of it the event stored: a
+		// bulk load's event touches a thousand organisations in one or two periods.
+		byPeriod := map[string][]string{}
 		for org, ps := range e.Value.Touched {
-			periods := make([]string, len(ps))
-			for i, p := range ps {
-				periods[i] = benchmarks.PeriodOf(e.Value.Kind, p)
+			for _, p := range ps {
+				p = benchmarks.PeriodOf(e.Value.Kind, p)
+				byPeriod[p] = append(byPeriod[p], org)
 			}
-			s.rc.Changed(e.Value.Kind, []string{org}, periods...)
+		}
+		for p, orgs := range byPeriod {
+			s.rc.Changed(e.Value.Kind, orgs, p)
 		}
 	}
 	if err := s.recompute(ctx, periods); err != nil {

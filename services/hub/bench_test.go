@@ -90,6 +90,8 @@ func storedThroughHub(b *testing.B, nc *nats.Conn, kind string, rows int, submit
 	defer func() { _ = sub.Unsubscribe() }()
 	start := time.Now()
 	ref := submit()
+	b.Logf("PHASE accepted after %s", time.Since(start))
+	firstStored := false
 	for stored := 0; stored < rows; {
 		var ev submission.Event
 		if err := json.Unmarshal((<-events).Data, &ev); err != nil {
@@ -97,6 +99,10 @@ func storedThroughHub(b *testing.B, nc *nats.Conn, kind string, rows int, submit
 		}
 		if ev.ID == ref.ID {
 			stored += ev.Rows
+			if !firstStored {
+				firstStored = true
+				b.Logf("PHASE first stored after %s", time.Since(start))
+			}
 		}
 	}
 	return ref, time.Since(start)

@@ -113,9 +113,12 @@ func Compute(in Input, metrics []Metric) Result {
 	// organisations × metrics would be mostly empty).
 	counts := make([]int, len(metrics)+1)
 	has := make([]bool, len(figs)*len(metrics)) // organisation i has data for metric j: has[i*len(metrics)+j]
+	names := newFigureNames(metrics)
+	held := names.set()
 	for i, f := range figs {
-		for j, m := range metrics {
-			if hasData(f, m) {
+		names.of(f, held)
+		for j := range metrics {
+			if names.hasData(held, j) {
 				has[i*len(metrics)+j] = true
 				counts[j+1]++
 			}
@@ -326,7 +329,7 @@ func (p *placed) neighbourMedians(values []Value, from []int32) {
 	}
 }
 
-// orgValue works out the value of an organisation with data for the metric (hasData).
+// orgValue works out the value of an organisation with data for the metric (figureNames.hasData).
 func orgValue(in Input, m Metric, f *Figures, at *orgPlace) Value {
 	v := Value{Period: in.Period, Metric: m.ID, Org: f.Org, Name: at.name, Regions: at.areas}
 	if m.Respondents != "" {
@@ -353,16 +356,63 @@ func orgValue(in Input, m Metric, f *Figures, at *orgPlace) Value {
 	return v
 }
 
-// hasData reports whether f has data for m: one of the numerator's figures (for an area-only
-// metric, of either side's).
-func hasData(f *Figures, m Metric) bool {
-	return present(f, m.Numerator) || m.AreaOnly && present(f, m.Denominator)
+// figureNames numbers the figures metrics are computed from, so that which metrics an
+// organisation has data for is worked out from the names its figures hold, each looked up once,
+// rather than by looking up each metric's figures in turn (an organisation has data for a metric
+// when it has one of the numerator's figures; for an area-only metric, of either side's).
+type figureNames struct {
+	bit   map[string]int
+	words int
+	wants [][]uint64 // per metric, the figures that give it data
 }
 
-// present reports whether f has one of the named figures.
-func present(f *Figures, names []string) bool {
-	for _, n := range names {
-		if _, ok := f.Values[n]; ok {
+func newFigureNames(metrics []Metric) *figureNames {
+	fn := &figureNames{bit: map[string]int{}}
+	number := func(names []string) {
+		for _, n := range names {
+			if _, ok := fn.bit[n]; !ok {
+				fn.bit[n] = len(fn.bit)
+			}
+		}
+	}
+	for _, m := range metrics {
+		number(m.Numerator)
+		number(m.Denominator)
+	}
+	fn.words = (len(fn.bit) + 63) / 64
+	fn.wants = make([][]uint64, len(metrics))
+	for j, m := range metrics {
+		want := fn.set()
+		names := m.Numerator
+		if m.AreaOnly {
+			names = append(slices.Clip(names), m.Denominator...)
+		}
+		for _, n := range names {
+			b := fn.bit[n]
+			want[b/64] |= 1 << (b % 64)
+		}
+		fn.wants[j] = want
+	}
+	return fn
+}
+
+// set is an empty set of figures.
+func (fn *figureNames) set() []uint64 { return make([]uint64, fn.words) }
+
+// of sets held to the figures f holds.
+func (fn *figureNames) of(f *Figures, held []uint64) {
+	clear(held)
+	for name := range f.Values {
+		if b, ok := fn.bit[name]; ok {
+			held[b/64] |= 1 << (b % 64)
+		}
+	}
+}
+
+// hasData reports whether an organisation holding the figures held has data for metric j.
+func (fn *figureNames) hasData(held []uint64, j int) bool {
+	for w, want := range fn.wants[j] {
+		if held[w]&want != 0 {
 			return true
 		}
 	}

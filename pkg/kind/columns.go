@@ -426,8 +426,7 @@ func (t jsonType) text(raw json.RawMessage) (string, error) {
 // (CSV would turn a carriage return and line feed inside a cell into a line feed).
 func (c *Columns[R]) Encode(rs []Row[R]) ([]byte, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
+	enc := wireEncoder(&b)
 	names := c.Names()
 	rec := append([]string{"row"}, names...)
 	if err := enc.Encode(rec); err != nil {
@@ -511,6 +510,14 @@ func (c *Columns[R]) Decode(b []byte) ([]Row[R], error) {
 		}
 		out = append(out, r)
 	}
+}
+
+// wireEncoder writes Encode's lines: a JSON array of strings each, HTML left as it is (jsonLines
+// relies on every quote, control character and invalid byte being escaped with a backslash).
+func wireEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 // jsonLines reads Encode's lines, a JSON array of strings each, in turn (io.EOF after the

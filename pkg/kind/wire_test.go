@@ -9,12 +9,11 @@ import (
 	"testing"
 )
 
-// wireLines writes records as Encode does: a JSON array of strings a line, HTML left as it is.
+// wireLines writes records with Encode's encoder.
 func wireLines(t testing.TB, records [][]string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
+	enc := wireEncoder(&b)
 	for _, r := range records {
 		if err := enc.Encode(r); err != nil {
 			t.Fatal(err)

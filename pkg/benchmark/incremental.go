@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"sync"
+
+	"github.com/partnership-hub/hub/pkg/alliance"
 )
 
 // Recomputer recomputes periods as their stored rows change, keeping the figures of the periods
@@ -21,7 +23,11 @@ import (
 // running benchmark service may leave a row it computed from older rows until that row changes
 // again).
 //
-// What changed is told with Changed before the recomputation that must see it. It is safe for
+// What changed is told with Changed before the recomputation that must see it. A recomputation
+// may be given the position its caller's log of changes had reached when it began (RecomputeAsOf):
+// Reflects then tells whether a change logged up to a position is already in what was written, so
+// that a change stored while its period was being recomputed anyway need not be recomputed again
+// (a bulk load that the service lags behind is recomputed once for several of its chunks). It is safe for
 // concurrent use, but one period must not be recomputed twice at once (nor be given twice to
 // one Recompute).
 type Recomputer struct {
@@ -44,6 +50,19 @@ type keptPeriod struct {
 	written *written
 	used    uint64
 	busy    bool // being recomputed: kept whatever the limit, so that changes meanwhile are marked
+	// asOf is, kind by kind, the highest position as of which a recomputation that was written
+	// read the kind's rows of the period whole: every row of it stored before then is in the
+	// benchmarks. readingAsOf is the same for the recomputation under way (while busy).
+	asOf, readingAsOf map[string]uint64
+	places            places // what placed the organisations when it was last written
+}
+
+// samePlaces reports whether a and b place every organisation in the same areas.
+func samePlaces(a, b places) bool {
+	return maps.Equal(a.orgs, b.orgs) && maps.Equal(a.regions, b.regions) &&
+		slices.EqualFunc(a.alliances, b.alliances, func(x, y alliance.Alliance) bool {
+			return x.ID == y.ID && x.Name == y.Name && slices.Equal(x.Members, y.Members)
+		})
 }
 
 // readApart is how many organisations' rows of a kind a recomputation reads by themselves at
@@ -71,17 +90,33 @@ func (r *Recomputer) KeepWritten(n int) *Recomputer {
 // kind whose rows can move between periods (a placement's academic year corrected) may have
 // changed every period's figures.
 func (r *Recomputer) Changed(kind string, orgs []string, periods ...string) {
-	moves := slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.moves })
+	r.ChangedAt(kind, orgs, 0, periods...)
+}
+
+// ChangedAt is Changed for rows stored by position at of the log RecomputeAsOf is given
+// positions of (0: not known): a period whose rows of kind were read whole as of at or later, by
+// a recomputation that was written or by one under way, has them already.
+func (r *Recomputer) ChangedAt(kind string, orgs []string, at uint64, periods ...string) {
+	moves := moves(kind)
 	if !byOrg(kind) {
 		orgs = nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for p, k := range r.kept {
-		if moves || slices.Contains(periods, p) {
-			k.stale.add(kind, orgs)
+		if !moves && !slices.Contains(periods, p) {
+			continue
 		}
+		if at > 0 && (k.asOf[kind] >= at || k.busy && k.readingAsOf[kind] >= at) {
+			continue
+		}
+		k.stale.add(kind, orgs)
 	}
+}
+
+// moves reports whether kind's rows can move between periods (source.moves).
+func moves(kind string) bool {
+	return slices.ContainsFunc(sources, func(s source) bool { return s.kind == kind && s.moves })
 }
 
 // add marks the rows of kind of orgs (nil: the whole kind) to be read again.
@@ -118,6 +153,13 @@ func (rd reading) merge(other reading) {
 // when a period is not kept, or when the reference data that places organisations changed); it
 // returns the number of organisation rows written.
 func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, error) {
+	return r.RecomputeAsOf(ctx, 0, periods...)
+}
+
+// RecomputeAsOf is Recompute begun once every change up to position asOf of the caller's log was
+// stored (0: no position), and records, for each kind it reads whole, that the benchmarks it
+// writes hold that kind's rows as of asOf (Reflects).
+func (r *Recomputer) RecomputeAsOf(ctx context.Context, asOf uint64, periods ...string) (int, error) {
 	if len(periods) == 0 {
 		return 0, nil
 	}
@@ -130,8 +172,6 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		figs kindFigures
 		read reading // nil: every kind whole
 	}
-	prev := make([]*written, len(periods))
-	rs := make([]recomputing, len(periods))
 	r.mu.Lock()
 	if !maps.Equal(at.orgs, r.places.orgs) {
 		// An organisation's type decides which figure its placement capacity gives; a new
@@ -143,6 +183,18 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		r.gen++
 	}
 	gen := r.gen
+	// A period whose figures have not changed since it was written, in the same places, is as
+	// written: asked for again by changes a recomputation under way has read, say.
+	periods = slices.DeleteFunc(slices.Clone(periods), func(p string) bool {
+		k := r.kept[p]
+		return k != nil && k.figs != nil && k.written != nil && len(k.stale) == 0 && samePlaces(k.places, at)
+	})
+	if len(periods) == 0 {
+		r.mu.Unlock()
+		return 0, nil
+	}
+	prev := make([]*written, len(periods))
+	rs := make([]recomputing, len(periods))
 	for i, p := range periods {
 		k, ok := r.kept[p]
 		if !ok {
@@ -162,6 +214,7 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 		prev[i] = k.written
 		k.stale = reading{}
 		k.busy = true
+		k.readingAsOf = wholeKinds(rs[i].read, asOf)
 	}
 	r.mu.Unlock()
 
@@ -198,13 +251,14 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 	defer r.mu.Unlock()
 	for i := range periods {
 		k := rs[i].k
-		k.busy = false
+		k.busy, k.readingAsOf = false, nil
 		r.clock++
 		k.used = r.clock
 		if err != nil {
 			k.written = nil // what was written is not known: read back next time
 		} else {
-			k.written = next[i]
+			k.written, k.places = next[i], at
+			k.readAsOf(asOf, rs[i].read)
 		}
 		switch {
 		case err != nil || gen != r.gen:
@@ -219,6 +273,50 @@ func (r *Recomputer) Recompute(ctx context.Context, periods ...string) (int, err
 	}
 	r.evict()
 	return n, err
+}
+
+// Reflects reports whether the benchmarks written of period hold every row of kind stored up to
+// position at of the log RecomputeAsOf was given positions of: a recomputation begun after it
+// read the kind's rows of the period whole, and was written. It never does for a kind whose rows
+// can move between periods: a change may have moved rows out of periods it does not name.
+func (r *Recomputer) Reflects(kind, period string, at uint64) bool {
+	if moves(kind) {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k, ok := r.kept[period]
+	return ok && at > 0 && k.asOf[kind] >= at
+}
+
+// readAsOf records that a recomputation begun at position asOf (0: none), which read what
+// read says (nil: every kind whole), was written.
+func (k *keptPeriod) readAsOf(asOf uint64, read reading) {
+	if asOf == 0 {
+		return
+	}
+	if k.asOf == nil {
+		k.asOf = map[string]uint64{}
+	}
+	for kind := range wholeKinds(read, asOf) {
+		k.asOf[kind] = max(k.asOf[kind], asOf)
+	}
+}
+
+// wholeKinds gives each kind that read (nil: every kind whole) reads whole, with asOf (none when
+// asOf is 0).
+func wholeKinds(read reading, asOf uint64) map[string]uint64 {
+	out := map[string]uint64{}
+	if asOf == 0 {
+		return out
+	}
+	for _, src := range sources {
+		// A kind read for some organisations is read whole where it cannot be read by them.
+		if only, ok := read[src.kind]; read == nil || ok && (only == nil || src.of == nil) {
+			out[src.kind] = asOf
+		}
+	}
+	return out
 }
 
 // evict forgets the figures of the periods used longest ago while more than keep have theirs,

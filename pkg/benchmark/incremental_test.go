@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/partnership-hub/hub/pkg/alliance"
 	"github.com/partnership-hub/hub/pkg/audit"
 	"github.com/partnership-hub/hub/pkg/benchmark"
 	"github.com/partnership-hub/hub/pkg/demand"
@@ -257,5 +259,94 @@ func TestIncrementalSeesMovedPlacement(t *testing.T) {
 	wv, wa := index(readBack(t, store, "2025"))
 	if !reflect.DeepEqual(gv, wv) || !reflect.DeepEqual(ga, wa) {
 		t.Errorf("incremental\n%+v\n%+v\nfull\n%+v\n%+v", gv, ga, wv, wa)
+	}
+}
+
+// A recomputation given the position its caller's log of changes had reached reflects the kinds
+// it read whole as of that position, and only those; a change already read marks nothing to be
+// read again, so a period asked for by it is as written (nothing computed); a change since, or
+// new places, is recomputed.
+func TestRecomputeAsOf(t *testing.T) {
+	src, store := newSources(t)
+	ctx := context.Background()
+	rc := store.NewRecomputer(4)
+	src.insertReturns(figures(hartlepool, "inpost_fte", 100, "vacancy_fte", 10), figures(middlesbrough, "inpost_fte", 100, "vacancy_fte", 20))
+	if n, err := rc.RecomputeAsOf(ctx, 10, "2024"); err != nil || n == 0 {
+		t.Fatalf("first recomputation: %d values, %v", n, err)
+	}
+	for _, c := range []struct {
+		kind, period string
+		at           uint64
+		want         bool
+	}{
+		{submission.KindWorkforce, "2024", 10, true},
+		{submission.KindWorkforce, "2024", 11, false}, // stored after it began
+		{submission.KindWorkforce, "2023", 1, false},  // never recomputed
+		{submission.KindPlacement, "2024", 1, false},  // its rows can move to periods it does not name
+		{submission.KindWorkforce, "2024", 0, false},  // no position
+	} {
+		if got := rc.Reflects(c.kind, c.period, c.at); got != c.want {
+			t.Errorf("Reflects(%s, %s, %d) = %v, want %v", c.kind, c.period, c.at, got, c.want)
+		}
+	}
+
+	// Told of what it read: nothing to do.
+	rc.ChangedAt(submission.KindWorkforce, []string{hartlepool}, 9, "2024")
+	if n, err := rc.RecomputeAsOf(ctx, 20, "2024"); err != nil || n != 0 {
+		t.Errorf("recomputation after a change already read: %d values computed, %v; want none", n, err)
+	}
+
+	// A change since: read again (that organisation alone), and in the benchmarks.
+	src.insertReturns(figures(middlesbrough, "inpost_fte", 100, "vacancy_fte", 40))
+	rc.ChangedAt(submission.KindWorkforce, []string{middlesbrough}, 21, "2024")
+	if n, err := rc.RecomputeAsOf(ctx, 30, "2024"); err != nil || n == 0 {
+		t.Fatalf("recomputation after a change: %d values, %v", n, err)
+	}
+	_, areas := index(readBack(t, store, "2024"))
+	if v := areas[[2]string{"vacancy_rate", northEast}].Value; v == nil || math.Abs(*v-100*50/250.0) > 1e-9 {
+		t.Errorf("North East vacancy rate %v after the change, want %v", v, 100*50/250.0)
+	}
+	if rc.Reflects(submission.KindWorkforce, "2024", 21) {
+		t.Error("a recomputation that read one organisation's returns reflects the whole kind")
+	}
+
+	// New places (an alliance) are recomputed though no rows changed.
+	if err := alliance.NewStore(src.conn).Put(ctx, alliance.Alliance{ID: "tees", Name: "Tees", Members: []string{hartlepool, middlesbrough}, UpdatedBy: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rc.RecomputeAsOf(ctx, 40, "2024"); err != nil || n == 0 {
+		t.Errorf("recomputation after an alliance was made: %d values, %v; want the period recomputed", n, err)
+	}
+}
+
+// A change stored before a recomputation under way began, which reads its kind whole, is in what
+// that recomputation writes; one stored after it began is read by the next.
+func TestChangedWhileRecomputing(t *testing.T) {
+	src, store := newSources(t)
+	ctx := context.Background()
+	rc := store.NewRecomputer(4)
+	src.insertReturns(figures(hartlepool, "inpost_fte", 100, "vacancy_fte", 10))
+	var during func()
+	benchmark.BetweenWrites(store, func() {
+		if during != nil {
+			during()
+		}
+	})
+	during = func() { rc.ChangedAt(submission.KindWorkforce, []string{hartlepool}, 5, "2024") }
+	if _, err := rc.RecomputeAsOf(ctx, 10, "2024"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rc.RecomputeAsOf(ctx, 20, "2024"); err != nil || n != 0 {
+		t.Errorf("after a change the recomputation under way had read: %d values computed, %v; want none", n, err)
+	}
+	src.insertReturns(figures(hartlepool, "inpost_fte", 100, "vacancy_fte", 15))
+	rc.ChangedAt(submission.KindWorkforce, nil, 15, "2024") // the kind whole: read whole as of 20
+	during = func() { rc.ChangedAt(submission.KindWorkforce, []string{hartlepool}, 25, "2024") }
+	if _, err := rc.RecomputeAsOf(ctx, 20, "2024"); err != nil {
+		t.Fatal(err)
+	}
+	during = nil
+	if n, err := rc.RecomputeAsOf(ctx, 30, "2024"); err != nil || n == 0 {
+		t.Errorf("after a change stored once the recomputation under way had begun: %d values computed, %v; want the period recomputed", n, err)
 	}
 }

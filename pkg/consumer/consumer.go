@@ -67,6 +67,16 @@ func (d Delivery[T]) Context() context.Context { return d.ctx }
 // Attempt is how often JetStream has delivered the message: 1 the first time.
 func (d Delivery[T]) Attempt() uint64 { return bus.Deliveries(d.msg) }
 
+// Sequence is the message's position in its stream (0 when JetStream did not say): a message
+// of a higher sequence was stored in the stream after it.
+func (d Delivery[T]) Sequence() uint64 {
+	md, err := d.msg.Metadata()
+	if err != nil {
+		return 0
+	}
+	return md.Sequence.Stream
+}
+
 // Fetched is when the runner took the message from JetStream, outages it was held through
 // included.
 func (d Delivery[T]) Fetched() time.Time { return d.fetched }

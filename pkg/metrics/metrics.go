@@ -195,6 +195,7 @@ type Benchmark struct {
 	messages  *Messages // the stored events it takes
 	recompute prometheus.Histogram
 	periods   prometheus.Counter
+	reflected prometheus.Counter
 }
 
 // NewBenchmark registers the benchmark service's metrics with reg.
@@ -205,13 +206,15 @@ func NewBenchmark(reg prometheus.Registerer) (*Benchmark, error) {
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 		periods: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "benchmark", Name: "periods_recomputed_total",
 			Help: "Periods whose benchmarks were recomputed (a period counts once per batch of events)."}),
+		reflected: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "benchmark", Name: "events_reflected_total",
+			Help: "Stored events acknowledged without a recomputation of their own: one begun after they were stored had read their rows."}),
 	}
 	msgs, err := NewMessages(reg)
 	if err != nil {
 		return nil, err
 	}
 	m.messages = msgs
-	return m, register(reg, m.recompute, m.periods)
+	return m, register(reg, m.recompute, m.periods, m.reflected)
 }
 
 // Messages counts the end of each stored event the service takes.
@@ -229,4 +232,12 @@ func (m *Benchmark) Recomputed(periods int, took time.Duration) {
 	}
 	m.recompute.Observe(took.Seconds())
 	m.periods.Add(float64(periods))
+}
+
+// Reflected counts n stored events already in the benchmarks when they were taken.
+func (m *Benchmark) Reflected(n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	m.reflected.Add(float64(n))
 }

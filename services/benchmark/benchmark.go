@@ -9,7 +9,9 @@
 // A whole period is recomputed, not only the touched organisation's region: England's figures,
 // every statistical-neighbour median and disclosure control may change with any row. Only the
 // kinds whose rows changed are read again (the others' figures of recent periods are kept in
-// memory), and a period asked for by several batches of events is recomputed once (schedule.go).
+// memory), a period asked for by several batches of events is recomputed once (schedule.go), and
+// an event whose rows a recomputation begun after it was stored has already read is acknowledged
+// without another (a service behind a bulk load recomputes a period once for several chunks).
 // The consumer is durable, so after a restart the service catches up from the stream; `hub
 // rebuild` recomputes everything on demand.
 package benchmark
@@ -142,7 +144,7 @@ func New(cfg Config, log *slog.Logger, js jetstream.JetStream, ch driver.Conn) (
 		return nil, err
 	}
 	s := &Service{cfg: cfg, log: log, js: js, ch: ch, store: store, rc: store.NewRecomputer(cfg.KeptPeriods).KeepWritten(cfg.KeptWritten)}
-	s.queue = newSchedule(s.rc, cfg.Recomputes, s.written)
+	s.queue = newSchedule(s.rc, cfg.Recomputes, s.position, s.written)
 	s.recompute = s.queue.recompute
 	return s, nil
 }
@@ -261,9 +263,62 @@ func (s *Service) announce(periods []string) {
 	}
 }
 
-// handle recomputes the periods a batch of stored events touched (every period when an alliance
-// changed, and those a placement moved out of); the events are acknowledged once it is done.
+// position is how far the stream of stored events has got (0 when it cannot say). Ingest
+// announces a chunk once ClickHouse has its rows, so a recomputation that begins to read after
+// reading it sees the rows of every event up to it.
+func (s *Service) position(ctx context.Context) uint64 {
+	st, err := s.js.Stream(ctx, bus.StreamEvents)
+	if err != nil {
+		s.log.Debug("could not read the stream's position", "stream", bus.StreamEvents, "err", err)
+		return 0
+	}
+	return st.CachedInfo().State.LastSeq
+}
+
+// handle acknowledges the stored events already in the benchmarks (reflected) and recomputes the
+// periods the others touched (every period when an alliance changed, and those a placement moved
+// out of); they are acknowledged once it is done.
 func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submission.Event]) []consumer.Outcome {
+	out := make([]consumer.Outcome, len(events))
+	var (
+		pending []consumer.Delivery[submission.Event]
+		at      []int // pending[j] is events[at[j]]
+	)
+	for i, e := range events {
+		if s.reflected(e) {
+			out[i] = consumer.Ack()
+			continue
+		}
+		pending, at = append(pending, e), append(at, i)
+	}
+	s.metrics.Reflected(len(events) - len(pending))
+	if len(pending) == 0 {
+		return out
+	}
+	for j, o := range s.recomputeFor(ctx, pending) {
+		out[at[j]] = o
+	}
+	return out
+}
+
+// reflected reports whether a stored event's rows are in the benchmarks already: for each period
+// it touched, a recomputation begun after it was stored read its kind's rows of the period and
+// was written. An event that touches every period (an alliance) is never.
+func (s *Service) reflected(e consumer.Delivery[submission.Event]) bool {
+	periods, every := benchmarks.PeriodsTouched(e.Value)
+	if every || len(periods) == 0 {
+		return false
+	}
+	for _, p := range periods {
+		if !s.rc.Reflects(e.Value.Kind, p, e.Sequence()) {
+			return false
+		}
+	}
+	return true
+}
+
+// recomputeFor recomputes the periods events touched and gives the outcome of each event.
+func (s *Service) recomputeFor(ctx context.Context, events []consumer.Delivery[submission.Event]) []consumer.Outcome {
 	periods, every := touchedPeriods(events)
 	if every {
 		var err error
@@ -299,7 +354,7 @@ func (s *Service) handle(ctx context.Context, events []consumer.Delivery[submiss
 			}
 		}
 		for p, orgs := range byPeriod {
-			s.rc.Changed(e.Value.Kind, orgs, p)
+			s.rc.ChangedAt(e.Value.Kind, orgs, e.Sequence(), p)
 		}
 	}
 	if err := s.recompute(ctx, periods); err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +40,9 @@ type env struct {
 	svc     *benchmark.Service
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, cfg) }
+
+func newEnvWith(t *testing.T, cfg benchmark.Config) *env {
 	conn, _ := chtest.New(t)
 	if err := reference.Seed(context.Background(), conn); err != nil {
 		t.Fatal(err)
@@ -323,4 +327,53 @@ func TestRecomputesThePeriodAPlacementLeaves(t *testing.T) {
 	e.storePlacements("p2", t0.Add(time.Minute), place("a", "2023/24", "E06000001"))
 	e.waitForPlacements("2024", 1)
 	e.waitForPlacements("2025", 1)
+}
+
+// An event whose rows a recomputation begun after it was stored has read is acknowledged without
+// a recomputation of its own: the second of two returns stored before the service starts is in
+// the benchmarks its first recomputation wrote (one event a batch, one batch at a time).
+func TestEventsAlreadyReadAreNotRecomputed(t *testing.T) {
+	c := cfg
+	c.BatchMessages, c.Workers, c.KeptPeriods, c.KeptWritten = 1, 1, 4, 4
+	e := newEnvWith(t, c)
+	var mu sync.Mutex
+	var asked [][]string
+	e.svc.WrapRecompute(func(next func(context.Context, []string) error) func(context.Context, []string) error {
+		return func(ctx context.Context, periods []string) error {
+			mu.Lock()
+			asked = append(asked, periods)
+			mu.Unlock()
+			return next(ctx, periods)
+		}
+	})
+	t0 := time.Now().Add(-time.Hour)
+	e.storeReturn("E06000001", 90, 10, t0, true)
+	e.storeReturn("E06000002", 80, 20, t0, true)
+	e.start()
+	e.waitFor(100 * 30 / (30 + 170.0)) // both returns: (10+20) / (10+20 + 90+80)
+	poll.Until(t, 30*time.Second, func() error {
+		info, err := e.ns.JS.Consumer(context.Background(), bus.StreamEvents, benchmark.Consumer)
+		if err != nil {
+			return err
+		}
+		if got := info.CachedInfo(); got.AckFloor.Stream < 2 || got.NumAckPending > 0 {
+			return fmt.Errorf("acknowledged up to %d with %d pending, want both events", got.AckFloor.Stream, got.NumAckPending)
+		}
+		return nil
+	})
+	recomputed := func() [][]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(asked)
+	}
+	if got := recomputed(); len(got) != 1 || !slices.Equal(got[0], []string{"2024"}) {
+		t.Errorf("recomputations asked for %v, want one of 2024 (the second event was read by the first)", got)
+	}
+
+	// A return stored after that recomputation began is recomputed.
+	e.storeReturn("E06000003", 70, 30, t0, true)
+	e.waitFor(100 * 60 / (60 + 240.0))
+	if got := recomputed(); len(got) != 2 {
+		t.Errorf("recomputations asked for %v, want a second for the third return", got)
+	}
 }

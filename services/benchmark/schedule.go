@@ -25,6 +25,9 @@ import (
 type schedule struct {
 	rc    recomputer
 	slots int
+	// position is how far the log of stored events has got (0: not known); a recomputation
+	// asks for it before it reads anything (benchmarks.Recomputer.RecomputeAsOf).
+	position func(ctx context.Context) uint64
 	// written is told of the periods each recomputation wrote, with how long it took.
 	written func(periods []string, took time.Duration)
 
@@ -37,7 +40,7 @@ type schedule struct {
 
 // recomputer is what the schedule runs: benchmarks.Recomputer.
 type recomputer interface {
-	Recompute(ctx context.Context, periods ...string) (int, error)
+	RecomputeAsOf(ctx context.Context, asOf uint64, periods ...string) (int, error)
 }
 
 var _ recomputer = (*benchmarks.Recomputer)(nil)
@@ -51,8 +54,8 @@ type periodRun struct {
 	queued, running              bool
 }
 
-func newSchedule(rc recomputer, slots int, written func([]string, time.Duration)) *schedule {
-	sc := &schedule{rc: rc, slots: max(slots, 1), written: written, periods: map[string]*periodRun{}}
+func newSchedule(rc recomputer, slots int, position func(context.Context) uint64, written func([]string, time.Duration)) *schedule {
+	sc := &schedule{rc: rc, slots: max(slots, 1), position: position, written: written, periods: map[string]*periodRun{}}
 	sc.wake = sync.NewCond(&sc.mu)
 	return sc
 }
@@ -138,7 +141,11 @@ func (sc *schedule) run(ctx context.Context, ps []string) {
 		sc.finish(ps, err)
 	}()
 	start := time.Now()
-	if _, err = sc.rc.Recompute(ctx, ps...); err == nil {
+	var asOf uint64
+	if sc.position != nil {
+		asOf = sc.position(ctx)
+	}
+	if _, err = sc.rc.RecomputeAsOf(ctx, asOf, ps...); err == nil {
 		sc.written(ps, time.Since(start))
 	}
 }

@@ -24,7 +24,7 @@ type countingRecomputer struct {
 	panics   string
 }
 
-func (c *countingRecomputer) Recompute(_ context.Context, ps ...string) (int, error) {
+func (c *countingRecomputer) RecomputeAsOf(_ context.Context, _ uint64, ps ...string) (int, error) {
 	c.mu.Lock()
 	first := false
 	var err error
@@ -70,7 +70,7 @@ func TestScheduleCoalescesPeriods(t *testing.T) {
 	rc := newCounting()
 	var written []string
 	var mu sync.Mutex
-	sc := newSchedule(rc, 2, func(ps []string, _ time.Duration) { mu.Lock(); written = append(written, ps...); mu.Unlock() })
+	sc := newSchedule(rc, 2, nil, func(ps []string, _ time.Duration) { mu.Lock(); written = append(written, ps...); mu.Unlock() })
 	ctx := context.Background()
 	done := make(chan error, 10)
 	go func() { done <- sc.recompute(ctx, []string{"2024"}) }()
@@ -130,7 +130,7 @@ func TestScheduleReportsFailures(t *testing.T) {
 	close(rc.release)
 	broken := errors.New("ClickHouse refused the batch")
 	rc.fail["2024"] = broken
-	sc := newSchedule(rc, 1, func([]string, time.Duration) {})
+	sc := newSchedule(rc, 1, nil, func([]string, time.Duration) {})
 	ctx := context.Background()
 	if err := sc.recompute(ctx, []string{"2024"}); !errors.Is(err, broken) {
 		t.Fatalf("got %v, want %v", err, broken)
@@ -151,7 +151,7 @@ func TestScheduleSurvivesPanic(t *testing.T) {
 	rc := newCounting()
 	close(rc.release)
 	rc.panics = "2024"
-	sc := newSchedule(rc, 1, func([]string, time.Duration) {})
+	sc := newSchedule(rc, 1, nil, func([]string, time.Duration) {})
 	ctx := context.Background()
 	func() {
 		defer func() {

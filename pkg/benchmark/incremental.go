@@ -251,15 +251,15 @@ func (r *Recomputer) RecomputeAsOf(ctx context.Context, asOf uint64, periods ...
 	defer r.mu.Unlock()
 	for i := range periods {
 		k := rs[i].k
-		k.busy, k.readingAsOf = false, nil
 		r.clock++
 		k.used = r.clock
 		if err != nil {
 			k.written = nil // what was written is not known: read back next time
 		} else {
 			k.written, k.places = next[i], at
-			k.readAsOf(asOf, rs[i].read)
+			k.wasRead()
 		}
+		k.busy, k.readingAsOf = false, nil
 		switch {
 		case err != nil || gen != r.gen:
 			// What was to be read is read again next time (all of it when places changed meanwhile).
@@ -289,17 +289,14 @@ func (r *Recomputer) Reflects(kind, period string, at uint64) bool {
 	return ok && at > 0 && k.asOf[kind] >= at
 }
 
-// readAsOf records that a recomputation begun at position asOf (0: none), which read what
-// read says (nil: every kind whole), was written.
-func (k *keptPeriod) readAsOf(asOf uint64, read reading) {
-	if asOf == 0 {
-		return
-	}
-	if k.asOf == nil {
+// wasRead records that the recomputation under way, which reads the kinds of readingAsOf
+// whole, was written.
+func (k *keptPeriod) wasRead() {
+	if len(k.readingAsOf) > 0 && k.asOf == nil {
 		k.asOf = map[string]uint64{}
 	}
-	for kind := range wholeKinds(read, asOf) {
-		k.asOf[kind] = max(k.asOf[kind], asOf)
+	for kind, at := range k.readingAsOf {
+		k.asOf[kind] = max(k.asOf[kind], at)
 	}
 }
 
